@@ -1,0 +1,33 @@
+/** Error responses: one helper builds every non-2xx body from the shared error table. */
+import { ERRORS, type ErrorCode, errorBody } from "@shareroom/shared";
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+
+/** An error that becomes the `{error: {code, message}}` response of {@link ERRORS}`[code]`. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message?: string,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message ?? ERRORS[code].message);
+  }
+}
+
+/** The JSON error response for `code` (status from the error table). */
+export function errorResponse(code: ErrorCode, message?: string, headers?: Record<string, string>): Response {
+  return Response.json(errorBody(code, message), { status: ERRORS[code].status, headers });
+}
+
+/**
+ * Hono `onError`: an {@link ApiError} becomes its response; anything else is logged and answered 500
+ * `internal_error` with no detail (never a stack trace).
+ */
+export function onError(error: Error, c: Context): Response {
+  if (error instanceof ApiError) return errorResponse(error.code, error.message, error.headers);
+  if (error instanceof HTTPException && error.status < 500) {
+    return errorResponse(error.status === 404 ? "not_found" : "invalid_body", error.message);
+  }
+  console.error(`${c.req.method} ${new URL(c.req.url).pathname}:`, error);
+  return errorResponse("internal_error");
+}

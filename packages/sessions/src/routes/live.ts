@@ -1,0 +1,12 @@
+/** `GET /ws/:id?since=<seq>`: a viewer's WebSocket, forwarded to the share's ShareRoom (see `@shareroom/shared` live.ts). */
+import { parseSince } from "@shareroom/shared";
+import { Hono } from "hono";
+import { ApiError } from "../middleware/errors";
+import { room, shareId } from "./shares";
+
+export const live = new Hono<{ Bindings: Env }>().get("/:id", async (c) => {
+  if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required");
+  const id = shareId(c.req.param("id"));
+  if (parseSince(c.req.query("since")) === null) throw new ApiError("invalid_since");
+  return room(c.env, id).fetch(c.req.raw);
+});

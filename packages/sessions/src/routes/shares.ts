@@ -1,0 +1,109 @@
+/**
+ * The opencode-compatible share API (protocol reference §1) plus the page's snapshot and blob reads.
+ *
+ * | route | what |
+ * |---|---|
+ * | `POST /api/share` | create a share → `{id, url, secret}` |
+ * | `POST /api/share/:id/sync` | apply a batch of items (through the share's ShareRoom) |
+ * | `DELETE /api/share/:id` | delete the share, JSON body `{secret}` |
+ * | `GET /api/share/:id/data` | `Item[]` (used by `opencode import`), from R2 |
+ * | `GET /api/share/:id/snapshot` | {@link ShareSnapshot} with its `seq`, for the page, from R2 |
+ * | `GET /api/share/:id/blob/:hash` | one item stored by reference |
+ */
+import {
+  type CreateShareResponse,
+  CreateShareBodySchema,
+  DeleteShareBodySchema,
+  MAX_ITEMS_PER_SYNC,
+  MAX_SMALL_BODY_BYTES,
+  MAX_SYNC_BODY_BYTES,
+  SHARE_ID_PATTERN,
+  SyncBodySchema,
+} from "@shareroom/shared";
+import { Hono } from "hono";
+import { readJson } from "../middleware/body";
+import { ApiError } from "../middleware/errors";
+import { clientIp, rateLimit } from "../middleware/rate-limit";
+import type { RoomResult } from "../share-room";
+import { newSecret, newShareId, sha256Hex } from "../secrets";
+import { readBlob, readItems, readSnapshot } from "../storage/read";
+
+/** The share's `ShareRoom` stub. */
+export function room(env: Env, id: string) {
+  return env.SHARE_ROOM.get(env.SHARE_ROOM.idFromName(id));
+}
+
+/** Validates a share id from a path. Errors: `invalid_share_id` (400). */
+export function shareId(value: string): string {
+  if (!SHARE_ID_PATTERN.test(value)) throw new ApiError("invalid_share_id");
+  return value;
+}
+
+function unwrap<T>(result: RoomResult<T>): T {
+  if (!result.ok) throw new ApiError(result.code, result.message);
+  return result.value;
+}
+
+/** The page origin for share URLs: `PUBLIC_SHARE_URL` when set, else the origin the request arrived on. */
+function publicOrigin(env: Env, request: Request): string {
+  return (env.PUBLIC_SHARE_URL || new URL(request.url).origin).replace(/\/+$/, "");
+}
+
+export const shares = new Hono<{ Bindings: Env }>()
+  .post(
+    "/",
+    rateLimit(
+      (env) => env.CREATE_LIMITER,
+      (c) => clientIp(c.req.raw),
+    ),
+    async (c) => {
+      const body = await readJson(c.req.raw, CreateShareBodySchema, MAX_SMALL_BODY_BYTES);
+      const id = newShareId();
+      const secret = newSecret();
+      unwrap(
+        await room(c.env, id).create({
+          shareId: id,
+          secretHash: await sha256Hex(secret),
+          sessionID: body.sessionID,
+          now: Date.now(),
+        }),
+      );
+      return c.json({ id, url: `${publicOrigin(c.env, c.req.raw)}/share/${id}`, secret } satisfies CreateShareResponse);
+    },
+  )
+  .post(
+    "/:id/sync",
+    rateLimit(
+      (env) => env.SYNC_LIMITER,
+      (c) => `share:${c.req.param("id")}`,
+    ),
+    async (c) => {
+      const id = shareId(c.req.param("id")!);
+      const body = await readJson(c.req.raw, SyncBodySchema, MAX_SYNC_BODY_BYTES);
+      if (body.data.length > MAX_ITEMS_PER_SYNC) {
+        throw new ApiError("payload_too_large", `A batch holds at most ${MAX_ITEMS_PER_SYNC} items.`);
+      }
+      return c.json(unwrap(await room(c.env, id).sync(body.secret, body.data)));
+    },
+  )
+  .delete("/:id", async (c) => {
+    const id = shareId(c.req.param("id"));
+    const body = await readJson(c.req.raw, DeleteShareBodySchema, MAX_SMALL_BODY_BYTES);
+    unwrap(await room(c.env, id).remove(body.secret));
+    return c.json({ ok: true });
+  })
+  .get("/:id/data", async (c) => {
+    const items = await readItems(c.env.SHARES, shareId(c.req.param("id")));
+    if (!items) throw new ApiError("share_not_found");
+    return c.json(items, 200, { "cache-control": "no-store" });
+  })
+  .get("/:id/snapshot", async (c) => {
+    const snapshot = await readSnapshot(c.env.SHARES, shareId(c.req.param("id")));
+    if (!snapshot) throw new ApiError("share_not_found");
+    return c.json(snapshot, 200, { "cache-control": "no-store" });
+  })
+  .get("/:id/blob/:hash{[0-9a-f]{64}}", async (c) => {
+    const blob = await readBlob(c.env.SHARES, shareId(c.req.param("id")), c.req.param("hash"));
+    if (!blob) throw new ApiError("blob_not_found");
+    return new Response(blob.body, { headers: { "content-type": "application/json", "cache-control": "no-store" } });
+  });

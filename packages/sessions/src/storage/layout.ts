@@ -1,0 +1,84 @@
+/**
+ * The R2 layout of a share (documented in `docs/storage.md`). Every object of share `<id>` lives under
+ * `shares/<id>/`, so deleting a share is one prefix listing:
+ *
+ * - `shares/<id>/head.json` — {@link Head}: share metadata, the list of segments, and the *tail* (entries changed
+ *   since the newest segment, inline). Rewritten by the share's `ShareRoom` at most once per {@link FLUSH_DELAY_MS}.
+ * - `shares/<id>/segments/<lo>-<hi>.json` — {@link Segment}: the entries whose last change has a seq in (lo, hi].
+ *   Immutable; replaced only by a merged segment covering a wider range.
+ * - `shares/<id>/blobs/<sha256>.json` — the JSON of one item over `INLINE_ITEM_MAX_BYTES`, written once.
+ */
+import type { BlobRef, Entry } from "@shareroom/shared";
+
+/** The ShareRoom writes R2 at most this often (ms): R2 allows about one write per second to one key. */
+export const FLUSH_DELAY_MS = 1_000;
+
+/** The tail stays inline in the head while its entries add up to at most this many bytes of JSON. */
+export const TAIL_INLINE_MAX_BYTES = 256 * 1024;
+
+/**
+ * A new segment is merged with the one before it while that one is not at least this many times larger, so
+ * segment sizes grow geometrically: a share of N bytes has O(log N) segments and each byte is rewritten O(log N)
+ * times (a size-tiered log-structured merge).
+ */
+export const SEGMENT_GROWTH_FACTOR = 4;
+
+/** Hard cap on segments per share, i.e. on R2 reads per page view beyond the head. */
+export const MAX_SEGMENTS = 8;
+
+/** Replaced segments are deleted this long after the head stops naming them (ms), so in-flight readers finish. */
+export const SEGMENT_GRACE_MS = 60_000;
+
+/** Format version written into every head. */
+export const HEAD_VERSION = 1;
+
+/** A segment as listed in the head. `bytes` is the size of its entries' JSON. */
+export interface SegmentInfo {
+  name: string;
+  lo: number;
+  hi: number;
+  bytes: number;
+}
+
+/** `shares/<id>/head.json`. Times are Unix ms; `seq` is the share's seq when the head was written. */
+export interface Head {
+  version: number;
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  seq: number;
+  segments: SegmentInfo[];
+  tail: Entry[];
+}
+
+/** `shares/<id>/segments/<lo>-<hi>.json`. */
+export interface Segment {
+  lo: number;
+  hi: number;
+  entries: Entry[];
+}
+
+/** Prefix of every R2 object of share `id`. */
+export function sharePrefix(id: string): string {
+  return `shares/${id}/`;
+}
+
+/** Key of the head object of share `id`. */
+export function headKey(id: string): string {
+  return `${sharePrefix(id)}head.json`;
+}
+
+/** Object name of the segment covering seq (lo, hi]; zero-padded so names sort by range. */
+export function segmentName(lo: number, hi: number): string {
+  return `segments/${String(lo).padStart(12, "0")}-${String(hi).padStart(12, "0")}.json`;
+}
+
+/** Key of blob `hash` (SHA-256 hex of the item JSON) of share `id`. */
+export function blobKey(id: string, hash: string): string {
+  return `${sharePrefix(id)}blobs/${hash}.json`;
+}
+
+/** Builds a {@link BlobRef}. */
+export function blobRef(hash: string, bytes: number, type: string): BlobRef {
+  return { hash, bytes, type };
+}

@@ -1,0 +1,80 @@
+/**
+ * Request and response bodies of the HTTP API (`docs/api.md`).
+ * Source for the opencode-compatible routes: protocol reference §1 (`POST /api/share`, `/sync`, `DELETE`,
+ * `GET /data`).
+ */
+import { z } from "zod";
+import type { ItemRefusalCode } from "./errors";
+import type { Item } from "./items";
+import { ID_PATTERN } from "./items";
+
+/** Share ids this server issues: 22 base64url characters (128 random bits). Older or foreign ids are refused. */
+export const SHARE_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+
+/** `POST /api/share` body. `sessionID` is the opencode session id (`ses_…`). */
+export const CreateShareBodySchema = z.looseObject({ sessionID: z.string().regex(ID_PATTERN) });
+export type CreateShareBody = z.infer<typeof CreateShareBodySchema>;
+
+/** `POST /api/share` answer: what the CLI stores and shows. `url` is `<public web origin>/share/<id>`. */
+export interface CreateShareResponse {
+  id: string;
+  url: string;
+  secret: string;
+}
+
+/**
+ * `POST /api/share/:id/sync` body. `data` is checked element by element later (see `checkItem`), so one bad item
+ * never costs the batch its good items.
+ */
+export const SyncBodySchema = z.looseObject({ secret: z.string().min(1).max(256), data: z.array(z.unknown()) });
+export type SyncBody = z.infer<typeof SyncBodySchema>;
+
+/** One item of a sync batch that was not stored, with its position in `data`. */
+export interface RefusedItem {
+  index: number;
+  code: ItemRefusalCode;
+  message: string;
+}
+
+/**
+ * `POST /api/share/:id/sync` answer (the CLI ignores it; other clients may read it).
+ * `seq` is the share's sequence number after the batch; `accepted` counts items that changed stored state,
+ * `unchanged` those identical to what was stored.
+ */
+export interface SyncResponse {
+  ok: true;
+  seq: number;
+  accepted: number;
+  unchanged: number;
+  refused: RefusedItem[];
+}
+
+/** `DELETE /api/share/:id` body: the JSON body the CLI sends on unshare. */
+export const DeleteShareBodySchema = z.looseObject({ secret: z.string().min(1).max(256) });
+export type DeleteShareBody = z.infer<typeof DeleteShareBodySchema>;
+
+/**
+ * A reference to an item too large to inline (over `INLINE_ITEM_MAX_BYTES`): stored in R2 as its own blob,
+ * addressed by the SHA-256 (hex) of its JSON, `bytes` long. Fetch it from `GET /api/share/:id/blob/:hash`.
+ */
+export interface BlobRef {
+  hash: string;
+  bytes: number;
+  /** The referenced item's type (and part type), so a page can lay it out before loading it. */
+  type: string;
+}
+
+/** One stored item with the sequence number of its last change: inline, or by reference. */
+export type Entry = { key: string; seq: number; item: Item } | { key: string; seq: number; ref: BlobRef };
+
+/**
+ * `GET /api/share/:id/snapshot`: the share as stored in R2 at sequence number `seq`, for the page. Times are Unix
+ * milliseconds. Subscribe to `/ws/:id?since=<seq>` for what came after.
+ */
+export interface ShareSnapshot {
+  id: string;
+  createdAt: number;
+  updatedAt: number;
+  seq: number;
+  entries: Entry[];
+}

@@ -1,0 +1,58 @@
+/**
+ * The live-sync WebSocket protocol between a `ShareRoom` and its viewers (`GET /ws/:id?since=<seq>`).
+ *
+ * Guarantee: a viewer that applies every `changes` message it receives, in order, on top of the snapshot taken at
+ * `since`, holds exactly the stored state — no change missed, none applied twice. Each change carries its `seq`;
+ * a viewer remembers the highest one and reconnects with it.
+ */
+import { z } from "zod";
+import type { Entry } from "./api";
+
+/** Close code sent when the share was deleted; a viewer must not reconnect. (4000–4999: application codes.) */
+export const CLOSE_SHARE_DELETED = 4404;
+
+/** The text a viewer sends as a heartbeat; answered `"pong"` without waking the Durable Object. */
+export const PING = "ping";
+export const PONG = "pong";
+
+/**
+ * Server → viewer messages:
+ * - `changes`: changed entries in ascending `seq` (catch-up after connect, then one message per accepted sync;
+ *   large sets are split over several messages);
+ * - `ready`: catch-up is complete; `seq` is the share's sequence number at that moment;
+ * - `reset`: the changes after `since` are not held (or `since` is ahead of the share): reload the snapshot;
+ * - `deleted`: the share is gone; the socket closes with {@link CLOSE_SHARE_DELETED}.
+ */
+export type ServerMessage =
+  | { type: "changes"; changes: Entry[] }
+  | { type: "ready"; seq: number }
+  | { type: "reset"; seq: number; reason: "too_far_behind" | "ahead_of_share" }
+  | { type: "deleted" };
+
+const EntrySchema = z.union([
+  z.object({ key: z.string(), seq: z.number().int(), item: z.object({ type: z.string(), data: z.unknown() }) }),
+  z.object({
+    key: z.string(),
+    seq: z.number().int(),
+    ref: z.object({ hash: z.string(), bytes: z.number(), type: z.string() }),
+  }),
+]);
+
+/** Validates a message received by a viewer; the page parses every message with it. */
+export const ServerMessageSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("changes"), changes: z.array(EntrySchema) }),
+  z.object({ type: z.literal("ready"), seq: z.number().int().nonnegative() }),
+  z.object({
+    type: z.literal("reset"),
+    seq: z.number().int().nonnegative(),
+    reason: z.enum(["too_far_behind", "ahead_of_share"]),
+  }),
+  z.object({ type: z.literal("deleted") }),
+]);
+
+/** Parses `?since=`: absent → 0; otherwise a non-negative safe integer, or `null` when malformed. */
+export function parseSince(value: string | null | undefined): number | null {
+  if (value === null || value === undefined || value === "") return 0;
+  if (!/^\d{1,15}$/.test(value)) return null;
+  return Number(value);
+}
