@@ -61,11 +61,39 @@ function compare(a: Progress, b: Progress): number {
 }
 
 /**
- * True when `incoming` may replace a stored item whose progression is `stored` (as {@link progressOf} gave it when
- * it was stored): it is not behind it. Without a signal on either side, arrival order wins (true).
+ * The epoch of a sync batch: the largest `session.time.updated` (Unix ms) among its items, or `undefined` when it
+ * carries no session. The CLI re-sends the session in almost every batch, so this orders batches by when the CLI
+ * assembled them — which tells an older batch that arrived late from a newer one, for items that carry no
+ * progression of their own (e.g. a user message whose `summary.diffs` grows during the turn).
  */
-export function supersedes(stored: Progress | undefined, incoming: Item): boolean {
+export function batchEpoch(items: Iterable<Item>): number | undefined {
+  let epoch: number | undefined;
+  for (const item of items) {
+    if (item.type !== "session") continue;
+    const updated = record(record(item.data)?.time)?.updated;
+    if (typeof updated === "number" && (epoch === undefined || updated > epoch)) epoch = updated;
+  }
+  return epoch;
+}
+
+/** What the merge rule remembers of a stored item. */
+export interface StoredVersion {
+  progress: Progress | undefined;
+  epoch: number | undefined;
+}
+
+/**
+ * True when `incoming` (from a batch of epoch `epoch`) may replace the stored version:
+ * 1. if both carry a progression and they differ, the one further along wins;
+ * 2. otherwise, if both batches have an epoch, an older batch never replaces a newer one;
+ * 3. otherwise arrival order: the incoming item wins.
+ */
+export function supersedes(stored: StoredVersion, incoming: Item, epoch: number | undefined): boolean {
   const after = progressOf(incoming);
-  if (!stored || !after) return true;
-  return compare(after, stored) >= 0;
+  if (stored.progress && after) {
+    const order = compare(after, stored.progress);
+    if (order !== 0) return order > 0;
+  }
+  if (epoch !== undefined && stored.epoch !== undefined) return epoch >= stored.epoch;
+  return true;
 }

@@ -6,6 +6,8 @@
  * change to the share's viewers (hibernation WebSocket API). An alarm flushes what changed to R2
  * (`storage/layout.ts`), from where pages read without waking this object.
  */
+
+import { DurableObject } from "cloudflare:workers";
 import {
   type BlobRef,
   CLOSE_SHARE_DELETED,
@@ -24,18 +26,16 @@ import {
   type ServerMessage,
   type SyncResponse,
 } from "@shareroom/shared";
-import { DurableObject } from "cloudflare:workers";
-import { progressOf, supersedes } from "./merge";
+import { batchEpoch, type Progress, progressOf, supersedes } from "./merge";
 import { constantTimeEqual, sha256Hex } from "./secrets";
 import {
   blobKey,
   FLUSH_DELAY_MS,
   HEAD_VERSION,
-  type Head,
   headKey,
   MAX_SEGMENTS,
-  SEGMENT_GROWTH_FACTOR,
   SEGMENT_GRACE_MS,
+  SEGMENT_GROWTH_FACTOR,
   type SegmentInfo,
   segmentName,
   sharePrefix,
@@ -73,6 +73,7 @@ interface ItemRow {
   body: string | null;
   ref: string | null;
   progress: string | null;
+  epoch: number | null;
   [key: string]: SqlStorageValue;
 }
 
@@ -126,7 +127,12 @@ export class ShareRoom extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    // Runs on every wake, so it stays cheap: idempotent DDL only.
+    this.createTables();
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+  }
+
+  /** Idempotent DDL: runs on every wake (so it stays cheap) and again after a deletion emptied the storage. */
+  private createTables(): void {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS share (
         id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, session_id TEXT NOT NULL,
@@ -135,12 +141,11 @@ export class ShareRoom extends DurableObject<Env> {
       );
       CREATE TABLE IF NOT EXISTS items (
         key TEXT PRIMARY KEY, seq INTEGER NOT NULL, bytes INTEGER NOT NULL,
-        body TEXT, ref TEXT, progress TEXT
+        body TEXT, ref TEXT, progress TEXT, epoch INTEGER
       );
       CREATE INDEX IF NOT EXISTS items_by_seq ON items (seq);
       CREATE TABLE IF NOT EXISTS garbage (name TEXT PRIMARY KEY, due INTEGER NOT NULL);
     `);
-    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
   }
 
   /** Runs `task` after every earlier queued task has finished, so writes never interleave across awaits. */
@@ -200,20 +205,25 @@ export class ShareRoom extends DurableObject<Env> {
         const json = JSON.stringify(checked.item);
         const bytes = encoder.encode(json).byteLength;
         if (bytes > MAX_ITEM_BYTES) {
-          refused.push({ index, code: "item_too_large", message: `item is ${bytes} bytes; the limit is ${MAX_ITEM_BYTES}` });
+          refused.push({
+            index,
+            code: "item_too_large",
+            message: `item is ${bytes} bytes; the limit is ${MAX_ITEM_BYTES}`,
+          });
           return;
         }
         batch.delete(checked.key);
         batch.set(checked.key, { key: checked.key, json, bytes, item: checked.item });
       });
 
+      const epoch = batchEpoch([...batch.values()].map((change) => change.item));
       const changes: PendingChange[] = [];
       let unchanged = 0;
       let bytes = share.bytes;
       for (const change of batch.values()) {
         const stored = this.sql
-          .exec<Pick<ItemRow, "bytes" | "body" | "ref" | "progress">>(
-            "SELECT bytes, body, ref, progress FROM items WHERE key = ?",
+          .exec<Pick<ItemRow, "bytes" | "body" | "ref" | "progress" | "epoch">>(
+            "SELECT bytes, body, ref, progress, epoch FROM items WHERE key = ?",
             change.key,
           )
           .toArray()[0];
@@ -222,8 +232,11 @@ export class ShareRoom extends DurableObject<Env> {
             unchanged++;
             continue;
           }
-          const storedProgress = stored.progress === null ? undefined : (JSON.parse(stored.progress) as number[]);
-          if (!supersedes(storedProgress, change.item)) {
+          const version = {
+            progress: stored.progress === null ? undefined : (JSON.parse(stored.progress) as Progress),
+            epoch: stored.epoch ?? undefined,
+          };
+          if (!supersedes(version, change.item, epoch)) {
             unchanged++;
             continue;
           }
@@ -232,7 +245,11 @@ export class ShareRoom extends DurableObject<Env> {
         changes.push(change);
       }
       if (bytes > MAX_SHARE_BYTES) {
-        return { ok: false, code: "share_too_large", message: `the share would hold ${bytes} bytes; the limit is ${MAX_SHARE_BYTES}` };
+        return {
+          ok: false,
+          code: "share_too_large",
+          message: `the share would hold ${bytes} bytes; the limit is ${MAX_SHARE_BYTES}`,
+        };
       }
 
       // Large items go to R2 before anything points at them; a blob is content-addressed, so rewriting is harmless.
@@ -243,7 +260,8 @@ export class ShareRoom extends DurableObject<Env> {
           httpMetadata: { contentType: "application/json" },
         });
         const data = change.item.data as { type?: unknown } | undefined;
-        const type = change.item.type === "part" && typeof data?.type === "string" ? `part:${data.type}` : change.item.type;
+        const type =
+          change.item.type === "part" && typeof data?.type === "string" ? `part:${data.type}` : change.item.type;
         change.ref = { hash, bytes: change.bytes, type };
       }
 
@@ -255,15 +273,18 @@ export class ShareRoom extends DurableObject<Env> {
           seq++;
           const progress = progressOf(change.item);
           this.sql.exec(
-            "INSERT INTO items (key, seq, bytes, body, ref, progress) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes, body = excluded.body, ref = excluded.ref, progress = excluded.progress",
+            "INSERT INTO items (key, seq, bytes, body, ref, progress, epoch) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes, body = excluded.body, ref = excluded.ref, progress = excluded.progress, epoch = excluded.epoch",
             change.key,
             seq,
             change.bytes,
             change.ref ? null : change.json,
             change.ref ? JSON.stringify(change.ref) : null,
             progress ? JSON.stringify(progress) : null,
+            epoch ?? null,
           );
-          entries.push(change.ref ? { key: change.key, seq, ref: change.ref } : { key: change.key, seq, item: change.item });
+          entries.push(
+            change.ref ? { key: change.key, seq, ref: change.ref } : { key: change.key, seq, item: change.item },
+          );
         }
         if (changes.length > 0) {
           this.sql.exec("UPDATE share SET seq = ?, bytes = ?, updated_at = ? WHERE id = ?", seq, bytes, now, share.id);
@@ -311,6 +332,20 @@ export class ShareRoom extends DurableObject<Env> {
     }
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.createTables();
+  }
+
+  /**
+   * Brings R2 up to date with everything accepted so far (no-op when it already is), for one-shot readers such
+   * as `GET /data` that cannot catch up over a WebSocket. Errors: `share_not_found`.
+   */
+  async flushNow(): Promise<RoomResult<{ seq: number }>> {
+    return this.exclusive(async () => {
+      const share = this.share();
+      if (!share) return { ok: false, code: "share_not_found" };
+      if (share.flushed_seq < share.seq) await this.flush();
+      return { ok: true, value: { seq: share.seq } };
+    });
   }
 
   /**
@@ -335,9 +370,14 @@ export class ShareRoom extends DurableObject<Env> {
   private catchUp(seq: number, since: number): string[] {
     const message = (value: ServerMessage) => JSON.stringify(value);
     if (since > seq) return [message({ type: "reset", seq, reason: "ahead_of_share" })];
-    const total = this.sql.exec<{ bytes: number | null }>("SELECT SUM(bytes) AS bytes FROM items WHERE seq > ?", since).one();
+    const total = this.sql
+      .exec<{ bytes: number | null }>("SELECT SUM(bytes) AS bytes FROM items WHERE seq > ?", since)
+      .one();
     if ((total.bytes ?? 0) > MAX_CATCH_UP_BYTES) return [message({ type: "reset", seq, reason: "too_far_behind" })];
-    const rows = this.sql.exec<ItemRow>("SELECT key, seq, bytes, body, ref FROM items WHERE seq > ? ORDER BY seq", since);
+    const rows = this.sql.exec<ItemRow>(
+      "SELECT key, seq, bytes, body, ref FROM items WHERE seq > ? ORDER BY seq",
+      since,
+    );
     return [...changeMessages(rows), message({ type: "ready", seq })];
   }
 
@@ -451,7 +491,9 @@ export class ShareRoom extends DurableObject<Env> {
       .map(entryJson);
     const name = segmentName(lo, hi);
     const body = encoder.encode(`{"lo":${lo},"hi":${hi},"entries":[${rows.join(",")}]}`);
-    await this.env.SHARES.put(sharePrefix(share.id) + name, body, { httpMetadata: { contentType: "application/json" } });
+    await this.env.SHARES.put(sharePrefix(share.id) + name, body, {
+      httpMetadata: { contentType: "application/json" },
+    });
     const due = Date.now() + SEGMENT_GRACE_MS;
     for (const replaced of segments.slice(keep)) {
       this.sql.exec("INSERT OR REPLACE INTO garbage (name, due) VALUES (?, ?)", replaced.name, due);

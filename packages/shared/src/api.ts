@@ -39,7 +39,7 @@ export interface RefusedItem {
 /**
  * `POST /api/share/:id/sync` answer (the CLI ignores it; other clients may read it).
  * `seq` is the share's sequence number after the batch; `accepted` counts items that changed stored state,
- * `unchanged` those identical to what was stored.
+ * `unchanged` those identical to, or older than, what was stored (see the merge rule).
  */
 export interface SyncResponse {
   ok: true;

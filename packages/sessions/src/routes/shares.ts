@@ -11,8 +11,8 @@
  * | `GET /api/share/:id/blob/:hash` | one item stored by reference |
  */
 import {
-  type CreateShareResponse,
   CreateShareBodySchema,
+  type CreateShareResponse,
   DeleteShareBodySchema,
   MAX_ITEMS_PER_SYNC,
   MAX_SMALL_BODY_BYTES,
@@ -24,8 +24,9 @@ import { Hono } from "hono";
 import { readJson } from "../middleware/body";
 import { ApiError } from "../middleware/errors";
 import { clientIp, rateLimit } from "../middleware/rate-limit";
-import type { RoomResult } from "../share-room";
 import { newSecret, newShareId, sha256Hex } from "../secrets";
+import type { RoomResult } from "../share-room";
+import { headKey } from "../storage/layout";
 import { readBlob, readItems, readSnapshot } from "../storage/read";
 
 /** The share's `ShareRoom` stub. */
@@ -93,7 +94,11 @@ export const shares = new Hono<{ Bindings: Env }>()
     return c.json({ ok: true });
   })
   .get("/:id/data", async (c) => {
-    const items = await readItems(c.env.SHARES, shareId(c.req.param("id")));
+    const id = shareId(c.req.param("id"));
+    // One-shot readers (`opencode import`) cannot catch up live, so the room first writes out its last second.
+    if (!(await c.env.SHARES.head(headKey(id)))) throw new ApiError("share_not_found");
+    unwrap(await room(c.env, id).flushNow());
+    const items = await readItems(c.env.SHARES, id);
     if (!items) throw new ApiError("share_not_found");
     return c.json(items, 200, { "cache-control": "no-store" });
   })
