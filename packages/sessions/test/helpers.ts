@@ -11,6 +11,8 @@ import requestsC from "../../../fixtures/opencode-1.18.33-C-slow-server/requests
 /** The origin requests are made on; `PUBLIC_SHARE_URL` in vitest.config.ts is the page origin. */
 export const ORIGIN = "https://api.example.test";
 
+let clients = 0;
+
 /** Sends a request to the sessions worker as a client would; `body` objects are sent as JSON. */
 export function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const init: RequestInit = { method, headers: { "content-type": "application/json", ...headers } };
@@ -19,9 +21,13 @@ export function call(method: string, path: string, body?: unknown, headers: Reco
   return exports.default.fetch(new Request(ORIGIN + path, init));
 }
 
-/** Creates a share and returns what the CLI would store. */
+/**
+ * Creates a share and returns what the CLI would store. Each call comes from its own client IP, so the per-IP
+ * creation limit (tested on its own in rate-limit.test.ts) never couples unrelated tests.
+ */
 export async function createShare(sessionID = `ses_${crypto.randomUUID().replaceAll("-", "")}`) {
-  const response = await call("POST", "/api/share", { sessionID });
+  const ip = `2001:db8::${(++clients).toString(16)}`;
+  const response = await call("POST", "/api/share", { sessionID }, { "cf-connecting-ip": ip });
   if (response.status !== 200) throw new Error(`create answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as CreateShareResponse;
 }
