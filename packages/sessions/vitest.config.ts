@@ -7,7 +7,7 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
         // The fixture replay tests read the recorded CLI traffic from shared/ beside the repository.
-        bindings: { PUBLIC_SHARE_URL: "https://share.example.test" },
+        bindings: { PUBLIC_SHARE_URL: "https://share.example.test", ADMIN_TOKEN: "test-admin-token" },
       },
     }),
   ],

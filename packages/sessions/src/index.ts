@@ -4,6 +4,8 @@
  */
 import { Hono } from "hono";
 import { errorResponse, onError } from "./middleware/errors";
+import { admin } from "./routes/admin";
+import { legacy } from "./routes/legacy";
 import { live } from "./routes/live";
 import { shares } from "./routes/shares";
 
@@ -11,7 +13,9 @@ export { ShareRoom } from "./share-room";
 
 const app = new Hono<{ Bindings: Env }>()
   .route("/api/share", shares)
+  .route("/api/sessions", admin)
   .route("/ws", live)
+  .route("/", legacy)
   .get("/api/health", (c) => c.json({ ok: true }));
 
 app.onError(onError);

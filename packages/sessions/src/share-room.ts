@@ -33,6 +33,7 @@ import {
   FLUSH_DELAY_MS,
   HEAD_VERSION,
   headKey,
+  IDLE_COMPACT_MS,
   MAX_SEGMENTS,
   SEGMENT_GRACE_MS,
   SEGMENT_GROWTH_FACTOR,
@@ -41,28 +42,47 @@ import {
   sharePrefix,
   TAIL_INLINE_MAX_BYTES,
 } from "./storage/layout";
+import { readSnapshot } from "./storage/read";
 
 /** What an RPC method of the room answers: a value, or an error code for the worker to turn into a response. */
 export type RoomResult<T> = { ok: true; value: T } | { ok: false; code: ErrorCode; message?: string };
 
-/** `create` arguments. `secretHash` is the SHA-256 hex of the share secret; `now` is Unix ms. */
+/**
+ * `create` arguments. `secretHash` is the SHA-256 hex of the share secret; `now` is Unix ms; `ttlDays` deletes the
+ * share that many days after creation (0: never).
+ */
 export interface CreateArgs {
   shareId: string;
   secretHash: string;
   sessionID: string;
   now: number;
+  ttlDays: number;
+}
+
+/** What the admin listing shows of a share that the room alone knows. */
+export interface RoomInfo {
+  viewers: number;
+  seq: number;
+  bytes: number;
+  hydrated: boolean;
 }
 
 interface ShareRow {
   id: string;
   secret_hash: string;
   session_id: string;
+  title: string | null;
   created_at: number;
   updated_at: number;
+  expires_at: number | null;
   seq: number;
   bytes: number;
   flushed_seq: number;
   segments: string;
+  /** 1 while `items` holds every item; 0 after an idle compaction dropped them (R2 has them). */
+  hydrated: number;
+  /** Catch-up is exact only from this seq on: the seq at which items were last dropped. */
+  horizon: number;
   [key: string]: SqlStorageValue;
 }
 
@@ -91,6 +111,12 @@ const encoder = new TextEncoder();
 function entryJson(row: Pick<ItemRow, "key" | "seq" | "body" | "ref">): string {
   const head = `{"key":${JSON.stringify(row.key)},"seq":${row.seq},`;
   return row.body !== null ? `${head}"item":${row.body}}` : `${head}"ref":${row.ref}}`;
+}
+
+/** {@link entryJson} plus the batch epoch, for R2: the merge rule needs it again after an idle compaction. */
+function storedEntryJson(row: Pick<ItemRow, "key" | "seq" | "body" | "ref" | "epoch">): string {
+  const json = entryJson(row);
+  return row.epoch === null || row.epoch === undefined ? json : `${json.slice(0, -1)},"epoch":${row.epoch}}`;
 }
 
 /**
@@ -135,9 +161,10 @@ export class ShareRoom extends DurableObject<Env> {
   private createTables(): void {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS share (
-        id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, session_id TEXT NOT NULL,
-        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, seq INTEGER NOT NULL,
-        bytes INTEGER NOT NULL, flushed_seq INTEGER NOT NULL, segments TEXT NOT NULL
+        id TEXT PRIMARY KEY, secret_hash TEXT NOT NULL, session_id TEXT NOT NULL, title TEXT,
+        created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, expires_at INTEGER,
+        seq INTEGER NOT NULL, bytes INTEGER NOT NULL, flushed_seq INTEGER NOT NULL, segments TEXT NOT NULL,
+        hydrated INTEGER NOT NULL, horizon INTEGER NOT NULL
       );
       CREATE TABLE IF NOT EXISTS items (
         key TEXT PRIMARY KEY, seq INTEGER NOT NULL, bytes INTEGER NOT NULL,
@@ -170,15 +197,19 @@ export class ShareRoom extends DurableObject<Env> {
   async create(args: CreateArgs): Promise<RoomResult<{ seq: number }>> {
     return this.exclusive(async () => {
       if (this.share()) return { ok: false, code: "internal_error", message: "share id collision" };
+      const expiresAt = args.ttlDays > 0 ? args.now + args.ttlDays * 86_400_000 : null;
       this.sql.exec(
-        "INSERT INTO share (id, secret_hash, session_id, created_at, updated_at, seq, bytes, flushed_seq, segments) VALUES (?, ?, ?, ?, ?, 0, 0, 0, '[]')",
+        `INSERT INTO share (id, secret_hash, session_id, title, created_at, updated_at, expires_at, seq, bytes,
+          flushed_seq, segments, hydrated, horizon) VALUES (?, ?, ?, NULL, ?, ?, ?, 0, 0, 0, '[]', 1, 0)`,
         args.shareId,
         args.secretHash,
         args.sessionID,
         args.now,
         args.now,
+        expiresAt,
       );
-      await this.flush();
+      await this.writeHead(this.share()!, [], []);
+      await this.schedule();
       return { ok: true, value: { seq: 0 } };
     });
   }
@@ -189,9 +220,10 @@ export class ShareRoom extends DurableObject<Env> {
    */
   async sync(secret: string, data: unknown[]): Promise<RoomResult<SyncResponse>> {
     return this.exclusive(async () => {
-      const share = this.share();
+      let share = this.share();
       if (!share) return { ok: false, code: "share_not_found" };
       if (!(await this.checkSecret(share, secret))) return { ok: false, code: "invalid_secret" };
+      share = await this.hydrated(share);
 
       const refused: RefusedItem[] = [];
       // Last item for a key wins within the batch (the CLI's rule); Map keeps first-insertion order.
@@ -228,15 +260,11 @@ export class ShareRoom extends DurableObject<Env> {
           )
           .toArray()[0];
         if (stored) {
-          if (stored.body === change.json) {
-            unchanged++;
-            continue;
-          }
           const version = {
             progress: stored.progress === null ? undefined : (JSON.parse(stored.progress) as Progress),
             epoch: stored.epoch ?? undefined,
           };
-          if (!supersedes(version, change.item, epoch)) {
+          if (stored.body === change.json || !supersedes(version, change.item, epoch)) {
             unchanged++;
             continue;
           }
@@ -259,21 +287,22 @@ export class ShareRoom extends DurableObject<Env> {
         await this.env.SHARES.put(blobKey(share.id, hash), change.json, {
           httpMetadata: { contentType: "application/json" },
         });
-        const data = change.item.data as { type?: unknown } | undefined;
-        const type =
-          change.item.type === "part" && typeof data?.type === "string" ? `part:${data.type}` : change.item.type;
-        change.ref = { hash, bytes: change.bytes, type };
+        change.ref = { hash, bytes: change.bytes, type: refType(change.item) };
       }
 
       const entries: Entry[] = [];
       let seq = share.seq;
       const now = Date.now();
+      const session = changes.find((change) => change.item.type === "session");
+      const title = session ? titleOf(session.item) : share.title;
       this.ctx.storage.transactionSync(() => {
         for (const change of changes) {
           seq++;
           const progress = progressOf(change.item);
           this.sql.exec(
-            "INSERT INTO items (key, seq, bytes, body, ref, progress, epoch) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes, body = excluded.body, ref = excluded.ref, progress = excluded.progress, epoch = excluded.epoch",
+            `INSERT INTO items (key, seq, bytes, body, ref, progress, epoch) VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes, body = excluded.body,
+             ref = excluded.ref, progress = excluded.progress, epoch = excluded.epoch`,
             change.key,
             seq,
             change.bytes,
@@ -287,13 +316,20 @@ export class ShareRoom extends DurableObject<Env> {
           );
         }
         if (changes.length > 0) {
-          this.sql.exec("UPDATE share SET seq = ?, bytes = ?, updated_at = ? WHERE id = ?", seq, bytes, now, share.id);
+          this.sql.exec(
+            "UPDATE share SET seq = ?, bytes = ?, updated_at = ?, title = ? WHERE id = ?",
+            seq,
+            bytes,
+            now,
+            title,
+            share.id,
+          );
         }
       });
 
       if (entries.length > 0) {
-        this.broadcast(entries);
-        await this.scheduleFlush();
+        this.broadcast(entries, share.session_id);
+        await this.alarmNoLaterThan(now + FLUSH_DELAY_MS);
       }
       return { ok: true, value: { ok: true, seq, accepted: changes.length, unchanged, refused } };
     });
@@ -301,16 +337,32 @@ export class ShareRoom extends DurableObject<Env> {
 
   /**
    * Deletes the share: every R2 object under its prefix, all of this object's storage and its alarm; viewers get
-   * `deleted` and a {@link CLOSE_SHARE_DELETED} close. Errors: `share_not_found`, `invalid_secret`.
+   * `deleted` and a {@link CLOSE_SHARE_DELETED} close. `secret` `null` is the operator's takedown (the worker has
+   * checked the admin token). Errors: `share_not_found`, `invalid_secret`.
    */
-  async remove(secret: string): Promise<RoomResult<null>> {
+  async remove(secret: string | null): Promise<RoomResult<null>> {
     return this.exclusive(async () => {
       const share = this.share();
       if (!share) return { ok: false, code: "share_not_found" };
-      if (!(await this.checkSecret(share, secret))) return { ok: false, code: "invalid_secret" };
+      if (secret !== null && !(await this.checkSecret(share, secret))) return { ok: false, code: "invalid_secret" };
       await this.deleteEverything(share.id);
       return { ok: true, value: null };
     });
+  }
+
+  /** Live facts for the admin listing. Errors: `share_not_found`. */
+  async info(): Promise<RoomResult<RoomInfo>> {
+    const share = this.share();
+    if (!share) return { ok: false, code: "share_not_found" };
+    return {
+      ok: true,
+      value: {
+        viewers: this.ctx.getWebSockets().length,
+        seq: share.seq,
+        bytes: share.bytes,
+        hydrated: share.hydrated === 1,
+      },
+    };
   }
 
   private async deleteEverything(id: string): Promise<void> {
@@ -321,10 +373,10 @@ export class ShareRoom extends DurableObject<Env> {
       if (listing.objects.length > 0) await this.env.SHARES.delete(listing.objects.map((object) => object.key));
       cursor = listing.truncated ? listing.cursor : undefined;
     } while (cursor);
-    const deleted: ServerMessage = { type: "deleted" };
+    const deleted = JSON.stringify({ type: "deleted" } satisfies ServerMessage);
     for (const ws of this.ctx.getWebSockets()) {
       try {
-        ws.send(JSON.stringify(deleted));
+        ws.send(deleted);
         ws.close(CLOSE_SHARE_DELETED, "share deleted");
       } catch {
         // Already closing: nothing to tell it.
@@ -343,7 +395,7 @@ export class ShareRoom extends DurableObject<Env> {
     return this.exclusive(async () => {
       const share = this.share();
       if (!share) return { ok: false, code: "share_not_found" };
-      if (share.flushed_seq < share.seq) await this.flush();
+      if (share.flushed_seq < share.seq) await this.flush(share);
       return { ok: true, value: { seq: share.seq } };
     });
   }
@@ -357,23 +409,37 @@ export class ShareRoom extends DurableObject<Env> {
     if (!share) {
       return Response.json({ error: { code: "share_not_found", message: "No share has this id." } }, { status: 404 });
     }
-    const since = Number(new URL(request.url).searchParams.get("since") ?? "0");
+    const url = new URL(request.url);
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    this.ctx.acceptWebSocket(server);
+    if (url.searchParams.get("legacy") === "1") {
+      // The legacy protocol replays every stored key on connect, so it needs every item in `items`.
+      const current = share.hydrated ? share : await this.exclusive(() => this.hydrated(this.share()!));
+      this.ctx.acceptWebSocket(server, [LEGACY_TAG]);
+      // No await from here on (as below).
+      const rows = this.sql.exec<ItemRow>("SELECT key, seq, body, ref FROM items ORDER BY seq").toArray();
+      for (const message of legacyMessages(current.session_id, rows)) server.send(message);
+      return new Response(null, { status: 101, webSocket: client });
+    }
+    const since = Number(url.searchParams.get("since") ?? "0");
+    this.ctx.acceptWebSocket(server, [VIEWER_TAG]);
     // From here to the end no await: no sync can slip in between the catch-up query and live broadcasts.
-    for (const message of this.catchUp(share.seq, since)) server.send(message);
+    for (const message of this.catchUp(share, since)) server.send(message);
     return new Response(null, { status: 101, webSocket: client });
   }
 
-  /** The messages that bring a viewer at `since` up to `seq`: changes (split by size) and `ready`, or `reset`. */
-  private catchUp(seq: number, since: number): string[] {
+  /** The messages that bring a viewer at `since` up to date: changes (split by size) and `ready`, or `reset`. */
+  private catchUp(share: ShareRow, since: number): string[] {
+    const { seq } = share;
     const message = (value: ServerMessage) => JSON.stringify(value);
     if (since > seq) return [message({ type: "reset", seq, reason: "ahead_of_share" })];
-    const total = this.sql
-      .exec<{ bytes: number | null }>("SELECT SUM(bytes) AS bytes FROM items WHERE seq > ?", since)
-      .one();
-    if ((total.bytes ?? 0) > MAX_CATCH_UP_BYTES) return [message({ type: "reset", seq, reason: "too_far_behind" })];
+    if (since === seq) return [message({ type: "ready", seq })];
+    // After an idle compaction only R2 holds the items: a viewer that is behind reloads the snapshot from there.
+    if (since < share.horizon) return [message({ type: "reset", seq, reason: "too_far_behind" })];
+    const total = this.sql.exec<{ bytes: number | null }>("SELECT SUM(bytes) AS bytes FROM items WHERE seq > ?", since);
+    if ((total.one().bytes ?? 0) > MAX_CATCH_UP_BYTES) {
+      return [message({ type: "reset", seq, reason: "too_far_behind" })];
+    }
     const rows = this.sql.exec<ItemRow>(
       "SELECT key, seq, bytes, body, ref FROM items WHERE seq > ? ORDER BY seq",
       since,
@@ -381,8 +447,16 @@ export class ShareRoom extends DurableObject<Env> {
     return [...changeMessages(rows), message({ type: "ready", seq })];
   }
 
-  private broadcast(entries: Entry[]): void {
-    const sockets = this.ctx.getWebSockets();
+  private broadcast(entries: Entry[], sessionID: string): void {
+    const legacy = this.ctx.getWebSockets(LEGACY_TAG);
+    if (legacy.length > 0) {
+      const rows = entries.flatMap((entry) =>
+        "item" in entry ? [{ key: entry.key, seq: entry.seq, body: JSON.stringify(entry.item), ref: null }] : [],
+      );
+      const messages = legacyMessages(sessionID, rows);
+      for (const ws of legacy) for (const message of messages) trySend(ws, message);
+    }
+    const sockets = this.ctx.getWebSockets(VIEWER_TAG);
     if (sockets.length === 0) return;
     const messages = changeMessages(
       entries.map((entry) => {
@@ -390,15 +464,7 @@ export class ShareRoom extends DurableObject<Env> {
         return { json, bytes: json.length };
       }),
     );
-    for (const ws of sockets) {
-      for (const message of messages) {
-        try {
-          ws.send(message);
-        } catch {
-          // A socket closing under us: it will reconnect with `since` and catch up.
-        }
-      }
-    }
+    for (const ws of sockets) for (const message of messages) trySend(ws, message);
   }
 
   override async webSocketMessage(): Promise<void> {
@@ -413,69 +479,171 @@ export class ShareRoom extends DurableObject<Env> {
     }
   }
 
-  private async scheduleFlush(): Promise<void> {
-    if ((await this.ctx.storage.getAlarm()) === null) {
-      await this.ctx.storage.setAlarm(Date.now() + FLUSH_DELAY_MS);
-    }
+  /** Moves the alarm earlier to `at` (Unix ms) if it is unset or later. */
+  private async alarmNoLaterThan(at: number): Promise<void> {
+    const current = await this.ctx.storage.getAlarm();
+    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+  }
+
+  /**
+   * Sets the alarm to the earliest pending duty: a flush, a replaced segment's deletion, the idle compaction, the
+   * expiry. Clears it when there is none, so an idle, compacted share never wakes.
+   */
+  private async schedule(): Promise<void> {
+    const share = this.share();
+    if (!share) return;
+    const now = Date.now();
+    const duties: number[] = [];
+    if (share.flushed_seq < share.seq) duties.push(now + FLUSH_DELAY_MS);
+    const gc = this.sql.exec<{ due: number | null }>("SELECT MIN(due) AS due FROM garbage").one().due;
+    if (gc !== null) duties.push(gc);
+    if (share.hydrated && share.seq > 0) duties.push(share.updated_at + IDLE_COMPACT_MS);
+    if (share.expires_at !== null) duties.push(share.expires_at);
+    if (duties.length === 0) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(Math.max(Math.min(...duties), now + 10));
   }
 
   override async alarm(): Promise<void> {
-    await this.exclusive(() => this.flush());
+    await this.exclusive(() => this.tick(Date.now()));
+  }
+
+  /**
+   * The alarm's work, at time `now` (Unix ms): expire, flush, collect replaced segments, compact when idle, then
+   * re-arm. Tests call it with a `now` in the future to run the idle compaction or the expiry.
+   */
+  async tick(now: number): Promise<void> {
+    let share = this.share();
+    if (!share) return;
+    if (share.expires_at !== null && now >= share.expires_at) {
+      await this.deleteEverything(share.id);
+      return;
+    }
+    if (share.flushed_seq < share.seq) {
+      await this.flush(share);
+      share = this.share()!;
+    }
+    const due = this.sql.exec<{ name: string }>("SELECT name FROM garbage WHERE due <= ?", now).toArray();
+    if (due.length > 0) {
+      await this.env.SHARES.delete(due.map((row) => sharePrefix(share!.id) + row.name));
+      for (const row of due) this.sql.exec("DELETE FROM garbage WHERE name = ?", row.name);
+    }
+    if (share.hydrated && share.seq > 0 && now - share.updated_at >= IDLE_COMPACT_MS) await this.compact(share);
+    await this.schedule();
   }
 
   /**
    * Writes what changed since the last flush to R2: the head with the tail inline while the tail is small, else a
-   * new segment (merged with its predecessors per the size-tiered rule) and a head with an empty tail. Also
-   * deletes replaced segments whose grace period is over, and re-arms the alarm while any are pending.
+   * new segment (merged with its predecessors per the size-tiered rule) and a head with an empty tail.
    */
-  private async flush(): Promise<void> {
-    const share = this.share();
-    if (!share) return;
-    const bucket = this.env.SHARES;
-    const prefix = sharePrefix(share.id);
+  private async flush(share: ShareRow): Promise<void> {
     let segments = JSON.parse(share.segments) as SegmentInfo[];
     const lastHi = segments.at(-1)?.hi ?? 0;
-
-    if (share.flushed_seq < share.seq || share.flushed_seq === 0) {
-      const tailBytes =
-        this.sql.exec<{ bytes: number | null }>("SELECT SUM(bytes) AS bytes FROM items WHERE seq > ?", lastHi).one()
-          .bytes ?? 0;
-      let tail: string[] = [];
-      if (tailBytes > TAIL_INLINE_MAX_BYTES) {
-        segments = await this.writeSegment(share, segments, tailBytes);
-      } else {
-        tail = this.sql
-          .exec<ItemRow>("SELECT key, seq, body, ref FROM items WHERE seq > ? ORDER BY seq", lastHi)
-          .toArray()
-          .map(entryJson);
-      }
-      const head = `{"version":${HEAD_VERSION},"id":${JSON.stringify(share.id)},"createdAt":${share.created_at},"updatedAt":${share.updated_at},"seq":${share.seq},"segments":${JSON.stringify(segments)},"tail":[${tail.join(",")}]}`;
-      await bucket.put(headKey(share.id), head, { httpMetadata: { contentType: "application/json" } });
-      this.sql.exec(
-        "UPDATE share SET flushed_seq = ?, segments = ? WHERE id = ?",
-        share.seq,
-        JSON.stringify(segments),
-        share.id,
-      );
+    const tailBytes =
+      this.sql.exec<{ bytes: number | null }>("SELECT SUM(bytes) AS bytes FROM items WHERE seq > ?", lastHi).one()
+        .bytes ?? 0;
+    let tail: string[] = [];
+    if (tailBytes > TAIL_INLINE_MAX_BYTES) {
+      segments = await this.writeSegment(share, segments, tailBytes);
+    } else {
+      tail = this.sql
+        .exec<ItemRow>("SELECT key, seq, body, ref, epoch FROM items WHERE seq > ? ORDER BY seq", lastHi)
+        .toArray()
+        .map(storedEntryJson);
     }
+    await this.writeHead(share, segments, tail);
+  }
 
-    const now = Date.now();
-    const due = this.sql.exec<{ name: string }>("SELECT name FROM garbage WHERE due <= ?", now).toArray();
-    if (due.length > 0) {
-      await bucket.delete(due.map((row) => prefix + row.name));
-      for (const row of due) this.sql.exec("DELETE FROM garbage WHERE name = ?", row.name);
-    }
-    const next = this.sql.exec<{ due: number | null }>("SELECT MIN(due) AS due FROM garbage").one().due;
-    if (next !== null) await this.ctx.storage.setAlarm(Math.max(next, now + FLUSH_DELAY_MS));
+  /** PUTs the head and records what R2 now reflects. Custom metadata feeds the admin listing without a body read. */
+  private async writeHead(share: ShareRow, segments: SegmentInfo[], tail: string[]): Promise<void> {
+    const head = `{"version":${HEAD_VERSION},"id":${JSON.stringify(share.id)},"createdAt":${share.created_at},"updatedAt":${share.updated_at},"seq":${share.seq},"segments":${JSON.stringify(segments)},"tail":[${tail.join(",")}]}`;
+    await this.env.SHARES.put(headKey(share.id), head, {
+      httpMetadata: { contentType: "application/json" },
+      customMetadata: {
+        title: (share.title ?? "").slice(0, 500),
+        createdAt: String(share.created_at),
+        updatedAt: String(share.updated_at),
+        bytes: String(share.bytes),
+        seq: String(share.seq),
+      },
+    });
+    this.sql.exec(
+      "UPDATE share SET flushed_seq = ?, segments = ? WHERE id = ?",
+      share.seq,
+      JSON.stringify(segments),
+      share.id,
+    );
   }
 
   /**
-   * Writes the entries with seq in (lastHi, share.seq] as a segment, first widening it to swallow the newest
-   * existing segments while they are not {@link SEGMENT_GROWTH_FACTOR}× larger than what is being written (and
-   * while there would be more than {@link MAX_SEGMENTS}). Returns the new segment list; replaced ones go to garbage.
+   * Idle compaction: rewrites the share as at most one segment (so a dormant share costs one or two R2 reads per
+   * view), then drops every item row — R2 holds them all, and the next sync loads them back ({@link hydrated}).
    */
-  private async writeSegment(share: ShareRow, segments: SegmentInfo[], tailBytes: number): Promise<SegmentInfo[]> {
-    let keep = segments.length;
+  private async compact(share: ShareRow): Promise<void> {
+    let segments = JSON.parse(share.segments) as SegmentInfo[];
+    const lastHi = segments.at(-1)?.hi ?? 0;
+    const tailCount = this.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM items WHERE seq > ?", lastHi).one().n;
+    if (segments.length + (tailCount > 0 ? 1 : 0) > 1) {
+      const all = this.sql.exec<{ bytes: number | null }>("SELECT SUM(bytes) AS bytes FROM items").one().bytes ?? 0;
+      segments = await this.writeSegment(share, segments, all, true);
+      await this.writeHead(share, segments, []);
+    }
+    this.ctx.storage.transactionSync(() => {
+      this.sql.exec("DELETE FROM items");
+      this.sql.exec("UPDATE share SET hydrated = 0, horizon = seq WHERE id = ?", share.id);
+    });
+  }
+
+  /**
+   * Loads every item back from R2 into `items` after an idle compaction (no-op when they are there). Merge
+   * progressions are recomputed from the items, batch epochs read back from the entries.
+   * Call only inside {@link exclusive}.
+   */
+  private async hydrated(share: ShareRow): Promise<ShareRow> {
+    if (share.hydrated) return share;
+    const snapshot = await readSnapshot(this.env.SHARES, share.id);
+    this.ctx.storage.transactionSync(() => {
+      for (const entry of snapshot?.entries ?? []) {
+        if ("item" in entry) {
+          const json = JSON.stringify(entry.item);
+          const progress = progressOf(entry.item);
+          this.sql.exec(
+            "INSERT OR REPLACE INTO items (key, seq, bytes, body, ref, progress, epoch) VALUES (?, ?, ?, ?, NULL, ?, ?)",
+            entry.key,
+            entry.seq,
+            encoder.encode(json).byteLength,
+            json,
+            progress ? JSON.stringify(progress) : null,
+            entry.epoch ?? null,
+          );
+        } else {
+          this.sql.exec(
+            "INSERT OR REPLACE INTO items (key, seq, bytes, body, ref, progress, epoch) VALUES (?, ?, ?, NULL, ?, NULL, ?)",
+            entry.key,
+            entry.seq,
+            entry.ref.bytes,
+            JSON.stringify(entry.ref),
+            entry.epoch ?? null,
+          );
+        }
+      }
+      this.sql.exec("UPDATE share SET hydrated = 1, horizon = 0 WHERE id = ?", share.id);
+    });
+    return this.share()!;
+  }
+
+  /**
+   * Writes the entries with seq above the newest kept segment as one segment, first widening it to swallow the
+   * newest existing segments while they are not {@link SEGMENT_GROWTH_FACTOR}× larger than what is being written
+   * (and while there would be more than {@link MAX_SEGMENTS}); `all` merges every segment. Returns the new segment
+   * list; the replaced ones go to garbage, deleted after {@link SEGMENT_GRACE_MS}.
+   */
+  private async writeSegment(
+    share: ShareRow,
+    segments: SegmentInfo[],
+    tailBytes: number,
+    all = false,
+  ): Promise<SegmentInfo[]> {
+    let keep = all ? 0 : segments.length;
     let bytes = tailBytes;
     while (keep > 0) {
       const previous = segments[keep - 1]!;
@@ -486,9 +654,9 @@ export class ShareRoom extends DurableObject<Env> {
     const lo = keep === 0 ? 0 : segments[keep - 1]!.hi;
     const hi = share.seq;
     const rows = this.sql
-      .exec<ItemRow>("SELECT key, seq, body, ref FROM items WHERE seq > ? AND seq <= ? ORDER BY seq", lo, hi)
+      .exec<ItemRow>("SELECT key, seq, body, ref, epoch FROM items WHERE seq > ? AND seq <= ? ORDER BY seq", lo, hi)
       .toArray()
-      .map(entryJson);
+      .map(storedEntryJson);
     const name = segmentName(lo, hi);
     const body = encoder.encode(`{"lo":${lo},"hi":${hi},"entries":[${rows.join(",")}]}`);
     await this.env.SHARES.put(sharePrefix(share.id) + name, body, {
@@ -496,9 +664,59 @@ export class ShareRoom extends DurableObject<Env> {
     });
     const due = Date.now() + SEGMENT_GRACE_MS;
     for (const replaced of segments.slice(keep)) {
+      if (replaced.name === name) continue;
       this.sql.exec("INSERT OR REPLACE INTO garbage (name, due) VALUES (?, ?)", replaced.name, due);
     }
-    const written: SegmentInfo = { name, lo, hi, bytes: body.byteLength };
-    return [...segments.slice(0, keep), written];
+    return [...segments.slice(0, keep), { name, lo, hi, bytes: body.byteLength }];
   }
+}
+
+/** WebSocket tags: current viewers (`/ws/:id`) and legacy pollers (`/share_poll`). */
+const VIEWER_TAG = "viewer";
+const LEGACY_TAG = "legacy";
+
+/** Sends `message`, ignoring a socket that is closing under us (a viewer reconnects with `since` and catches up). */
+function trySend(ws: WebSocket, message: string): void {
+  try {
+    ws.send(message);
+  } catch {
+    // Closing: nothing to do.
+  }
+}
+
+/**
+ * The legacy `/share_poll` messages for stored rows: one `{key, content}` per session, message and part, with the
+ * legacy keys `session/info/<sid>`, `session/message/<sid>/<mid>`, `session/part/<sid>/<mid>/<pid>` (protocol
+ * reference §2). Items stored by reference and item types the legacy protocol has no key for are not sent.
+ */
+function legacyMessages(sessionID: string, rows: Pick<ItemRow, "key" | "body">[]): string[] {
+  const messages: string[] = [];
+  for (const row of rows) {
+    if (row.body === null) continue;
+    const [type, first, second] = row.key.split("/");
+    const key =
+      type === "session"
+        ? `session/info/${sessionID}`
+        : type === "message"
+          ? `session/message/${sessionID}/${first}`
+          : type === "part"
+            ? `session/part/${sessionID}/${first}/${second}`
+            : undefined;
+    if (!key) continue;
+    const content = (JSON.parse(row.body) as Item).data;
+    messages.push(JSON.stringify({ key, content }));
+  }
+  return messages;
+}
+
+/** The `type` of a blob reference: the item type, and for parts the part type (`part:tool`). */
+function refType(item: Item): string {
+  const data = item.data as { type?: unknown } | undefined;
+  return item.type === "part" && typeof data?.type === "string" ? `part:${data.type}` : item.type;
+}
+
+/** The session title of a `session` item, if it has one. */
+function titleOf(item: Item): string | null {
+  const title = (item.data as { title?: unknown } | undefined)?.title;
+  return typeof title === "string" ? title : null;
 }

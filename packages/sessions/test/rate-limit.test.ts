@@ -8,14 +8,24 @@ describe("rate limits", () => {
     const statuses: number[] = [];
     let limited: Response | undefined;
     for (let i = 0; i < 40 && !limited; i++) {
-      const response = await call("POST", "/api/share", { sessionID: `ses_${i}` }, { "cf-connecting-ip": "203.0.113.7" });
+      const response = await call(
+        "POST",
+        "/api/share",
+        { sessionID: `ses_${i}` },
+        { "cf-connecting-ip": "203.0.113.7" },
+      );
       statuses.push(response.status);
       if (response.status === 429) limited = response;
     }
     expect(statuses.slice(0, 30).every((status) => status === 200)).toBe(true);
     expect(limited?.headers.get("retry-after")).toBe("60");
     expect(((await limited!.json()) as ErrorBody).error.code).toBe("rate_limited");
-    const otherClient = await call("POST", "/api/share", { sessionID: "ses_other" }, { "cf-connecting-ip": "203.0.113.8" });
+    const otherClient = await call(
+      "POST",
+      "/api/share",
+      { sessionID: "ses_other" },
+      { "cf-connecting-ip": "203.0.113.8" },
+    );
     expect(otherClient.status).toBe(200);
   });
 });

@@ -64,8 +64,13 @@ export interface BlobRef {
   type: string;
 }
 
-/** One stored item with the sequence number of its last change: inline, or by reference. */
-export type Entry = { key: string; seq: number; item: Item } | { key: string; seq: number; ref: BlobRef };
+/**
+ * One stored item with the sequence number of its last change: inline, or by reference. Entries read from R2 may
+ * carry `epoch`, merge-rule bookkeeping of the server (see docs/storage.md); viewers ignore it.
+ */
+export type Entry =
+  | { key: string; seq: number; item: Item; epoch?: number }
+  | { key: string; seq: number; ref: BlobRef; epoch?: number };
 
 /**
  * `GET /api/share/:id/snapshot`: the share as stored in R2 at sequence number `seq`, for the page. Times are Unix

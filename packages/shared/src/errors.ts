@@ -7,6 +7,7 @@ export const ERRORS = {
   invalid_body: { status: 400, message: "The request body does not have the expected shape." },
   invalid_share_id: { status: 400, message: "The share id is malformed." },
   invalid_since: { status: 400, message: "`since` must be a non-negative integer sequence number." },
+  unauthorized: { status: 401, message: "This endpoint needs the operator's admin token." },
   invalid_secret: { status: 403, message: "The secret does not match this share." },
   share_not_found: { status: 404, message: "No share has this id." },
   blob_not_found: { status: 404, message: "No stored value has this reference." },

@@ -7,6 +7,10 @@ import { room, shareId } from "./shares";
 export const live = new Hono<{ Bindings: Env }>().get("/:id", async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required");
   const id = shareId(c.req.param("id"));
-  if (parseSince(c.req.query("since")) === null) throw new ApiError("invalid_since");
-  return room(c.env, id).fetch(c.req.raw);
+  const since = parseSince(c.req.query("since"));
+  if (since === null) throw new ApiError("invalid_since");
+  // Forward only what the room reads, so no query parameter of the client's can select another mode.
+  const url = new URL(c.req.url);
+  url.search = `?since=${since}`;
+  return room(c.env, id).fetch(new Request(url, c.req.raw));
 });

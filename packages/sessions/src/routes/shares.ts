@@ -40,13 +40,34 @@ export function shareId(value: string): string {
   return value;
 }
 
-function unwrap<T>(result: RoomResult<T>): T {
+/**
+ * Creates a share for `sessionID` with a fresh random id; `secret(id)` gives its secret (the legacy protocol embeds
+ * the id in it). Only the secret's SHA-256 is stored. Errors: `internal_error` on an id collision.
+ */
+export async function createShare(env: Env, sessionID: string, secret: string | ((id: string) => string)) {
+  const id = newShareId();
+  const value = typeof secret === "string" ? secret : secret(id);
+  const ttlDays = Number(env.SHARE_TTL_DAYS) || 0;
+  unwrap(
+    await room(env, id).create({
+      shareId: id,
+      secretHash: await sha256Hex(value),
+      sessionID,
+      now: Date.now(),
+      ttlDays,
+    }),
+  );
+  return { id, secret: value };
+}
+
+/** The value of a room's answer, or its error code thrown as an {@link ApiError}. */
+export function unwrap<T>(result: RoomResult<T>): T {
   if (!result.ok) throw new ApiError(result.code, result.message);
   return result.value;
 }
 
 /** The page origin for share URLs: `PUBLIC_SHARE_URL` when set, else the origin the request arrived on. */
-function publicOrigin(env: Env, request: Request): string {
+export function publicOrigin(env: Env, request: Request): string {
   return (env.PUBLIC_SHARE_URL || new URL(request.url).origin).replace(/\/+$/, "");
 }
 
@@ -59,16 +80,7 @@ export const shares = new Hono<{ Bindings: Env }>()
     ),
     async (c) => {
       const body = await readJson(c.req.raw, CreateShareBodySchema, MAX_SMALL_BODY_BYTES);
-      const id = newShareId();
-      const secret = newSecret();
-      unwrap(
-        await room(c.env, id).create({
-          shareId: id,
-          secretHash: await sha256Hex(secret),
-          sessionID: body.sessionID,
-          now: Date.now(),
-        }),
-      );
+      const { id, secret } = await createShare(c.env, body.sessionID, newSecret());
       return c.json({ id, url: `${publicOrigin(c.env, c.req.raw)}/share/${id}`, secret } satisfies CreateShareResponse);
     },
   )

@@ -29,6 +29,12 @@ export const MAX_SEGMENTS = 8;
 /** Replaced segments are deleted this long after the head stops naming them (ms), so in-flight readers finish. */
 export const SEGMENT_GRACE_MS = 60_000;
 
+/**
+ * A share with no sync for this long (ms) is compacted: R2 gets it as at most one segment and the ShareRoom drops
+ * its item rows, so an idle share costs (almost) nothing in Durable Object storage. The next sync loads them back.
+ */
+export const IDLE_COMPACT_MS = 10 * 60_000;
+
 /** Format version written into every head. */
 export const HEAD_VERSION = 1;
 

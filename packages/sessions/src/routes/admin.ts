@@ -1,0 +1,70 @@
+/**
+ * Operator endpoints, behind the admin token: the answer to shares whose owner lost the secret.
+ *
+ * | route | what |
+ * |---|---|
+ * | `GET /api/sessions?cursor=&limit=` | shares with title, times, size and live viewers; cursor pagination |
+ * | `DELETE /api/sessions/:id` | takedown: deletes the share as its owner's DELETE would |
+ */
+import { Hono } from "hono";
+import { requireAdmin } from "../middleware/admin";
+import { ApiError } from "../middleware/errors";
+import { headKey } from "../storage/layout";
+import { room, shareId, unwrap } from "./shares";
+
+/** One share in the admin listing. Times are Unix ms; `bytes` is the live size of its items' JSON. */
+export interface ShareSummary {
+  id: string;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+  bytes: number;
+  viewers: number;
+}
+
+/** `GET /api/sessions` answer; pass `cursor` back for the next page (`null`: no more). */
+export interface ShareList {
+  sessions: ShareSummary[];
+  cursor: string | null;
+}
+
+export const admin = new Hono<{ Bindings: Env }>()
+  .use(requireAdmin)
+  .get("/", async (c) => {
+    const limit = Math.min(Math.max(Number(c.req.query("limit")) || 50, 1), 200);
+    const listing = await c.env.SHARES.list({
+      prefix: "shares/",
+      delimiter: "/",
+      limit,
+      cursor: c.req.query("cursor") || undefined,
+    });
+    const ids = listing.delimitedPrefixes.map((prefix) => prefix.slice("shares/".length, -1));
+    const sessions = await Promise.all(
+      ids.map(async (id): Promise<ShareSummary | null> => {
+        const head = await c.env.SHARES.head(headKey(id));
+        if (!head) return null;
+        const meta = head.customMetadata ?? {};
+        const info = await room(c.env, id).info();
+        return {
+          id,
+          title: meta.title ?? "",
+          createdAt: Number(meta.createdAt) || 0,
+          updatedAt: Number(meta.updatedAt) || 0,
+          bytes: info.ok ? info.value.bytes : Number(meta.bytes) || 0,
+          viewers: info.ok ? info.value.viewers : 0,
+        };
+      }),
+    );
+    return c.json({
+      sessions: sessions.filter((session) => session !== null),
+      cursor: listing.truncated ? listing.cursor : null,
+    } satisfies ShareList);
+  })
+  .delete("/:id", async (c) => {
+    const id = shareId(c.req.param("id"));
+    unwrap(await room(c.env, id).remove(null));
+    return c.json({ ok: true });
+  })
+  .all("*", () => {
+    throw new ApiError("not_found");
+  });
