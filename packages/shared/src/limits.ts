@@ -30,6 +30,12 @@ export const MAX_SHARE_BYTES = 512 * MiB;
 /** Largest number of items in one sync batch. */
 export const MAX_ITEMS_PER_SYNC = 10_000;
 
+/**
+ * Deepest nesting of arrays and objects accepted in a request body. Real items nest about 10 deep; the cap keeps
+ * recursive serializers (and the runtime's stack) safe from nesting bombs.
+ */
+export const MAX_JSON_DEPTH = 64;
+
 /** Longest id (share, message, part) accepted, in characters. */
 export const MAX_ID_LENGTH = 128;
 

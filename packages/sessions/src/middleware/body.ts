@@ -1,4 +1,5 @@
 /** Reading request bodies with a size cap, strict UTF-8 and JSON parsing, as {@link ApiError}s on failure. */
+import { MAX_JSON_DEPTH } from "@shareroom/shared";
 import type { z } from "zod";
 import { ApiError } from "./errors";
 
@@ -41,11 +42,37 @@ export async function readText(request: Request, limit: number): Promise<string>
 }
 
 /**
+ * The deepest nesting of `[`/`{` in JSON text, ignoring brackets inside strings; stops counting past `limit`.
+ * Linear in the text and iterative, so it is safe on inputs that would overflow a recursive parser.
+ */
+export function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (inString) {
+      if (code === 0x5c) i++;
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) inString = true;
+    else if (code === 0x5b || code === 0x7b) {
+      if (++depth > max) max = depth;
+      if (max > limit) return max;
+    } else if (code === 0x5d || code === 0x7d) depth--;
+  }
+  return max;
+}
+
+/**
  * Reads, parses and validates a JSON body (any content type: old CLIs send none).
- * Errors: `payload_too_large` (413), `invalid_json` (400), `invalid_body` (400, with zod's explanation).
+ * Errors: `payload_too_large` (413), `invalid_json` (400; also for nesting deeper than `MAX_JSON_DEPTH`),
+ * `invalid_body` (400, with zod's explanation).
  */
 export async function readJson<T extends z.ZodType>(request: Request, schema: T, limit: number): Promise<z.infer<T>> {
   const text = await readText(request, limit);
+  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw new ApiError("invalid_json", `The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
