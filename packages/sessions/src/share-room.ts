@@ -27,6 +27,7 @@ import {
   type SyncResponse,
 } from "@shareroom/shared";
 import { batchEpoch, type Progress, progressOf, supersedes } from "./merge";
+import { redactSecrets } from "./redact";
 import { constantTimeEqual, sha256Hex } from "./secrets";
 import {
   blobKey,
@@ -226,15 +227,19 @@ export class ShareRoom extends DurableObject<Env> {
       share = await this.hydrated(share);
 
       const refused: RefusedItem[] = [];
+      const checked: { index: number; key: string; item: Item }[] = [];
+      data.forEach((raw, index) => {
+        const result = checkItem(raw);
+        if (result.ok) checked.push({ index, key: result.key, item: result.item });
+        else refused.push({ index, code: result.code, message: result.message });
+      });
+      // The items arrived over RPC, so they are this call's own copies: redaction may rewrite them in place.
+      const redacted =
+        this.env.REDACT_SECRETS === "false" ? 0 : await redactSecrets(checked.map((entry) => entry.item));
       // Last item for a key wins within the batch (the CLI's rule); Map keeps first-insertion order.
       const batch = new Map<string, PendingChange>();
-      data.forEach((raw, index) => {
-        const checked = checkItem(raw);
-        if (!checked.ok) {
-          refused.push({ index, code: checked.code, message: checked.message });
-          return;
-        }
-        const json = JSON.stringify(checked.item);
+      for (const { index, key, item } of checked) {
+        const json = JSON.stringify(item);
         const bytes = encoder.encode(json).byteLength;
         if (bytes > MAX_ITEM_BYTES) {
           refused.push({
@@ -242,11 +247,12 @@ export class ShareRoom extends DurableObject<Env> {
             code: "item_too_large",
             message: `item is ${bytes} bytes; the limit is ${MAX_ITEM_BYTES}`,
           });
-          return;
+          continue;
         }
-        batch.delete(checked.key);
-        batch.set(checked.key, { key: checked.key, json, bytes, item: checked.item });
-      });
+        batch.delete(key);
+        batch.set(key, { key, json, bytes, item });
+      }
+      refused.sort((a, b) => a.index - b.index);
 
       const epoch = batchEpoch([...batch.values()].map((change) => change.item));
       const changes: PendingChange[] = [];
@@ -331,7 +337,7 @@ export class ShareRoom extends DurableObject<Env> {
         this.broadcast(entries, share.session_id);
         await this.alarmNoLaterThan(now + FLUSH_DELAY_MS);
       }
-      return { ok: true, value: { ok: true, seq, accepted: changes.length, unchanged, refused } };
+      return { ok: true, value: { ok: true, seq, accepted: changes.length, unchanged, redacted, refused } };
     });
   }
 

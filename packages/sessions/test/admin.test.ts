@@ -9,7 +9,11 @@ const ADMIN = { authorization: "Bearer test-admin-token" };
 
 describe("/api/sessions", () => {
   it("refuses requests without the right admin token with 401", async () => {
-    const attempts: Record<string, string>[] = [{}, { authorization: "Bearer wrong" }, { authorization: "test-admin-token" }];
+    const attempts: Record<string, string>[] = [
+      {},
+      { authorization: "Bearer wrong" },
+      { authorization: "test-admin-token" },
+    ];
     for (const headers of attempts) {
       const response = await call("GET", "/api/sessions", undefined, headers);
       expect(response.status).toBe(401);

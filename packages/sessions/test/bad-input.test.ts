@@ -1,34 +1,125 @@
 /** A corpus of bad inputs: each gets its 4xx with a stable code, and the stored share stays byte-identical. */
-import type { ErrorBody } from "@shareroom/shared";
+
 import { exports } from "cloudflare:workers";
+import type { ErrorBody } from "@shareroom/shared";
 import { describe, expect, it } from "vitest";
 import { call, createShare, ORIGIN, sync } from "./helpers";
 
 const deep = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
 const good = { type: "part", data: { id: "prt_1", messageID: "msg_1", type: "text", text: "kept" } };
 
-type Case = [name: string, path: (id: string) => string, body: (secret: string) => string | Uint8Array, status: number, code: string];
+type Case = [
+  name: string,
+  path: (id: string) => string,
+  body: (secret: string) => string | Uint8Array,
+  status: number,
+  code: string,
+];
 
 const CASES: Case[] = [
   ["a body that is not JSON", (id) => `/api/share/${id}/sync`, () => "{secret:", 400, "invalid_json"],
   ["an empty body", (id) => `/api/share/${id}/sync`, () => "", 400, "invalid_json"],
   ["JSON null", (id) => `/api/share/${id}/sync`, () => "null", 400, "invalid_body"],
   ["a JSON array", (id) => `/api/share/${id}/sync`, () => "[]", 400, "invalid_body"],
-  ["a number secret", (id) => `/api/share/${id}/sync`, () => JSON.stringify({ secret: 1, data: [] }), 400, "invalid_body"],
-  ["data that is an object", (id) => `/api/share/${id}/sync`, (s) => JSON.stringify({ secret: s, data: {} }), 400, "invalid_body"],
+  [
+    "a number secret",
+    (id) => `/api/share/${id}/sync`,
+    () => JSON.stringify({ secret: 1, data: [] }),
+    400,
+    "invalid_body",
+  ],
+  [
+    "data that is an object",
+    (id) => `/api/share/${id}/sync`,
+    (s) => JSON.stringify({ secret: s, data: {} }),
+    400,
+    "invalid_body",
+  ],
   ["a missing secret", (id) => `/api/share/${id}/sync`, () => JSON.stringify({ data: [good] }), 400, "invalid_body"],
-  ["a 1 MB secret", (id) => `/api/share/${id}/sync`, () => JSON.stringify({ secret: "s".repeat(1 << 20), data: [] }), 400, "invalid_body"],
-  ["a wrong secret", (id) => `/api/share/${id}/sync`, () => JSON.stringify({ secret: "nope", data: [good] }), 403, "invalid_secret"],
-  ["invalid UTF-8", (id) => `/api/share/${id}/sync`, () => new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]), 400, "invalid_json"],
-  ["a lone UTF-8 continuation byte", (id) => `/api/share/${id}/sync`, () => new Uint8Array([0x5b, 0x80, 0x5d]), 400, "invalid_json"],
-  ["100,000 levels of nesting", (id) => `/api/share/${id}/sync`, (s) => `{"secret":"${s}","data":[${deep(100_000)}]}`, 400, "invalid_json"],
-  ["an item nested 1,000 deep", (id) => `/api/share/${id}/sync`, (s) => `{"secret":"${s}","data":[{"type":"part","data":${deep(1000)}}]}`, 400, "invalid_json"],
-  ["10,001 items", (id) => `/api/share/${id}/sync`, (s) => JSON.stringify({ secret: s, data: Array(10_001).fill(0) }), 413, "payload_too_large"],
-  ["a path-like share id", () => "/api/share/..%2F..%2Fx/sync", (s) => JSON.stringify({ secret: s, data: [good] }), 400, "invalid_share_id"],
-  ["a share id with %2F", (id) => `/api/share/${id}%2Fx/sync`, (s) => JSON.stringify({ secret: s, data: [good] }), 400, "invalid_share_id"],
-  ["a share id with a NUL", (id) => `/api/share/${id}%00/sync`, (s) => JSON.stringify({ secret: s, data: [good] }), 400, "invalid_share_id"],
-  ["an over-long share id", () => `/api/share/${"a".repeat(300)}/sync`, (s) => JSON.stringify({ secret: s, data: [good] }), 400, "invalid_share_id"],
-  ["a 50 MB body", (id) => `/api/share/${id}/sync`, (s) => `{"secret":"${s}","data":["${"x".repeat(50 << 20)}"]}`, 413, "payload_too_large"],
+  [
+    "a 1 MB secret",
+    (id) => `/api/share/${id}/sync`,
+    () => JSON.stringify({ secret: "s".repeat(1 << 20), data: [] }),
+    400,
+    "invalid_body",
+  ],
+  [
+    "a wrong secret",
+    (id) => `/api/share/${id}/sync`,
+    () => JSON.stringify({ secret: "nope", data: [good] }),
+    403,
+    "invalid_secret",
+  ],
+  [
+    "invalid UTF-8",
+    (id) => `/api/share/${id}/sync`,
+    () => new Uint8Array([0x7b, 0x22, 0xc3, 0x28, 0x22, 0x7d]),
+    400,
+    "invalid_json",
+  ],
+  [
+    "a lone UTF-8 continuation byte",
+    (id) => `/api/share/${id}/sync`,
+    () => new Uint8Array([0x5b, 0x80, 0x5d]),
+    400,
+    "invalid_json",
+  ],
+  [
+    "100,000 levels of nesting",
+    (id) => `/api/share/${id}/sync`,
+    (s) => `{"secret":"${s}","data":[${deep(100_000)}]}`,
+    400,
+    "invalid_json",
+  ],
+  [
+    "an item nested 1,000 deep",
+    (id) => `/api/share/${id}/sync`,
+    (s) => `{"secret":"${s}","data":[{"type":"part","data":${deep(1000)}}]}`,
+    400,
+    "invalid_json",
+  ],
+  [
+    "10,001 items",
+    (id) => `/api/share/${id}/sync`,
+    (s) => JSON.stringify({ secret: s, data: Array(10_001).fill(0) }),
+    413,
+    "payload_too_large",
+  ],
+  [
+    "a path-like share id",
+    () => "/api/share/..%2F..%2Fx/sync",
+    (s) => JSON.stringify({ secret: s, data: [good] }),
+    400,
+    "invalid_share_id",
+  ],
+  [
+    "a share id with %2F",
+    (id) => `/api/share/${id}%2Fx/sync`,
+    (s) => JSON.stringify({ secret: s, data: [good] }),
+    400,
+    "invalid_share_id",
+  ],
+  [
+    "a share id with a NUL",
+    (id) => `/api/share/${id}%00/sync`,
+    (s) => JSON.stringify({ secret: s, data: [good] }),
+    400,
+    "invalid_share_id",
+  ],
+  [
+    "an over-long share id",
+    () => `/api/share/${"a".repeat(300)}/sync`,
+    (s) => JSON.stringify({ secret: s, data: [good] }),
+    400,
+    "invalid_share_id",
+  ],
+  [
+    "a 50 MB body",
+    (id) => `/api/share/${id}/sync`,
+    (s) => `{"secret":"${s}","data":["${"x".repeat(50 << 20)}"]}`,
+    413,
+    "payload_too_large",
+  ],
 ];
 
 describe("bad input", () => {
@@ -57,7 +148,11 @@ describe("bad input", () => {
       },
     });
     const response = await exports.default.fetch(
-      new Request(`${ORIGIN}/api/share/${share.id}/sync`, { method: "POST", body: stream, duplex: "half" } as RequestInit),
+      new Request(`${ORIGIN}/api/share/${share.id}/sync`, {
+        method: "POST",
+        body: stream,
+        duplex: "half",
+      } as RequestInit),
     );
     expect(response.status).toBe(413);
     expect(sent).toBeLessThan(40);

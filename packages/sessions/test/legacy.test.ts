@@ -7,7 +7,9 @@ const SID = "ses_legacy0123456789";
 
 async function legacyShare() {
   // Old CLIs send the body without a JSON content type.
-  const response = await call("POST", "/share_create", JSON.stringify({ sessionID: SID }), { "content-type": "text/plain" });
+  const response = await call("POST", "/share_create", JSON.stringify({ sessionID: SID }), {
+    "content-type": "text/plain",
+  });
   expect(response.status).toBe(200);
   const body = (await response.json()) as { url: string; secret: string };
   const id = body.url.split("/s/")[1]!;
@@ -21,10 +23,30 @@ describe("legacy protocol", () => {
   it("creates, syncs key by key, and serves the same share to the current API and the legacy reads", async () => {
     const share = await legacyShare();
     expect(share.url).toBe(`https://share.example.test/s/${share.id}`);
-    expect((await put(share.secret, `session/info/${SID}`, { id: SID, title: "Legacy", time: { updated: 1 } })).status).toBe(200);
+    expect(
+      (await put(share.secret, `session/info/${SID}`, { id: SID, title: "Legacy", time: { updated: 1 } })).status,
+    ).toBe(200);
     expect((await put(share.secret, `session/message/${SID}/msg_1`, { id: "msg_1", role: "user" })).status).toBe(200);
-    expect((await put(share.secret, `session/part/${SID}/msg_1/prt_2`, { id: "prt_2", messageID: "msg_1", type: "text", text: "b" })).status).toBe(200);
-    expect((await put(share.secret, `session/part/${SID}/msg_1/prt_1`, { id: "prt_1", messageID: "msg_1", type: "text", text: "a" })).status).toBe(200);
+    expect(
+      (
+        await put(share.secret, `session/part/${SID}/msg_1/prt_2`, {
+          id: "prt_2",
+          messageID: "msg_1",
+          type: "text",
+          text: "b",
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await put(share.secret, `session/part/${SID}/msg_1/prt_1`, {
+          id: "prt_1",
+          messageID: "msg_1",
+          type: "text",
+          text: "a",
+        })
+      ).status,
+    ).toBe(200);
 
     const items = await storedItems(share.id);
     expect([...items.keys()].sort()).toEqual(["message/msg_1", "part/msg_1/prt_1", "part/msg_1/prt_2", "session"]);

@@ -38,7 +38,8 @@ export interface RefusedItem {
 
 /**
  * `POST /api/share/:id/sync` answer (the CLI ignores it; other clients may read it).
- * `seq` is the share's sequence number after the batch; `accepted` counts items that changed stored state,
+ * `seq` is the share's sequence number after the batch; `redacted` counts secrets replaced on ingest (see
+ * `REDACTION_PATTERN`); `accepted` counts items that changed stored state,
  * `unchanged` those identical to, or older than, what was stored (see the merge rule).
  */
 export interface SyncResponse {
@@ -46,6 +47,7 @@ export interface SyncResponse {
   seq: number;
   accepted: number;
   unchanged: number;
+  redacted: number;
   refused: RefusedItem[];
 }
 

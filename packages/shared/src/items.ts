@@ -153,3 +153,14 @@ export function stripPrivateFields(item: Item): Item {
   }
   return item;
 }
+
+/**
+ * What replaces a secret found on ingest: `[redacted:<rule>]`, `<rule>` naming the secretlint rule that matched
+ * (e.g. `openai`, `aws`, `privatekey`). Pages find and mark these with this pattern.
+ */
+export const REDACTION_PATTERN = /\[redacted:([a-z0-9-]+)\]/g;
+
+/** Builds the marker for a secret matched by `rule`. */
+export function redactionMarker(rule: string): string {
+  return `[redacted:${rule}]`;
+}
