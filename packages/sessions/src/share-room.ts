@@ -43,6 +43,7 @@ import {
   sharePrefix,
   TAIL_INLINE_MAX_BYTES,
 } from "./storage/layout";
+import { meteredBucket, type StorageStats } from "./storage/meter";
 import { readSnapshot } from "./storage/read";
 
 /** What an RPC method of the room answers: a value, or an error code for the worker to turn into a response. */
@@ -150,11 +151,17 @@ export class ShareRoom extends DurableObject<Env> {
   private readonly sql: SqlStorage;
   /** Tail of the queue that runs syncs, flushes and deletion one at a time, in arrival order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** R2, with every operation added to {@link pending} for the `stats` table. */
+  private readonly r2: ReturnType<typeof meteredBucket>;
+  private pending = new Map<keyof StorageStats, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     this.createTables();
+    this.r2 = meteredBucket(env.SHARES, (name, amount) =>
+      this.pending.set(name, (this.pending.get(name) ?? 0) + amount),
+    );
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
   }
 
@@ -173,12 +180,58 @@ export class ShareRoom extends DurableObject<Env> {
       );
       CREATE INDEX IF NOT EXISTS items_by_seq ON items (seq);
       CREATE TABLE IF NOT EXISTS garbage (name TEXT PRIMARY KEY, due INTEGER NOT NULL);
+      CREATE TABLE IF NOT EXISTS stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     `);
   }
 
-  /** Runs `task` after every earlier queued task has finished, so writes never interleave across awaits. */
+  /** Adds the counts gathered since the last call to the `stats` table (one row write per counter that moved). */
+  private saveStats(): void {
+    if (!this.share()) {
+      this.pending.clear();
+      return;
+    }
+    for (const [name, amount] of this.pending) {
+      this.sql.exec(
+        "INSERT INTO stats (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+        name,
+        amount,
+      );
+    }
+    this.pending.clear();
+  }
+
+  /** The share's cumulative storage work (see `storage/meter.ts`). */
+  async stats(): Promise<RoomResult<StorageStats>> {
+    if (!this.share()) return { ok: false, code: "share_not_found" };
+    const stats: StorageStats = {
+      syncs: 0,
+      rowsWritten: 0,
+      r2Puts: 0,
+      r2BytesWritten: 0,
+      r2Gets: 0,
+      r2BytesRead: 0,
+      r2Deletes: 0,
+      r2Lists: 0,
+    };
+    for (const row of this.sql.exec<{ name: keyof StorageStats; value: number }>("SELECT name, value FROM stats")) {
+      stats[row.name] = row.value;
+    }
+    return { ok: true, value: stats };
+  }
+
+  /**
+   * Runs `task` after every earlier queued task has finished, so writes never interleave across awaits; then
+   * records the storage work it did.
+   */
   private exclusive<T>(task: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(task, task);
+    const counted = async () => {
+      try {
+        return await task();
+      } finally {
+        this.saveStats();
+      }
+    };
+    const run = this.queue.then(counted, counted);
     this.queue = run.catch(() => undefined);
     return run;
   }
@@ -290,7 +343,7 @@ export class ShareRoom extends DurableObject<Env> {
       for (const change of changes) {
         if (change.bytes <= INLINE_ITEM_MAX_BYTES) continue;
         const hash = await sha256Hex(change.json);
-        await this.env.SHARES.put(blobKey(share.id, hash), change.json, {
+        await this.r2.put(blobKey(share.id, hash), change.json, {
           httpMetadata: { contentType: "application/json" },
         });
         change.ref = { hash, bytes: change.bytes, type: refType(change.item) };
@@ -321,6 +374,8 @@ export class ShareRoom extends DurableObject<Env> {
             change.ref ? { key: change.key, seq, ref: change.ref } : { key: change.key, seq, item: change.item },
           );
         }
+        this.pending.set("syncs", (this.pending.get("syncs") ?? 0) + 1);
+        this.pending.set("rowsWritten", (this.pending.get("rowsWritten") ?? 0) + changes.length);
         if (changes.length > 0) {
           this.sql.exec(
             "UPDATE share SET seq = ?, bytes = ?, updated_at = ?, title = ? WHERE id = ?",
@@ -375,8 +430,8 @@ export class ShareRoom extends DurableObject<Env> {
     // R2 first: if it fails, the share still exists and the owner can retry.
     let cursor: string | undefined;
     do {
-      const listing = await this.env.SHARES.list({ prefix: sharePrefix(id), cursor });
-      if (listing.objects.length > 0) await this.env.SHARES.delete(listing.objects.map((object) => object.key));
+      const listing = await this.r2.list({ prefix: sharePrefix(id), cursor });
+      if (listing.objects.length > 0) await this.r2.delete(listing.objects.map((object) => object.key));
       cursor = listing.truncated ? listing.cursor : undefined;
     } while (cursor);
     const deleted = JSON.stringify({ type: "deleted" } satisfies ServerMessage);
@@ -530,7 +585,7 @@ export class ShareRoom extends DurableObject<Env> {
     }
     const due = this.sql.exec<{ name: string }>("SELECT name FROM garbage WHERE due <= ?", now).toArray();
     if (due.length > 0) {
-      await this.env.SHARES.delete(due.map((row) => sharePrefix(share!.id) + row.name));
+      await this.r2.delete(due.map((row) => sharePrefix(share!.id) + row.name));
       for (const row of due) this.sql.exec("DELETE FROM garbage WHERE name = ?", row.name);
     }
     if (share.hydrated && share.seq > 0 && now - share.updated_at >= IDLE_COMPACT_MS) await this.compact(share);
@@ -562,7 +617,7 @@ export class ShareRoom extends DurableObject<Env> {
   /** PUTs the head and records what R2 now reflects. Custom metadata feeds the admin listing without a body read. */
   private async writeHead(share: ShareRow, segments: SegmentInfo[], tail: string[]): Promise<void> {
     const head = `{"version":${HEAD_VERSION},"id":${JSON.stringify(share.id)},"createdAt":${share.created_at},"updatedAt":${share.updated_at},"seq":${share.seq},"segments":${JSON.stringify(segments)},"tail":[${tail.join(",")}]}`;
-    await this.env.SHARES.put(headKey(share.id), head, {
+    await this.r2.put(headKey(share.id), head, {
       httpMetadata: { contentType: "application/json" },
       customMetadata: {
         title: (share.title ?? "").slice(0, 500),
@@ -606,7 +661,7 @@ export class ShareRoom extends DurableObject<Env> {
    */
   private async hydrated(share: ShareRow): Promise<ShareRow> {
     if (share.hydrated) return share;
-    const snapshot = await readSnapshot(this.env.SHARES, share.id);
+    const snapshot = await readSnapshot(this.r2, share.id);
     this.ctx.storage.transactionSync(() => {
       for (const entry of snapshot?.entries ?? []) {
         if ("item" in entry) {
@@ -665,7 +720,7 @@ export class ShareRoom extends DurableObject<Env> {
       .map(storedEntryJson);
     const name = segmentName(lo, hi);
     const body = encoder.encode(`{"lo":${lo},"hi":${hi},"entries":[${rows.join(",")}]}`);
-    await this.env.SHARES.put(sharePrefix(share.id) + name, body, {
+    await this.r2.put(sharePrefix(share.id) + name, body, {
       httpMetadata: { contentType: "application/json" },
     });
     const due = Date.now() + SEGMENT_GRACE_MS;

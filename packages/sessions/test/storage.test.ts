@@ -28,7 +28,9 @@ describe("R2 layout", () => {
     const written = await head(share.id);
     expect(written).toMatchObject({ id: share.id, seq: 1, segments: [] });
     expect(written.tail.map((entry) => entry.key)).toEqual(["part/msg_1/prt_1"]);
-    const page = await snapshot(share.id);
+    const response = await call("GET", `/api/share/${share.id}/snapshot`);
+    expect(response.headers.get("x-shareroom-r2-reads")).toBe("1");
+    const page = (await response.json()) as ShareSnapshot;
     expect(page.seq).toBe(1);
     expect(page.entries).toEqual([{ key: "part/msg_1/prt_1", seq: 1, item: part("prt_1", "hello") }]);
   });
@@ -81,8 +83,17 @@ describe("R2 layout", () => {
     const finalBytes = final.segments.reduce((sum, segment) => sum + segment.bytes, 0);
     const writtenBytes = [...written.values()].reduce((sum, bytes) => sum + bytes, 0);
     expect(writtenBytes / finalBytes).toBeLessThan(5.5);
-    const page = await snapshot(share.id);
+    const response = await call("GET", `/api/share/${share.id}/snapshot`);
+    expect(response.headers.get("x-shareroom-r2-reads")).toBe(String(1 + final.segments.length));
+    const page = (await response.json()) as ShareSnapshot;
     expect(page.entries).toHaveLength(61);
+    const stats = (await (
+      await call("GET", `/api/sessions/${share.id}`, undefined, { authorization: "Bearer test-admin-token" })
+    ).json()) as { stats: Record<string, number> };
+    expect(stats.stats).toMatchObject({ syncs: 60, rowsWritten: 120 });
+    // One head per flush (plus the create), and a segment only now and then.
+    expect(stats.stats.r2Puts).toBeGreaterThanOrEqual(61);
+    expect(stats.stats.r2Puts).toBeLessThan(61 + 30);
     const items = await storedItems(share.id);
     for (const entry of page.entries) expect("item" in entry && entry.item).toEqual(items.get(entry.key));
     expect(

@@ -4,6 +4,7 @@
  * | route | what |
  * |---|---|
  * | `GET /api/sessions?cursor=&limit=` | shares with title, times, size and live viewers; cursor pagination |
+ * | `GET /api/sessions/:id` | one share's live facts and cumulative storage work (R2 operations, bytes, rows) |
  * | `DELETE /api/sessions/:id` | takedown: deletes the share as its owner's DELETE would |
  */
 import { Hono } from "hono";
@@ -59,6 +60,12 @@ export const admin = new Hono<{ Bindings: Env }>()
       sessions: sessions.filter((session) => session !== null),
       cursor: listing.truncated ? listing.cursor : null,
     } satisfies ShareList);
+  })
+  .get("/:id", async (c) => {
+    const id = shareId(c.req.param("id"));
+    const stub = room(c.env, id);
+    const info = unwrap(await stub.info());
+    return c.json({ id, ...info, stats: unwrap(await stub.stats()) });
   })
   .delete("/:id", async (c) => {
     const id = shareId(c.req.param("id"));

@@ -27,6 +27,7 @@ import { clientIp, rateLimit } from "../middleware/rate-limit";
 import { newSecret, newShareId, sha256Hex } from "../secrets";
 import type { RoomResult } from "../share-room";
 import { headKey } from "../storage/layout";
+import { countingReader } from "../storage/meter";
 import { readBlob, readItems, readSnapshot } from "../storage/read";
 
 /** The share's `ShareRoom` stub. */
@@ -110,14 +111,16 @@ export const shares = new Hono<{ Bindings: Env }>()
     // One-shot readers (`opencode import`) cannot catch up live, so the room first writes out its last second.
     if (!(await c.env.SHARES.head(headKey(id)))) throw new ApiError("share_not_found");
     unwrap(await room(c.env, id).flushNow());
-    const items = await readItems(c.env.SHARES, id);
+    const reader = countingReader(c.env.SHARES);
+    const items = await readItems(reader, id);
     if (!items) throw new ApiError("share_not_found");
-    return c.json(items, 200, { "cache-control": "no-store" });
+    return c.json(items, 200, { "cache-control": "no-store", "x-shareroom-r2-reads": String(reader.reads) });
   })
   .get("/:id/snapshot", async (c) => {
-    const snapshot = await readSnapshot(c.env.SHARES, shareId(c.req.param("id")));
+    const reader = countingReader(c.env.SHARES);
+    const snapshot = await readSnapshot(reader, shareId(c.req.param("id")));
     if (!snapshot) throw new ApiError("share_not_found");
-    return c.json(snapshot, 200, { "cache-control": "no-store" });
+    return c.json(snapshot, 200, { "cache-control": "no-store", "x-shareroom-r2-reads": String(reader.reads) });
   })
   .get("/:id/blob/:hash{[0-9a-f]{64}}", async (c) => {
     const blob = await readBlob(c.env.SHARES, shareId(c.req.param("id")), c.req.param("hash"));

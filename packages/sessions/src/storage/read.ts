@@ -15,7 +15,7 @@ export class StorageError extends Error {}
  * A segment can vanish between reading the head and reading it (a compaction replaced it and its grace period
  * ran out); the read then starts over, up to three times, before throwing {@link StorageError}.
  */
-export async function readSnapshot(bucket: R2Bucket, id: string): Promise<ShareSnapshot | null> {
+export async function readSnapshot(bucket: Pick<R2Bucket, "get">, id: string): Promise<ShareSnapshot | null> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const headObject = await bucket.get(headKey(id));
     if (!headObject) return null;
@@ -41,7 +41,7 @@ export async function readSnapshot(bucket: R2Bucket, id: string): Promise<ShareS
 }
 
 /** Reads the JSON of a stored blob, or `null` when there is none. */
-export async function readBlob(bucket: R2Bucket, id: string, hash: string): Promise<R2ObjectBody | null> {
+export async function readBlob(bucket: Pick<R2Bucket, "get">, id: string, hash: string): Promise<R2ObjectBody | null> {
   return bucket.get(blobKey(id, hash));
 }
 
@@ -49,7 +49,7 @@ export async function readBlob(bucket: R2Bucket, id: string, hash: string): Prom
  * The share as the opencode CLI expects from `GET /api/share/:id/data`: `Item[]` in key order, with every item
  * stored by reference loaded from its blob. Returns `null` when the share does not exist.
  */
-export async function readItems(bucket: R2Bucket, id: string): Promise<Item[] | null> {
+export async function readItems(bucket: Pick<R2Bucket, "get">, id: string): Promise<Item[] | null> {
   const snapshot = await readSnapshot(bucket, id);
   if (!snapshot) return null;
   return Promise.all(

@@ -1,0 +1,64 @@
+/**
+ * Storage metering: what a share costs, counted where it is spent. The ShareRoom adds its R2 operations and SQLite
+ * row writes to its `stats` table (shown to the operator by `GET /api/sessions/:id`); a read through the worker
+ * reports its R2 GETs in the `x-shareroom-r2-reads` response header. The benchmarks read both.
+ */
+
+/** Cumulative storage work of one share since it was created. Bytes are bytes of object bodies. */
+export interface StorageStats {
+  syncs: number;
+  rowsWritten: number;
+  r2Puts: number;
+  r2BytesWritten: number;
+  r2Gets: number;
+  r2BytesRead: number;
+  r2Deletes: number;
+  r2Lists: number;
+}
+
+/** A counter sink: `add("r2Puts", 1)`. */
+export type Count = (name: keyof StorageStats, amount: number) => void;
+
+const encoder = new TextEncoder();
+
+/** Byte length of an R2 PUT value as R2 stores it. */
+function sizeOf(value: string | ArrayBuffer | ArrayBufferView): number {
+  return typeof value === "string" ? encoder.encode(value).byteLength : value.byteLength;
+}
+
+/** The subset of R2 the ShareRoom uses, with every call counted through `count`. */
+export function meteredBucket(bucket: R2Bucket, count: Count) {
+  return {
+    async put(key: string, value: string | ArrayBuffer | ArrayBufferView, options?: R2PutOptions) {
+      count("r2Puts", 1);
+      count("r2BytesWritten", sizeOf(value));
+      return bucket.put(key, value, options);
+    },
+    async get(key: string) {
+      const object = await bucket.get(key);
+      count("r2Gets", 1);
+      if (object) count("r2BytesRead", object.size);
+      return object;
+    },
+    async delete(keys: string | string[]) {
+      count("r2Deletes", Array.isArray(keys) ? keys.length : 1);
+      return bucket.delete(keys);
+    },
+    async list(options: R2ListOptions) {
+      count("r2Lists", 1);
+      return bucket.list(options);
+    },
+  };
+}
+
+/** A reader that counts its GETs, for the `x-shareroom-r2-reads` header. */
+export function countingReader(bucket: R2Bucket) {
+  const reader = {
+    reads: 0,
+    async get(key: string) {
+      reader.reads++;
+      return bucket.get(key);
+    },
+  };
+  return reader;
+}
