@@ -1,0 +1,42 @@
+import { For } from "solid-js";
+import { arr, rec, str } from "../../../lib/data";
+import type { ToolRenderer } from "./types";
+
+const MARKS: Record<string, string> = { completed: "✓", in_progress: "◐", cancelled: "✕", pending: "○" };
+
+function todosOf(state: Record<string, unknown>): Record<string, unknown>[] {
+  const list = arr(rec(state.metadata)?.todos).length > 0 ? rec(state.metadata)?.todos : rec(state.input)?.todos;
+  return arr(list)
+    .map(rec)
+    .filter((todo): todo is Record<string, unknown> => todo !== undefined);
+}
+
+/** `todowrite`: the agent's plan as a checklist. */
+export const todowrite: ToolRenderer = {
+  summary: (state) => {
+    const todos = todosOf(state);
+    if (todos.length === 0) return undefined;
+    const done = todos.filter((todo) => todo.status === "completed").length;
+    return `${done} of ${todos.length} done`;
+  },
+  Body(props) {
+    return (
+      <ul class="todos">
+        <For each={todosOf(props.state)}>
+          {(todo) => {
+            const status = () => str(todo.status) ?? "pending";
+            return (
+              <li data-status={status()}>
+                <span class="todo-mark" aria-hidden="true">
+                  {Object.hasOwn(MARKS, status()) ? MARKS[status()] : "○"}
+                </span>
+                <span class="todo-text">{str(todo.content) ?? ""}</span>
+                <span class="visually-hidden"> ({status().replace("_", " ")})</span>
+              </li>
+            );
+          }}
+        </For>
+      </ul>
+    );
+  },
+};

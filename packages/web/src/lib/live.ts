@@ -1,0 +1,233 @@
+/**
+ * Following a share live: the snapshot over HTTP, then every change over the share's WebSocket
+ * (`/ws/<id>?since=<seq>`, protocol in `@shareroom/shared` live.ts), reconnecting with the highest seq applied.
+ */
+import {
+  CLOSE_SHARE_DELETED,
+  type Entry,
+  PING,
+  PONG,
+  type ServerMessage,
+  ServerMessageSchema,
+} from "@shareroom/shared";
+import { WebSocket as ReconnectingWebSocket } from "partysocket";
+import { createSignal, onCleanup } from "solid-js";
+import { fetchBlob, fetchSnapshot } from "./api";
+import { createShareStore } from "./share-store";
+
+/** What the page shows about the socket. */
+export type ConnectionState = "connecting" | "live" | "reconnecting" | "deleted";
+
+/** Whether there is a share to show. */
+export type LoadState = "loading" | "ready" | "not_found" | "error" | "deleted";
+
+/** Heartbeat period (ms): well under the idle timeouts of common proxies; answered without waking the room. */
+const HEARTBEAT_MS = 25_000;
+/** An open socket that has heard nothing (not even a pong) for this long (ms) is treated as dead and replaced. */
+const SILENCE_MS = 2 * HEARTBEAT_MS + 10_000;
+/** After this many connection attempts in a row that never opened, the page asks whether the share still exists. */
+const FAILED_OPENS_BEFORE_PROBE = 3;
+/** Longest wait (ms) between snapshot reloads when the server keeps answering `reset`. */
+const MAX_RESET_DELAY_MS = 30_000;
+
+/** The WebSocket URL for share `id` from `since` on, on this page's origin. */
+function socketUrl(id: string, since: number): string {
+  const scheme = location.protocol === "https:" ? "wss" : "ws";
+  return `${scheme}://${location.host}/ws/${encodeURIComponent(id)}?since=${since}`;
+}
+
+/**
+ * Loads share `id` and keeps it up to date until the calling component is disposed. Must run inside a Solid
+ * owner. Returns the store, the load and connection states, and `retry` for the error state.
+ */
+export function followShare(id: string) {
+  const store = createShareStore();
+  const [load, setLoad] = createSignal<LoadState>("loading");
+  const [connection, setConnection] = createSignal<ConnectionState>("connecting");
+  /** The highest seq such that every change up to it has been applied: the `since` of the next connection. */
+  let since = 0;
+  let socket: ReconnectingWebSocket | undefined;
+  let heartbeat: ReturnType<typeof setInterval> | undefined;
+  let lastHeard = 0;
+  let opened = false;
+  let failedOpens = 0;
+  let probing = false;
+  let resyncing = false;
+  let resets = 0;
+  let stopped = false;
+
+  function loadRefs(entries: Extract<Entry, { ref: unknown }>[]): void {
+    for (const entry of entries) {
+      fetchBlob(id, entry.ref.hash).then(
+        (item) => store.resolve(entry.key, entry.seq, item),
+        () => store.fail(entry.key, entry.seq),
+      );
+    }
+  }
+
+  /** Loads a ref entry again after a failure (the placeholder's retry button). */
+  function retryRef(key: string): void {
+    const held = store.entries[key];
+    if (!held?.ref) return;
+    loadRefs([{ key, seq: held.seq, ref: held.ref }]);
+  }
+
+  function markDeleted(): void {
+    setLoad("deleted");
+    setConnection("deleted");
+    store.clear();
+    stop();
+  }
+
+  function stop(): void {
+    stopped = true;
+    clearInterval(heartbeat);
+    socket?.close(1000, "page closed");
+  }
+
+  function handle(message: ServerMessage): void {
+    switch (message.type) {
+      case "changes":
+        loadRefs(store.apply(message.changes));
+        for (const entry of message.changes) since = Math.max(since, entry.seq);
+        return;
+      case "ready":
+        since = Math.max(since, message.seq);
+        resets = 0;
+        setConnection("live");
+        return;
+      case "reset":
+        void resync();
+        return;
+      case "deleted":
+        markDeleted();
+        return;
+    }
+  }
+
+  function onMessage(event: MessageEvent): void {
+    lastHeard = Date.now();
+    if (typeof event.data !== "string" || event.data === PONG || resyncing) return;
+    let json: unknown;
+    try {
+      json = JSON.parse(event.data);
+    } catch {
+      return;
+    }
+    const parsed = ServerMessageSchema.safeParse(json);
+    // A message of a kind this page does not know (a newer server) is skipped, never fatal.
+    if (parsed.success) handle(parsed.data as ServerMessage);
+  }
+
+  function onOpen(): void {
+    opened = true;
+    failedOpens = 0;
+    lastHeard = Date.now();
+  }
+
+  function onClose(event: { code: number }): void {
+    if (stopped || resyncing) return;
+    if (event.code === CLOSE_SHARE_DELETED) {
+      markDeleted();
+      return;
+    }
+    setConnection("reconnecting");
+    if (!opened) failedOpens++;
+    opened = false;
+    // An upgrade for a deleted share is answered 404, which a browser reports only as a failed connection.
+    if (failedOpens >= FAILED_OPENS_BEFORE_PROBE) void probe();
+  }
+
+  async function probe(): Promise<void> {
+    if (probing) return;
+    probing = true;
+    failedOpens = 0;
+    try {
+      if ((await fetchSnapshot(id)) === null && !stopped) markDeleted();
+    } catch {
+      // Unreachable server: keep reconnecting.
+    } finally {
+      probing = false;
+    }
+  }
+
+  /**
+   * After `reset`: the changes since `since` are not held by the room any more (or the share moved backwards), so
+   * the page reloads the snapshot and reconnects from its seq. Repeated resets back off exponentially.
+   */
+  async function resync(): Promise<void> {
+    if (resyncing) return;
+    resyncing = true;
+    setConnection("reconnecting");
+    socket?.close(1000, "reloading the snapshot");
+    const delay = resets === 0 ? 0 : Math.min(1000 * 2 ** resets, MAX_RESET_DELAY_MS);
+    resets++;
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    try {
+      const snapshot = await fetchSnapshot(id);
+      if (stopped) return;
+      if (snapshot === null) {
+        markDeleted();
+        return;
+      }
+      loadRefs(store.replace(snapshot.entries));
+      since = snapshot.seq;
+    } catch {
+      // Keep what is shown; the next connection asks from the old `since` and gets another `reset` if need be.
+    } finally {
+      resyncing = false;
+      if (!stopped) socket?.reconnect();
+    }
+  }
+
+  function connect(): void {
+    socket = new ReconnectingWebSocket(() => socketUrl(id, since), undefined, {
+      // A viewer only listens: nothing it sends is worth replaying after a reconnect.
+      maxEnqueuedMessages: 0,
+      shouldReconnectOnClose: (event) => event.code !== CLOSE_SHARE_DELETED,
+    });
+    socket.addEventListener("open", onOpen);
+    socket.addEventListener("message", onMessage);
+    socket.addEventListener("close", onClose);
+    heartbeat = setInterval(() => {
+      if (socket?.readyState !== ReconnectingWebSocket.OPEN) return;
+      if (Date.now() - lastHeard > SILENCE_MS) socket.reconnect();
+      else socket.send(PING);
+    }, HEARTBEAT_MS);
+  }
+
+  async function start(): Promise<void> {
+    setLoad("loading");
+    let snapshot: Awaited<ReturnType<typeof fetchSnapshot>>;
+    try {
+      snapshot = await fetchSnapshot(id);
+    } catch {
+      if (!stopped) setLoad("error");
+      return;
+    }
+    if (stopped) return;
+    if (snapshot === null) {
+      setLoad("not_found");
+      return;
+    }
+    loadRefs(store.apply(snapshot.entries));
+    since = snapshot.seq;
+    setLoad("ready");
+    connect();
+  }
+
+  onCleanup(stop);
+  void start();
+
+  return {
+    store,
+    load,
+    connection,
+    /** Tries the first load again (after `load() === "error"`). */
+    retry: () => void start(),
+    retryRef,
+  };
+}
+
+/** What {@link followShare} returns. */
+export type FollowedShare = ReturnType<typeof followShare>;

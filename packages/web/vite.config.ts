@@ -1,0 +1,51 @@
+import type { AddressInfo } from "node:net";
+import { cloudflare } from "@cloudflare/vite-plugin";
+import { defineConfig, type Plugin } from "vite";
+import solid from "vite-plugin-solid";
+
+/** Dev server port: 5173 unless `SHAREROOM_WEB_PORT` says otherwise (the e2e test picks a free one). */
+const port = Number(process.env.SHAREROOM_WEB_PORT) || 5173;
+
+/** Local Durable Object, R2 and cache state: `.wrangler/state` unless `SHAREROOM_PERSIST_DIR` names a folder. */
+const persistDir = process.env.SHAREROOM_PERSIST_DIR;
+
+/**
+ * Prints, once the dev server listens, where the page is and the `opencode.json` that points the CLI at it:
+ * the CLI joins `<enterprise.url>/api/share` as strings, so the snippet carries the exact origin, no trailing slash.
+ */
+function announce(): Plugin {
+  return {
+    name: "shareroom:announce",
+    apply: "serve",
+    configureServer(server) {
+      server.httpServer?.once("listening", () => {
+        const address = server.httpServer?.address() as AddressInfo | null;
+        const origin = `http://localhost:${address?.port ?? port}`;
+        const snippet = `{"enterprise": {"url": "${origin}"}}`;
+        server.config.logger.info(
+          [
+            "",
+            `  shareroom page  ${origin}/`,
+            `  shareroom API   ${origin}/api/health (through the service binding to shareroom-sessions)`,
+            "  point opencode at it in ~/.config/opencode/opencode.json:",
+            `    ${snippet}`,
+            "",
+          ].join("\n"),
+        );
+      });
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [
+    solid(),
+    // No auxiliaryWorkers: the sessions worker runs as its own `wrangler dev`, as it deploys on its own, and the
+    // `API` service binding reaches it through the local dev registry.
+    cloudflare({ persistState: persistDir ? { path: persistDir } : true }),
+    announce(),
+  ],
+  server: { port, strictPort: true },
+  preview: { port, strictPort: true },
+  build: { target: "es2022" },
+});
