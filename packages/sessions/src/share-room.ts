@@ -463,12 +463,19 @@ export class ShareRoom extends DurableObject<Env> {
 
   /**
    * Viewer WebSocket upgrade (`/ws/:id?since=<seq>`, validated by the worker). Sends the changes after `since`
-   * (or `reset`), then `ready`, then every accepted change live. Answers 404 JSON for an unknown share.
+   * (or `reset`), then `ready`, then every accepted change live. For an unknown share the socket gets `deleted` and
+   * closes at once with {@link CLOSE_SHARE_DELETED}.
    */
   override async fetch(request: Request): Promise<Response> {
     const share = this.share();
     if (!share) {
-      return Response.json({ error: { code: "share_not_found", message: "No share has this id." } }, { status: 404 });
+      // A browser sees a refused upgrade only as a failed connection; a socket closed with the deleted code tells
+      // the viewer to stop reconnecting. Not kept: no hibernation, no storage.
+      const pair = new WebSocketPair();
+      pair[1].accept();
+      pair[1].send(JSON.stringify({ type: "deleted" } satisfies ServerMessage));
+      pair[1].close(CLOSE_SHARE_DELETED, "share not found");
+      return new Response(null, { status: 101, webSocket: pair[0] });
     }
     const url = new URL(request.url);
     const pair = new WebSocketPair();

@@ -208,6 +208,17 @@ describe("DELETE /api/share/:id", () => {
 });
 
 describe("reads and routing", () => {
+  it("answers GET /api/share/:id with the share's summary, and 404 once it is gone", async () => {
+    const share = await createShare();
+    await sync(share, [session("ses_1", 7)]);
+    await call("GET", `/api/share/${share.id}/data`); // makes the room flush
+    const response = await call("GET", `/api/share/${share.id}`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ id: share.id, title: "A session", seq: 1 });
+    await call("DELETE", `/api/share/${share.id}`, { secret: share.secret });
+    await expectError(await call("GET", `/api/share/${share.id}`), 404, "share_not_found");
+  });
+
   it("answers unknown shares with 404, never 200 with []", async () => {
     await expectError(await call("GET", "/api/share/AAAAAAAAAAAAAAAAAAAAAA/data"), 404, "share_not_found");
     await expectError(await call("GET", "/api/share/AAAAAAAAAAAAAAAAAAAAAA/snapshot"), 404, "share_not_found");

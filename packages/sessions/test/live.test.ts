@@ -109,12 +109,16 @@ describe("GET /ws/:id", () => {
     expect(await viewer.next()).toMatchObject({ type: "reset", reason: "too_far_behind", seq: count });
   });
 
-  it("refuses a malformed since with 400 and an unknown share with 404", async () => {
+  it("refuses a malformed since with 400", async () => {
     const share = await createShare();
     const bad = await call("GET", `/ws/${share.id}?since=-1`, undefined, { upgrade: "websocket" });
     expect(bad.status).toBe(400);
-    const unknown = await call("GET", "/ws/AAAAAAAAAAAAAAAAAAAAAA", undefined, { upgrade: "websocket" });
-    expect(unknown.status).toBe(404);
+  });
+
+  it("tells a viewer of an unknown share that it is gone, with the deleted close code", async () => {
+    const viewer = await connect("AAAAAAAAAAAAAAAAAAAAAA");
+    expect(await viewer.next()).toEqual({ type: "deleted" });
+    expect(await viewer.closed).toBe(CLOSE_SHARE_DELETED);
   });
 
   it("closes viewers with the deleted code when the share is deleted", async () => {

@@ -85,3 +85,15 @@ export interface ShareSnapshot {
   seq: number;
   entries: Entry[];
 }
+
+/**
+ * `GET /api/share/:id`: whether a share exists, with its title (from its session, may be empty), times (Unix ms)
+ * and the seq R2 reflects. One R2 HEAD; no Durable Object involved.
+ */
+export interface ShareSummary {
+  id: string;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+  seq: number;
+}

@@ -6,6 +6,7 @@
  * | `POST /api/share` | create a share → `{id, url, secret}` |
  * | `POST /api/share/:id/sync` | apply a batch of items (through the share's ShareRoom) |
  * | `DELETE /api/share/:id` | delete the share, JSON body `{secret}` |
+ * | `GET /api/share/:id` | {@link ShareSummary}: does the share exist, its title and times (one R2 HEAD) |
  * | `GET /api/share/:id/data` | `Item[]` (used by `opencode import`), from R2 |
  * | `GET /api/share/:id/snapshot` | {@link ShareSnapshot} with its `seq`, for the page, from R2 |
  * | `GET /api/share/:id/blob/:hash` | one item stored by reference |
@@ -18,6 +19,7 @@ import {
   MAX_SMALL_BODY_BYTES,
   MAX_SYNC_BODY_BYTES,
   SHARE_ID_PATTERN,
+  type ShareSummary,
   SyncBodySchema,
 } from "@shareroom/shared";
 import { Hono } from "hono";
@@ -105,6 +107,24 @@ export const shares = new Hono<{ Bindings: Env }>()
     const body = await readJson(c.req.raw, DeleteShareBodySchema, MAX_SMALL_BODY_BYTES);
     unwrap(await room(c.env, id).remove(body.secret));
     return c.json({ ok: true });
+  })
+  .get("/:id", async (c) => {
+    // Existence and summary from the head's metadata alone (one R2 HEAD): what the page worker checks before
+    // serving a share page, so a missing share answers a real 404.
+    const head = await c.env.SHARES.head(headKey(shareId(c.req.param("id"))));
+    if (!head) throw new ApiError("share_not_found");
+    const meta = head.customMetadata ?? {};
+    return c.json(
+      {
+        id: c.req.param("id"),
+        title: meta.title ?? "",
+        createdAt: Number(meta.createdAt) || 0,
+        updatedAt: Number(meta.updatedAt) || 0,
+        seq: Number(meta.seq) || 0,
+      } satisfies ShareSummary,
+      200,
+      { "cache-control": "no-store" },
+    );
   })
   .get("/:id/data", async (c) => {
     const id = shareId(c.req.param("id"));
