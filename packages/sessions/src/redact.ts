@@ -37,12 +37,12 @@ export async function redactSecrets(values: unknown[]): Promise<number> {
       slots.push({ holder, key, value, start: offset, findings: [] });
       offset += value.length + 1;
     } else if (Array.isArray(value)) {
-      value.forEach((element, index) => visit(value, index, element));
+      for (let index = 0; index < value.length; index++) visit(value, index, value[index]);
     } else if (value && typeof value === "object") {
       for (const [name, element] of Object.entries(value)) visit(value as Record<string, unknown>, name, element);
     }
   };
-  values.forEach((value, index) => visit(values, index, value));
+  for (let index = 0; index < values.length; index++) visit(values, index, values[index]);
   if (slots.length === 0) return 0;
 
   const content = slots.map((slot) => slot.value).join("\n");
