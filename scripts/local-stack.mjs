@@ -1,0 +1,146 @@
+/**
+ * Starts shareroom's local stack as a developer runs it — `wrangler dev` for the sessions worker and `vite dev` for
+ * the page — each with its own temporary state, finding each other through a temporary dev registry (so a
+ * developer's running `npm run dev` is neither used nor disturbed). Ready when `GET /api/health` answers 200 through
+ * the page origin, i.e. through the service binding. Used by the page's browser tests, the real-CLI contract test
+ * and the benchmarks.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository root (ends with a slash). */
+export const REPO = fileURLToPath(new URL("../", import.meta.url));
+const STARTUP_DEADLINE_MS = 90_000;
+const STOP_GRACE_MS = 5_000;
+
+/** A port free on the loopback interface right now. */
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Spawns a server in its own process group, so stopping it also stops the runtimes it started.
+ * Returns `{name, child, log()}`; `log()` is the tail of its output, shown when the stack fails to start.
+ */
+export function startProcess(name, command, args, cwd, env) {
+  const child = spawn(command, args, { cwd, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  const keep = (chunk) => {
+    log = (log + chunk.toString()).slice(-20_000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  return { name, child, log: () => log };
+}
+
+/** Stops a server's whole process group: SIGTERM, then SIGKILL after a grace period (5 s). */
+export async function stopProcess(server) {
+  const { child } = server;
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", () => resolve()));
+  const signal = (name) => {
+    try {
+      process.kill(-child.pid, name);
+    } catch {
+      // The group is already gone.
+    }
+  };
+  signal("SIGTERM");
+  const timer = setTimeout(() => signal("SIGKILL"), STOP_GRACE_MS);
+  await exited;
+  clearTimeout(timer);
+  // Children that outlived the leader (workerd) still belong to the group.
+  signal("SIGKILL");
+}
+
+/** Polls `url` until it answers 200; throws if a server exits or 90 s pass, with the servers' logs. */
+export async function waitForOk(url, servers) {
+  const deadline = Date.now() + STARTUP_DEADLINE_MS;
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    const dead = servers.find((server) => server.child.exitCode !== null || server.child.signalCode !== null);
+    if (dead) throw new Error(`${dead.name} exited while starting:\n${dead.log()}`);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+      if (response.status === 200) return;
+      last = `${response.status} ${(await response.text()).slice(0, 300)}`;
+    } catch (error) {
+      last = String(error);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  const logs = servers.map((server) => `--- ${server.name}\n${server.log()}`).join("\n");
+  throw new Error(`${url} did not answer 200 within ${STARTUP_DEADLINE_MS} ms (last: ${last})\n${logs}`);
+}
+
+/**
+ * Starts both workers on free ports. `vars` are extra `--var NAME:value` bindings for the sessions worker.
+ * Returns `{webOrigin, apiOrigin, stop()}`; `stop()` ends both process groups and removes the temporary state.
+ */
+export async function startLocalStack({ vars = {} } = {}) {
+  const temp = await mkdtemp(join(tmpdir(), "shareroom-stack-"));
+  const [sessionsPort, inspectorPort, webPort] = [await freePort(), await freePort(), await freePort()];
+  const env = {
+    ...process.env,
+    // Tools started from here must run on the repository's Node 22, not the system's.
+    PATH: `${join(REPO, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
+    // wrangler reads the first, the vite plugin the second; one fresh folder so only these two find each other.
+    WRANGLER_REGISTRY_PATH: join(temp, "registry"),
+    MINIFLARE_REGISTRY_PATH: join(temp, "registry"),
+    CLOUDFLARE_CF_FETCH_ENABLED: "false",
+    WRANGLER_SEND_METRICS: "false",
+    SHAREROOM_WEB_PORT: String(webPort),
+    SHAREROOM_PERSIST_DIR: join(temp, "web-state"),
+    BROWSER: "none",
+    FORCE_COLOR: "0",
+  };
+  const varArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+  const servers = [
+    startProcess(
+      "sessions (wrangler dev)",
+      "npm",
+      [
+        "run",
+        "dev",
+        "--silent",
+        "-w",
+        "@shareroom/sessions",
+        "--",
+        "--port",
+        String(sessionsPort),
+        "--inspector-port",
+        String(inspectorPort),
+        "--persist-to",
+        join(temp, "sessions-state"),
+        "--show-interactive-dev-session=false",
+        ...varArgs,
+      ],
+      REPO,
+      env,
+    ),
+    startProcess("web (vite dev)", "vite", ["dev"], join(REPO, "packages/web"), env),
+  ];
+  const stop = async () => {
+    await Promise.all(servers.map(stopProcess));
+    await rm(temp, { recursive: true, force: true });
+  };
+  const webOrigin = `http://localhost:${webPort}`;
+  try {
+    await waitForOk(`${webOrigin}/api/health`, servers);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { webOrigin, apiOrigin: `http://localhost:${sessionsPort}`, stop };
+}
