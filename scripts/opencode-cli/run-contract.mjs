@@ -27,7 +27,7 @@ import {
 import { itemKey, startRecordingServer } from "./recording-server.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const DEFAULT_EXPORT = join(HERE, "fixtures", "session-A.export.json");
+const DEFAULT_EXPORT = join(HERE, "../../fixtures/opencode-1.18.33-A/export.json");
 const SHARE_URL_RE = /^https?:\/\/[^/]+\/share\/([a-zA-Z0-9_-]+)$/; // what `opencode import <url>` accepts
 
 const USAGE = `usage: node run-contract.mjs (--server <url> | --self-test) [options]
@@ -37,7 +37,7 @@ const USAGE = `usage: node run-contract.mjs (--server <url> | --self-test) [opti
   --live                also run path B: a mock LLM + \`opencode run --share\` (live, incremental syncs)
   --opencode <path>     opencode binary (default: $OPENCODE_BIN, else node_modules/opencode-<os>-<cpu>/bin/opencode
                         or node_modules/.bin/opencode found upwards from the cwd and from this script)
-  --export <file>       session export to import for path A (default: fixtures/session-A.export.json)
+  --export <file>       session export to import for path A (default: fixtures/opencode-1.18.33-A/export.json at the repository root)
   --timeout <ms>        how long to wait for data to arrive on the server (default 30000)
   --workdir <dir>       parent of the temporary sandbox (default: the OS temp dir)
   --keep                keep the sandbox (HOMEs, repos, logs, exports) and print where it is
