@@ -21,7 +21,7 @@ import { readJson } from "../middleware/body";
 import { ApiError } from "../middleware/errors";
 import { newSecret } from "../secrets";
 import { readItems } from "../storage/read";
-import { createShare, publicOrigin, room, shareId, unwrap } from "./shares";
+import { createShare, publicOrigin, readLimit, room, shareId, unwrap } from "./shares";
 
 const CreateBody = z.looseObject({ sessionID: z.string().min(1).max(256) });
 const OwnerBody = z.looseObject({ sessionID: z.string().min(1).max(256), secret: z.string().min(1).max(256) });
@@ -68,7 +68,7 @@ export const legacy = new Hono<{ Bindings: Env }>()
     unwrap(await room(c.env, shareOf(body.secret)).remove(body.secret));
     return c.json({});
   })
-  .get("/share_data", async (c) => {
+  .get("/share_data", readLimit, async (c) => {
     const id = shareId(c.req.query("id") ?? "");
     const items = await readItems(c.env.SHARES, id);
     if (!items) throw new ApiError("share_not_found");
@@ -90,7 +90,7 @@ export const legacy = new Hono<{ Bindings: Env }>()
     }
     return c.json({ info, messages });
   })
-  .get("/share_poll", async (c) => {
+  .get("/share_poll", readLimit, async (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required");
     const id = shareId(c.req.query("id") ?? "");
     const url = new URL(c.req.url);

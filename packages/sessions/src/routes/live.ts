@@ -2,9 +2,9 @@
 import { parseSince } from "@shareroom/shared";
 import { Hono } from "hono";
 import { ApiError } from "../middleware/errors";
-import { room, shareId } from "./shares";
+import { readLimit, room, shareId } from "./shares";
 
-export const live = new Hono<{ Bindings: Env }>().get("/:id", async (c) => {
+export const live = new Hono<{ Bindings: Env }>().get("/:id", readLimit, async (c) => {
   if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required");
   const id = shareId(c.req.param("id"));
   const since = parseSince(c.req.query("since"));

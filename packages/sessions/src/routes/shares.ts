@@ -74,7 +74,15 @@ export function publicOrigin(env: Env, request: Request): string {
   return (env.PUBLIC_SHARE_URL || new URL(request.url).origin).replace(/\/+$/, "");
 }
 
+/** Per-IP limit on every read of a share (page, data, blobs, summary). */
+export const readLimit = rateLimit(
+  (env) => env.READ_LIMITER,
+  (c) => `read:${clientIp(c.req.raw)}`,
+);
+
 export const shares = new Hono<{ Bindings: Env }>()
+  // "/:id/*" also matches "/:id" itself.
+  .on(["GET", "HEAD"], "/:id/*", readLimit)
   .post(
     "/",
     rateLimit(
