@@ -104,6 +104,8 @@ interface PendingChange {
   json: string;
   bytes: number;
   item: Item;
+  /** SHA-256 hex of `json`, once computed (items over the inline limit only). */
+  hash?: string;
   ref?: BlobRef;
 }
 
@@ -323,6 +325,13 @@ export class ShareRoom extends DurableObject<Env> {
             progress: stored.progress === null ? undefined : (JSON.parse(stored.progress) as Progress),
             epoch: stored.epoch ?? undefined,
           };
+          if (stored.ref !== null && change.bytes > INLINE_ITEM_MAX_BYTES) {
+            change.hash = await sha256Hex(change.json);
+            if ((JSON.parse(stored.ref) as BlobRef).hash === change.hash) {
+              unchanged++;
+              continue;
+            }
+          }
           if (stored.body === change.json || !supersedes(version, change.item, epoch)) {
             unchanged++;
             continue;
@@ -342,7 +351,7 @@ export class ShareRoom extends DurableObject<Env> {
       // Large items go to R2 before anything points at them; a blob is content-addressed, so rewriting is harmless.
       for (const change of changes) {
         if (change.bytes <= INLINE_ITEM_MAX_BYTES) continue;
-        const hash = await sha256Hex(change.json);
+        const hash = change.hash ?? (await sha256Hex(change.json));
         await this.r2.put(blobKey(share.id, hash), change.json, {
           httpMetadata: { contentType: "application/json" },
         });

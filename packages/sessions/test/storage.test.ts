@@ -57,6 +57,8 @@ describe("R2 layout", () => {
     const blob = await call("GET", `/api/share/${share.id}/blob/${hash}`);
     expect(await blob.json()).toEqual(huge);
     expect((await storedItems(share.id)).get("part/msg_1/prt_big")).toEqual(huge);
+    const again = (await (await sync(share, [huge])).json()) as { accepted: number; unchanged: number };
+    expect(again).toMatchObject({ accepted: 0, unchanged: 1 });
   });
 
   it("spills a large tail into segments whose number stays within the cap as the share grows", async () => {
