@@ -1,7 +1,6 @@
 /** Operator endpoints behind the admin token. */
-import type { ErrorBody } from "@shareroom/shared";
+import type { AdminShareList, ErrorBody } from "@shareroom/shared";
 import { describe, expect, it } from "vitest";
-import type { ShareList } from "../src/routes/admin";
 import { call, createShare, sync } from "./helpers";
 import { connect } from "./viewer";
 
@@ -27,12 +26,12 @@ describe("/api/sessions", () => {
     await call("GET", `/api/share/${shares[0]!.id}/data`); // flushes the title to R2
     const viewer = await connect(shares[0]!.id);
     await viewer.until("ready");
-    const seen = new Map<string, ShareList["sessions"][number]>();
+    const seen = new Map<string, AdminShareList["sessions"][number]>();
     let cursor: string | null = null;
     do {
       const response = await call("GET", `/api/sessions?limit=2${cursor ? `&cursor=${cursor}` : ""}`, undefined, ADMIN);
       expect(response.status).toBe(200);
-      const page = (await response.json()) as ShareList;
+      const page = (await response.json()) as AdminShareList;
       expect(page.sessions.length).toBeLessThanOrEqual(2);
       for (const session of page.sessions) seen.set(session.id, session);
       cursor = page.cursor;

@@ -97,3 +97,44 @@ export interface ShareSummary {
   updatedAt: number;
   seq: number;
 }
+
+/** One share in the operator's listing (`GET /api/sessions`). Times are Unix ms; `bytes` is its items' live JSON size. */
+export interface AdminShareSummary {
+  id: string;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+  bytes: number;
+  viewers: number;
+}
+
+/** `GET /api/sessions` answer; pass `cursor` back for the next page (`null`: no more). */
+export interface AdminShareList {
+  sessions: AdminShareSummary[];
+  cursor: string | null;
+}
+
+/**
+ * Cumulative storage work of one share since its creation, as its ShareRoom counted it (`GET /api/sessions/:id`).
+ * Bytes are bytes of R2 object bodies; `rowsWritten` counts item rows upserted in the Durable Object.
+ */
+export interface StorageStats {
+  syncs: number;
+  rowsWritten: number;
+  r2Puts: number;
+  r2BytesWritten: number;
+  r2Gets: number;
+  r2BytesRead: number;
+  r2Deletes: number;
+  r2Lists: number;
+}
+
+/** `GET /api/sessions/:id` answer: live facts of the share's room and its storage work. */
+export interface AdminShareDetail {
+  id: string;
+  viewers: number;
+  seq: number;
+  bytes: number;
+  hydrated: boolean;
+  stats: StorageStats;
+}

@@ -7,27 +7,12 @@
  * | `GET /api/sessions/:id` | one share's live facts and cumulative storage work (R2 operations, bytes, rows) |
  * | `DELETE /api/sessions/:id` | takedown: deletes the share as its owner's DELETE would |
  */
+import type { AdminShareDetail, AdminShareList, AdminShareSummary } from "@shareroom/shared";
 import { Hono } from "hono";
 import { requireAdmin } from "../middleware/admin";
 import { ApiError } from "../middleware/errors";
 import { headKey } from "../storage/layout";
 import { room, shareId, unwrap } from "./shares";
-
-/** One share in the admin listing. Times are Unix ms; `bytes` is the live size of its items' JSON. */
-export interface ShareSummary {
-  id: string;
-  title: string;
-  createdAt: number;
-  updatedAt: number;
-  bytes: number;
-  viewers: number;
-}
-
-/** `GET /api/sessions` answer; pass `cursor` back for the next page (`null`: no more). */
-export interface ShareList {
-  sessions: ShareSummary[];
-  cursor: string | null;
-}
 
 export const admin = new Hono<{ Bindings: Env }>()
   .use(requireAdmin)
@@ -41,7 +26,7 @@ export const admin = new Hono<{ Bindings: Env }>()
     });
     const ids = listing.delimitedPrefixes.map((prefix) => prefix.slice("shares/".length, -1));
     const sessions = await Promise.all(
-      ids.map(async (id): Promise<ShareSummary | null> => {
+      ids.map(async (id): Promise<AdminShareSummary | null> => {
         const head = await c.env.SHARES.head(headKey(id));
         if (!head) return null;
         const meta = head.customMetadata ?? {};
@@ -59,13 +44,13 @@ export const admin = new Hono<{ Bindings: Env }>()
     return c.json({
       sessions: sessions.filter((session) => session !== null),
       cursor: listing.truncated ? listing.cursor : null,
-    } satisfies ShareList);
+    } satisfies AdminShareList);
   })
   .get("/:id", async (c) => {
     const id = shareId(c.req.param("id"));
     const stub = room(c.env, id);
     const info = unwrap(await stub.info());
-    return c.json({ id, ...info, stats: unwrap(await stub.stats()) });
+    return c.json({ id, ...info, stats: unwrap(await stub.stats()) } satisfies AdminShareDetail);
   })
   .delete("/:id", async (c) => {
     const id = shareId(c.req.param("id"));

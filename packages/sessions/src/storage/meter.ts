@@ -4,17 +4,9 @@
  * reports its R2 GETs in the `x-shareroom-r2-reads` response header. The benchmarks read both.
  */
 
-/** Cumulative storage work of one share since it was created. Bytes are bytes of object bodies. */
-export interface StorageStats {
-  syncs: number;
-  rowsWritten: number;
-  r2Puts: number;
-  r2BytesWritten: number;
-  r2Gets: number;
-  r2BytesRead: number;
-  r2Deletes: number;
-  r2Lists: number;
-}
+import type { StorageStats } from "@shareroom/shared";
+
+export type { StorageStats };
 
 /** A counter sink: `add("r2Puts", 1)`. */
 export type Count = (name: keyof StorageStats, amount: number) => void;
