@@ -1,15 +1,41 @@
 import { defineConfig } from "vitest/config";
 
-// The page's tests drive the real stack: both dev servers (started once by the global setup) and real Chromium.
 // A config of its own so vitest does not load vite.config.ts and start the Cloudflare plugin inside the runner.
+// Three projects, run one file at a time (2-core machines, other work running):
+// - unit: pure modules in Node;
+// - components: every renderer, built by vite and rendered in real Chromium (test/components/browser.ts);
+// - e2e: the real stack (sessions `wrangler dev` + this page's build under `vite preview`, started once by the
+//   global setup) driven in real Chromium.
 export default defineConfig({
   test: {
-    include: ["test/**/*.test.ts"],
-    environment: "node",
-    globalSetup: ["test/e2e/global-setup.ts"],
-    // Cold starts of workerd and vite on a 2-core machine take a while; each wait inside a test has its own deadline.
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
     fileParallelism: false,
+    projects: [
+      {
+        extends: true,
+        test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
+      },
+      {
+        extends: true,
+        test: {
+          name: "components",
+          include: ["test/components/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["test/e2e/**/*.test.ts"],
+          environment: "node",
+          globalSetup: ["test/e2e/global-setup.ts"],
+          // Cold starts of workerd and vite on a 2-core machine take a while; each wait inside a test has its own
+          // deadline.
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
   },
 });

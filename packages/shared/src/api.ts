@@ -6,10 +6,7 @@
 import { z } from "zod";
 import type { ItemRefusalCode } from "./errors";
 import type { Item } from "./items";
-import { ID_PATTERN } from "./items";
-
-/** Share ids this server issues: 22 base64url characters (128 random bits). Older or foreign ids are refused. */
-export const SHARE_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
+import { ID_PATTERN } from "./patterns";
 
 /** `POST /api/share` body. `sessionID` is the opencode session id (`ses_…`). */
 export const CreateShareBodySchema = z.looseObject({ sessionID: z.string().regex(ID_PATTERN) });

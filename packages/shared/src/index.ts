@@ -4,3 +4,4 @@ export * from "./errors";
 export * from "./items";
 export * from "./limits";
 export * from "./live";
+export * from "./patterns";

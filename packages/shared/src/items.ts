@@ -6,13 +6,7 @@
  * make up the merge key); every other field passes through untouched, so new CLI fields are never lost.
  */
 import { z } from "zod";
-import { MAX_ID_LENGTH } from "./limits";
-
-/**
- * An id usable inside a merge key (message, part, share): 1–128 characters of `A–Z a–z 0–9 _ - . : ~`, and never
- * `.` or `..`, so no key can look like a path step. Real opencode ids are `prefix_` + 26 alphanumerics.
- */
-export const ID_PATTERN = new RegExp(`^(?!\\.{1,2}$)[A-Za-z0-9_.:~-]{1,${MAX_ID_LENGTH}}$`);
+import { ID_PATTERN } from "./patterns";
 
 /** Item types the CLI sends today; any other lowercase type name is stored opaquely under its own key. */
 export const KNOWN_ITEM_TYPES = ["session", "message", "part", "session_diff", "model"] as const;
@@ -152,15 +146,4 @@ export function stripPrivateFields(item: Item): Item {
     } as Item;
   }
   return item;
-}
-
-/**
- * What replaces a secret found on ingest: `[redacted:<rule>]`, `<rule>` naming the secretlint rule that matched
- * (e.g. `openai`, `aws`, `privatekey`). Pages find and mark these with this pattern.
- */
-export const REDACTION_PATTERN = /\[redacted:([a-z0-9-]+)\]/g;
-
-/** Builds the marker for a secret matched by `rule`. */
-export function redactionMarker(rule: string): string {
-  return `[redacted:${rule}]`;
 }

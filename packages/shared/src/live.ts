@@ -5,7 +5,10 @@
  * `since`, holds exactly the stored state — no change missed, none applied twice. Each change carries its `seq`;
  * a viewer remembers the highest one and reconnects with it.
  */
-import { z } from "zod";
+// zod/mini: the same schemas with a tree-shakable API, so the page that parses every live message ships ~3 KB
+// (gzipped) of validator instead of all of zod (18 KB less on the share page). `safeParse`/`parse` behave as in
+// classic zod.
+import { z } from "zod/mini";
 import type { Entry } from "./api";
 
 /** Close code sent when the share was deleted; a viewer must not reconnect. (4000–4999: application codes.) */
@@ -30,10 +33,10 @@ export type ServerMessage =
   | { type: "deleted" };
 
 const EntrySchema = z.union([
-  z.object({ key: z.string(), seq: z.number().int(), item: z.object({ type: z.string(), data: z.unknown() }) }),
+  z.object({ key: z.string(), seq: z.int(), item: z.object({ type: z.string(), data: z.unknown() }) }),
   z.object({
     key: z.string(),
-    seq: z.number().int(),
+    seq: z.int(),
     ref: z.object({ hash: z.string(), bytes: z.number(), type: z.string() }),
   }),
 ]);
@@ -41,10 +44,10 @@ const EntrySchema = z.union([
 /** Validates a message received by a viewer; the page parses every message with it. */
 export const ServerMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("changes"), changes: z.array(EntrySchema) }),
-  z.object({ type: z.literal("ready"), seq: z.number().int().nonnegative() }),
+  z.object({ type: z.literal("ready"), seq: z.int().check(z.nonnegative()) }),
   z.object({
     type: z.literal("reset"),
-    seq: z.number().int().nonnegative(),
+    seq: z.int().check(z.nonnegative()),
     reason: z.enum(["too_far_behind", "ahead_of_share"]),
   }),
   z.object({ type: z.literal("deleted") }),

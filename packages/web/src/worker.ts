@@ -1,14 +1,22 @@
 /**
- * The page worker: forwarding only. The asset layer serves the SPA and answers every path except those listed in
- * `assets.run_worker_first` (wrangler.jsonc) without running this code.
+ * The page worker. It owns no data: the API is forwarded to the sessions worker over the `API` service binding, and
+ * pages are the SPA's `index.html` from the asset layer with security headers. Everything except the hashed build
+ * output (`/assets/*`) reaches this code first (`assets.run_worker_first` in wrangler.jsonc).
  *
  * | path | answer |
  * |---|---|
  * | `/api/*`, `/ws/*`, legacy `/share_*` | the sessions worker's response, through the `API` service binding, untouched |
+ * | `/share/:id.md`, or `/share/:id` with `Accept: text/markdown` | the share as markdown (`lib/share-markdown.ts`) |
+ * | `/share/:id` | the SPA (200) when the share exists, else the SPA's not-found view with 404 |
+ * | `/`, `/admin` | the SPA |
  * | `/s/:id` | 301 to `/share/:id` (the page path legacy clients print) |
- * | anything else | 404 `{error: {code: "not_found"}}` |
+ * | any other file of the asset layer | the file |
+ * | anything else | 404: the not-found page for browsers, `{error: {code: "not_found"}}` for other clients |
  */
 import type { ErrorBody } from "@shareroom/shared";
+import { servePage } from "./worker/html";
+import { prefersMarkdown } from "./worker/policy";
+import { shareExistence, shareMarkdown } from "./worker/share";
 
 /** The legacy API of CLI ≤ 1.0.143 (protocol reference §2), served by the sessions worker at its root. */
 const LEGACY_API_PATHS = new Set(["/share_create", "/share_sync", "/share_delete", "/share_data", "/share_poll"]);
@@ -16,19 +24,60 @@ const LEGACY_API_PATHS = new Set(["/share_create", "/share_sync", "/share_delete
 /** The page path legacy clients print; ids are `[A-Za-z0-9_-]+` (protocol reference §1). */
 const LEGACY_SHARE_PATH = /^\/s\/([A-Za-z0-9_-]+)\/?$/;
 
+/** A share page, `/share/<id>` or `/share/<id>.md`. Any id is passed on: the API decides which ids exist. */
+const SHARE_PATH = /^\/share\/([^/]+?)(\.md)?\/?$/;
+
+/** Pages of the SPA that exist without asking anyone. */
+const APP_PATHS = new Set(["/", "/admin", "/admin/"]);
+
+/** A 404 for a path nothing is served at: the page for browsers, the API's JSON error shape for everyone else. */
+function notFound(request: Request, env: Env, url: URL): Promise<Response> | Response {
+  if (request.method === "GET" && request.headers.get("accept")?.includes("text/html")) {
+    return servePage(request, env, 404);
+  }
+  const body: ErrorBody = { error: { code: "not_found", message: `Nothing is served at ${url.pathname}.` } };
+  return Response.json(body, { status: 404 });
+}
+
 export default {
-  fetch(request, env) {
+  async fetch(request, env) {
     const url = new URL(request.url);
-    if (url.pathname.startsWith("/api/") || url.pathname.startsWith("/ws/") || LEGACY_API_PATHS.has(url.pathname)) {
+    const path = url.pathname;
+    if (path.startsWith("/api/") || path.startsWith("/ws/") || LEGACY_API_PATHS.has(path)) {
       // The original request, so a WebSocket upgrade reaches the Durable Object; the response is returned as is,
       // because a 101 response cannot be cloned or given new headers.
       return env.API.fetch(request);
     }
-    const legacy = LEGACY_SHARE_PATH.exec(url.pathname);
+    const legacy = LEGACY_SHARE_PATH.exec(path);
     if (legacy) {
       return Response.redirect(new URL(`/share/${legacy[1]}${url.search}`, url).toString(), 301);
     }
-    const body: ErrorBody = { error: { code: "not_found", message: `Nothing is served at ${url.pathname}.` } };
-    return Response.json(body, { status: 404 });
+    const isRead = request.method === "GET" || request.method === "HEAD";
+    const share = SHARE_PATH.exec(path);
+    if (share && isRead) {
+      let id: string;
+      try {
+        id = decodeURIComponent(share[1]!);
+      } catch {
+        return notFound(request, env, url);
+      }
+      if (share[2] || prefersMarkdown(request.headers.get("accept"))) return shareMarkdown(env, url, id);
+      const existence = await shareExistence(env, url.origin, id);
+      const snapshot = `/api/share/${encodeURIComponent(id)}/snapshot`;
+      const page = await servePage(
+        request,
+        env,
+        existence === "missing" ? 404 : 200,
+        existence === "exists" ? snapshot : undefined,
+      );
+      page.headers.set("vary", "Accept");
+      return page;
+    }
+    if (APP_PATHS.has(path) && isRead) return servePage(request, env, 200);
+    // Other files of the asset layer (and, under `vite dev`, the dev server's modules, which take this path too).
+    const asset = isRead ? await env.ASSETS.fetch(request) : undefined;
+    if (asset && asset.status !== 404) return asset;
+    await asset?.body?.cancel();
+    return notFound(request, env, url);
   },
 } satisfies ExportedHandler<Env>;

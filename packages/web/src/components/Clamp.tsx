@@ -2,7 +2,7 @@ import { createSignal, type JSX, Show } from "solid-js";
 
 /**
  * Shows its children cut to about `lines` lines with a "Show all" toggle when `total` (their line count) is larger
- * or `long` is set. The content stays in the DOM either way, so find-in-page and tests see all of it.
+ * or `long` is set. The content stays in the DOM either way (cut by CSS), so find-in-page and tests see all of it.
  */
 export function Clamp(props: { total: number; lines?: number; long?: boolean; children: JSX.Element }) {
   const [open, setOpen] = createSignal(false);
@@ -10,10 +10,10 @@ export function Clamp(props: { total: number; lines?: number; long?: boolean; ch
   const clamped = () => props.total > limit() + 2 || props.long === true;
   return (
     <div class="clamp" classList={{ "is-clamped": clamped() && !open() }} style={{ "--clamp-lines": limit() }}>
-      {props.children}
+      <div class="clamp-body">{props.children}</div>
       <Show when={clamped()}>
-        <button type="button" class="clamp-toggle" onClick={() => setOpen(!open())}>
-          {open() ? "Show less" : `Show all ${props.total} lines`}
+        <button type="button" class="clamp-toggle" aria-expanded={open()} onClick={() => setOpen(!open())}>
+          {open() ? "Show less" : props.total > limit() + 2 ? `Show all ${props.total} lines` : "Show all"}
         </button>
       </Show>
     </div>

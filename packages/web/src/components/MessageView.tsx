@@ -1,33 +1,40 @@
-import { For, Show } from "solid-js";
+import { createMemo, For, Show } from "solid-js";
 import { num, rec, str } from "../lib/data";
-import { formatCost, formatDuration } from "../lib/format";
+import { formatCost, formatDateTime, formatDuration, formatTime, formatTokens } from "../lib/format";
+import { durationOf, failureOf, modelKeyOf } from "../lib/session";
+import { showSteps } from "../lib/ui";
+import { Permalink } from "./Permalink";
 import { PartView } from "./parts";
+import { RedactedText } from "./RedactedText";
 import { useShare } from "./share-context";
-
-const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
-
-/** The `error` of an assistant message (`{name, data: {message?}}`) as one line, or `undefined`. */
-function errorText(message: Record<string, unknown> | undefined): string | undefined {
-  const error = rec(message?.error);
-  if (!error) return undefined;
-  const name = str(error.name) ?? "Error";
-  const detail = str(rec(error.data)?.message);
-  // Aborts are the user pressing Escape; upstream shows them quietly too.
-  if (name === "MessageAbortedError") return "Interrupted";
-  return detail ? `${name}: ${detail}` : name;
-}
+import { TurnChanges } from "./TurnChanges";
 
 /** Who wrote a message and with what: consecutive assistant steps with the same author share one label. */
 function author(message: Record<string, unknown> | undefined): string {
-  return `${str(message?.role)}/${str(message?.providerID)}/${str(message?.modelID)}/${str(message?.agent)}`;
+  return `${str(message?.role)}/${modelKeyOf(message)}/${str(message?.agent)}`;
+}
+
+/** The tokens of an assistant message as one line, for the cost's tooltip. */
+function tokenSummary(message: Record<string, unknown> | undefined): string | undefined {
+  const tokens = rec(message?.tokens);
+  if (!tokens) return undefined;
+  const cache = rec(tokens.cache);
+  return [
+    `input ${formatTokens(num(tokens.input) ?? 0)}`,
+    `output ${formatTokens(num(tokens.output) ?? 0)}`,
+    `reasoning ${formatTokens(num(tokens.reasoning) ?? 0)}`,
+    `cache read ${formatTokens(num(cache?.read) ?? 0)}`,
+    `cache write ${formatTokens(num(cache?.write) ?? 0)}`,
+  ].join(" · ");
 }
 
 /**
  * One message and its parts in id order. A message whose item has not arrived yet (its parts came first) is shown
  * with its parts and no header details. An assistant message right after another by the same model and agent (the
- * next step of one turn) shows only its times and cost.
+ * next step of one turn) continues the previous one without a header; its times and cost show with step details. Errors and interrupted turns are shown as notices; a user
+ * message lists the files its turn changed.
  */
-export function MessageView(props: { id: string; previousId?: string }) {
+export function MessageView(props: { id: string; previousId?: string; last?: boolean }) {
   const share = useShare();
   const message = () => share.store.dataOf(`message/${props.id}`, "message");
   const role = () => str(message()?.role) ?? "pending";
@@ -38,45 +45,83 @@ export function MessageView(props: { id: string; previousId?: string }) {
   const cwd = () => str(rec(message()?.path)?.cwd);
   const partKeys = () => share.store.index().partKeys.get(props.id) ?? [];
   const created = () => num(rec(message()?.time)?.created);
-  const duration = () => {
-    const time = rec(message()?.time);
-    const start = num(time?.created);
-    const end = num(time?.completed);
-    return start !== undefined && end !== undefined && end >= start ? end - start : undefined;
-  };
+  const duration = () => durationOf(message()?.time);
   const model = () => {
-    const data = message();
-    const id = str(data?.modelID);
-    if (!id) return undefined;
-    return share.store.modelNames().get(`${str(data?.providerID) ?? ""}/${id}`) ?? id;
+    const key = modelKeyOf(message());
+    return key ? (share.store.modelNames().get(key) ?? key.slice(key.indexOf("/") + 1)) : undefined;
   };
   const cost = () => num(message()?.cost);
+  const failure = createMemo(() => failureOf(message()));
+  const working = () => props.last === true && share.store.working();
+  const label = () => (role() === "user" ? "User" : role() === "assistant" ? "Assistant" : "Message");
   return (
-    <article class="message" classList={{ continued: continued() }} data-message-id={props.id} data-role={role()}>
-      <header class="message-head">
-        <Show when={!continued()}>
-          <span class="message-role">
-            {role() === "user" ? "User" : role() === "assistant" ? "Assistant" : "Message"}
+    <article
+      class="message"
+      classList={{ continued: continued() }}
+      id={props.id}
+      data-message-id={props.id}
+      data-role={role()}
+      aria-label={`${label()} message`}
+    >
+      <Show when={!continued() || showSteps() === "on"}>
+        <header class="message-head">
+          <Show when={!continued()}>
+            <span class="message-role">{label()}</span>
+            <Show when={role() === "assistant" && model()}>
+              <span class="muted">{model()}</span>
+            </Show>
+            <Show when={role() === "assistant" && str(message()?.agent)}>
+              <span class="agent-badge">{str(message()?.agent)}</span>
+            </Show>
+          </Show>
+          <span class="message-meta muted">
+            <Show when={duration() !== undefined && duration()! >= 1000}>
+              <span>{formatDuration(duration()!)}</span>
+            </Show>
+            <Show when={cost()}>{(usd) => <span title={tokenSummary(message())}>{formatCost(usd())}</span>}</Show>
+            <Show when={created()}>
+              {(ms) => (
+                <time datetime={new Date(ms()).toISOString()} title={formatDateTime(ms())}>
+                  {formatTime(ms())}
+                </time>
+              )}
+            </Show>
+            <Permalink id={props.id} label={`this ${label().toLowerCase()} message`} />
           </span>
-          <Show when={role() === "assistant" && model()}>
-            <span class="muted">{model()}</span>
-          </Show>
-          <Show when={role() === "assistant" && str(message()?.agent)}>
-            <span class="muted">{str(message()?.agent)}</span>
-          </Show>
-        </Show>
-        <span class="message-meta muted">
-          <Show when={duration() !== undefined && duration()! >= 1000}>
-            <span>{formatDuration(duration()!)}</span>
-          </Show>
-          <Show when={cost()}>{(usd) => <span>{formatCost(usd())}</span>}</Show>
-          <Show when={created()}>
-            {(ms) => <time datetime={new Date(ms()).toISOString()}>{timeFormat.format(ms())}</time>}
-          </Show>
-        </span>
-      </header>
+        </header>
+      </Show>
       <For each={partKeys()}>{(key) => <PartView partKey={key} cwd={cwd()} />}</For>
-      <Show when={errorText(message())}>{(text) => <p class="message-error">{text()}</p>}</Show>
+      <Show when={failure()}>
+        {(value) => (
+          <Show
+            when={value().kind === "error"}
+            fallback={
+              <p class="message-notice notice-aborted" role="note">
+                Interrupted — the user stopped this turn before it finished.
+              </p>
+            }
+          >
+            <div class="message-notice notice-error" role="note">
+              <strong>{value().name}</strong>
+              <Show when={value().message}>
+                {(text) => (
+                  <>
+                    : <RedactedText text={text()} />
+                  </>
+                )}
+              </Show>
+            </div>
+          </Show>
+        )}
+      </Show>
+      <Show when={working()}>
+        <p class="working muted" aria-live="polite">
+          <span class="spinner" aria-hidden="true" /> Working…
+        </p>
+      </Show>
+      <Show when={role() === "user"}>
+        <TurnChanges message={message()} />
+      </Show>
     </article>
   );
 }

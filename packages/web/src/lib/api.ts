@@ -1,6 +1,8 @@
 /** The page's reads of the sessions API (through the page worker's `/api/*` forwarding, same origin). */
-import { type Item, ServerMessageSchema, type ShareSnapshot } from "@shareroom/shared";
+import type { Item, ShareSnapshot } from "@shareroom/shared";
+import { ServerMessageSchema } from "@shareroom/shared/live";
 import { num, rec, str } from "./data";
+import { takePrefetchedSnapshot } from "./prefetch";
 
 /** A read that failed for a reason other than "no such share": network, 5xx, or a body of the wrong shape. */
 export class LoadError extends Error {}
@@ -13,7 +15,8 @@ export class LoadError extends Error {}
 export async function fetchSnapshot(id: string, signal?: AbortSignal): Promise<ShareSnapshot | null> {
   let response: Response;
   try {
-    response = await fetch(`/api/share/${encodeURIComponent(id)}/snapshot`, { signal, cache: "no-store" });
+    response = await (takePrefetchedSnapshot(id) ??
+      fetch(`/api/share/${encodeURIComponent(id)}/snapshot`, { signal, cache: "no-store" }));
   } catch (error) {
     throw new LoadError(`network error: ${String(error)}`);
   }

@@ -2,14 +2,8 @@
  * Following a share live: the snapshot over HTTP, then every change over the share's WebSocket
  * (`/ws/<id>?since=<seq>`, protocol in `@shareroom/shared` live.ts), reconnecting with the highest seq applied.
  */
-import {
-  CLOSE_SHARE_DELETED,
-  type Entry,
-  PING,
-  PONG,
-  type ServerMessage,
-  ServerMessageSchema,
-} from "@shareroom/shared";
+import type { Entry } from "@shareroom/shared";
+import { CLOSE_SHARE_DELETED, PING, PONG, type ServerMessage, ServerMessageSchema } from "@shareroom/shared/live";
 import { WebSocket as ReconnectingWebSocket } from "partysocket";
 import { createSignal, onCleanup } from "solid-js";
 import { fetchBlob, fetchSnapshot } from "./api";
@@ -67,7 +61,7 @@ export function followShare(id: string) {
 
   /** Loads a ref entry again after a failure (the placeholder's retry button). */
   function retryRef(key: string): void {
-    const held = store.entries[key];
+    const held = store.entry(key);
     if (!held?.ref) return;
     loadRefs([{ key, seq: held.seq, ref: held.ref }]);
   }

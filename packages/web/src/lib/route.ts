@@ -1,9 +1,10 @@
-/** The page's routes, read from `location.pathname` (three routes do not need a router). */
-export type Route = { page: "landing" } | { page: "share"; id: string } | { page: "not_found" };
+/** The page's routes, read from `location.pathname` (four routes do not need a router). */
+export type Route = { page: "landing" } | { page: "admin" } | { page: "share"; id: string } | { page: "not_found" };
 
-/** Maps a pathname to its route: `/` → landing, `/share/<id>` → share, anything else → not found. */
+/** Maps a pathname to its route: `/` → landing, `/admin` → admin, `/share/<id>` → share, anything else → not found. */
 export function routeOf(pathname: string): Route {
   if (pathname === "/" || pathname === "/index.html") return { page: "landing" };
+  if (pathname === "/admin" || pathname === "/admin/") return { page: "admin" };
   const share = /^\/share\/([^/]+)\/?$/.exec(pathname);
   if (share) {
     try {

@@ -7,9 +7,18 @@
  * older one never wins.
  */
 import type { BlobRef, Entry, Item } from "@shareroom/shared";
-import { batch, createMemo } from "solid-js";
-import { createStore, reconcile } from "solid-js/store";
-import { arr, byId, num, rec, str } from "./data";
+import { batch, createMemo, createSignal, type Signal } from "solid-js";
+import { byId, num, rec, str } from "./data";
+import {
+  computeTotals,
+  type FilesChanged,
+  filesChanged,
+  firstLine,
+  isVisiblePart,
+  modelNamesOf,
+  modelsUsed,
+  type Totals,
+} from "./session";
 
 /** What the page holds for one item key. */
 export interface HeldEntry {
@@ -34,14 +43,15 @@ export interface ShareIndex {
   partKeys: Map<string, string[]>;
 }
 
-/** Totals over the share's assistant messages (USD, tokens). */
-export interface Totals {
-  cost: number;
-  input: number;
-  output: number;
-  reasoning: number;
-  cacheRead: number;
+/** One user turn, for the turn index: the user message's id and the first line of what it says. */
+export interface Turn {
+  messageId: string;
+  /** 1-based. */
+  number: number;
+  title: string;
 }
+
+export type { Totals };
 
 /** The store of one share, with its mutations and derived views. Create inside a Solid owner (a component). */
 export type ShareStore = ReturnType<typeof createShareStore>;
@@ -84,12 +94,41 @@ function held(entry: Entry, previous: HeldEntry | undefined): HeldEntry {
   return { seq: entry.seq, item: previous?.item ?? null, ref: entry.ref, failed: false };
 }
 
-/** Creates an empty share store. */
+/**
+ * Creates an empty share store. Each item key has a signal of its own holding an immutable {@link HeldEntry}: an
+ * item is replaced whole when its key changes (the CLI always sends whole items), so nothing is deep-proxied or
+ * deep-copied, and a 20,000-part snapshot is taken in a few milliseconds.
+ */
 export function createShareStore() {
-  // No prototype: item keys come from the wire, and an unknown item type may be named "constructor" or "toString".
-  const [state, setState] = createStore<{ entries: Record<string, HeldEntry> }>({
-    entries: Object.create(null) as Record<string, HeldEntry>,
-  });
+  // A Map, not an object: item keys come from the wire, and an unknown item type may be named "constructor".
+  const held_ = new Map<string, HeldEntry>();
+  const cells = new Map<string, Signal<HeldEntry | undefined>>();
+  /** Bumped when keys are added or removed (the index depends on it, not on every change of every item). */
+  const [keyVersion, setKeyVersion] = createSignal(0);
+
+  function cell(key: string): Signal<HeldEntry | undefined> {
+    let found = cells.get(key);
+    if (!found) {
+      found = createSignal<HeldEntry | undefined>(held_.get(key), { equals: false });
+      cells.set(key, found);
+    }
+    return found;
+  }
+
+  /** What is held under `key` (tracked: a computation reading it reruns when the key changes). */
+  function entry(key: string): HeldEntry | undefined {
+    return cell(key)[0]();
+  }
+
+  /** Stores `next` under `key` (or forgets the key) and notifies whoever reads it. Returns whether it was new. */
+  function put(key: string, next: HeldEntry | undefined): boolean {
+    const added = next !== undefined && !held_.has(key);
+    const removed = next === undefined && held_.has(key);
+    if (next === undefined) held_.delete(key);
+    else held_.set(key, next);
+    cells.get(key)?.[1](next);
+    return added || removed;
+  }
 
   /**
    * Applies entries (a `changes` message, or a snapshot on top of what is held): each replaces its key's entry
@@ -98,16 +137,15 @@ export function createShareStore() {
    */
   function apply(entries: readonly Entry[]): Extract<Entry, { ref: BlobRef }>[] {
     const toLoad: Extract<Entry, { ref: BlobRef }>[] = [];
+    let keysChanged = false;
     batch(() => {
       for (const entry of entries) {
-        const current = state.entries[entry.key];
+        const current = held_.get(entry.key);
         if (current && current.seq >= entry.seq) continue;
-        const next = held(entry, current);
-        // reconcile keeps the unchanged parts of an item (and their DOM) when a key changes again.
-        if (current) setState("entries", entry.key, reconcile(next));
-        else setState("entries", entry.key, next);
+        if (put(entry.key, held(entry, current))) keysChanged = true;
         if ("ref" in entry) toLoad.push(entry);
       }
+      if (keysChanged) setKeyVersion((version) => version + 1);
     });
     return toLoad;
   }
@@ -117,100 +155,139 @@ export function createShareStore() {
    * Entries already loaded at the same seq are kept. Returns the entries stored by reference still to load.
    */
   function replace(entries: readonly Entry[]): Extract<Entry, { ref: BlobRef }>[] {
-    const next = Object.create(null) as Record<string, HeldEntry>;
     const toLoad: Extract<Entry, { ref: BlobRef }>[] = [];
-    for (const entry of entries) {
-      const current = state.entries[entry.key];
-      if (current && current.seq === entry.seq && current.item) {
-        next[entry.key] = { seq: current.seq, item: current.item, ref: current.ref, failed: false };
-        continue;
+    const seen = new Set<string>();
+    batch(() => {
+      for (const entry of entries) {
+        seen.add(entry.key);
+        const current = held_.get(entry.key);
+        if (current && current.seq === entry.seq && current.item) continue;
+        put(entry.key, held(entry, undefined));
+        if ("ref" in entry) toLoad.push(entry);
       }
-      next[entry.key] = held(entry, undefined);
-      if ("ref" in entry) toLoad.push(entry);
-    }
-    // key: null: entries are matched by item key, never by an `id` field (an unknown item type may be named "id").
-    setState("entries", reconcile(next, { key: null }));
+      for (const key of [...held_.keys()]) if (!seen.has(key)) put(key, undefined);
+      setKeyVersion((version) => version + 1);
+    });
     return toLoad;
   }
 
   /** Sets the loaded item of a ref entry, unless the key has moved on to a newer seq meanwhile. */
   function resolve(key: string, seq: number, item: Item): void {
-    if (state.entries[key]?.seq !== seq) return;
-    setState("entries", key, { item, failed: false });
+    const current = held_.get(key);
+    if (current?.seq !== seq) return;
+    put(key, { ...current, item, failed: false });
   }
 
   /** Marks a ref entry's load as failed (the page offers a retry), unless the key has moved on. */
   function fail(key: string, seq: number): void {
-    if (state.entries[key]?.seq !== seq) return;
-    setState("entries", key, "failed", true);
+    const current = held_.get(key);
+    if (current?.seq !== seq) return;
+    put(key, { ...current, failed: true });
   }
 
   /** Forgets everything (the share was deleted: its content should no longer be on screen). */
   function clear(): void {
-    setState("entries", reconcile({}, { key: null }));
+    batch(() => {
+      for (const key of [...held_.keys()]) put(key, undefined);
+      setKeyVersion((version) => version + 1);
+    });
   }
 
-  const index = createMemo(() => buildIndex(Object.keys(state.entries)), undefined, { equals: sameIndex });
+  const index = createMemo(
+    () => {
+      keyVersion();
+      return buildIndex([...held_.keys()]);
+    },
+    undefined,
+    { equals: sameIndex },
+  );
 
   /** The data of the item held under `key` when it is of `type`, else `undefined`. */
   function dataOf(key: string, type: string): Record<string, unknown> | undefined {
-    const item = state.entries[key]?.item;
+    const item = entry(key)?.item;
     return item?.type === type ? rec(item.data) : undefined;
+  }
+
+  /** The data of a non-keyed item (`model`, `session_diff`), which is an array, not an object. */
+  function dataOfAny(key: string, type: string): unknown {
+    const item = entry(key)?.item;
+    return item?.type === type ? item.data : undefined;
   }
 
   const session = createMemo(() => dataOf("session", "session"));
 
   /** Model display names by `<providerID>/<modelID>`, from the `model` item. */
-  const modelNames = createMemo(() => {
-    const names = new Map<string, string>();
-    const item = state.entries.model?.item;
-    if (item?.type !== "model") return names;
-    for (const model of arr(item.data)) {
-      const data = rec(model);
-      const id = str(data?.id);
-      const name = str(data?.name);
-      if (id && name) names.set(`${str(data?.providerID) ?? ""}/${id}`, name);
-    }
-    return names;
+  const modelNames = createMemo(() => modelNamesOf(dataOfAny("model", "model")));
+
+  /** The data of every message item, in id order (`undefined` for ids whose message has not arrived). */
+  const messages = createMemo(() => index().messageIds.map((id) => dataOf(`message/${id}`, "message")));
+
+  /** Cost and tokens (see `computeTotals`). */
+  const totals = createMemo((): Totals => computeTotals(messages(), session()));
+
+  /** Display names of the models used, in order of first use. */
+  const models = createMemo(() => modelsUsed(messages(), session(), modelNames()));
+
+  /** Files changed by the share (`session_diff`, else the user messages' per-turn diffs). */
+  const files = createMemo(
+    (): FilesChanged =>
+      filesChanged(
+        dataOfAny("session_diff", "session_diff"),
+        messages().filter((message) => message?.role === "user"),
+      ),
+  );
+
+  /** The user turns in order, each with the first line of its first visible text part. */
+  const turns = createMemo((): Turn[] => {
+    const list: Turn[] = [];
+    const ids = index().messageIds;
+    messages().forEach((message, i) => {
+      if (message?.role !== "user") return;
+      const id = ids[i]!;
+      let title = "";
+      for (const key of index().partKeys.get(id) ?? []) {
+        const part = dataOf(key, "part");
+        if (part?.type === "text" && isVisiblePart(part)) {
+          title = firstLine(str(part.text) ?? "");
+          break;
+        }
+      }
+      list.push({ messageId: id, number: list.length + 1, title: title || "(no text)" });
+    });
+    return list;
   });
+
+  /** The last time anything in the share changed, as the session item says (Unix ms). */
+  const updatedAt = createMemo(() => num(rec(session()?.time)?.updated));
 
   /**
-   * Cost and tokens summed over assistant messages; the session's own totals when no message has any. Messages
-   * win because the session item can be stale (the CLI may exit before its last batch, protocol reference §1).
+   * Whether the agent is mid-turn: the last message is an assistant message without `time.completed` or error.
+   * (A CLI that exits before its last batch leaves exactly that behind; callers also look at {@link updatedAt}.)
    */
-  const totals = createMemo((): Totals => {
-    const sum: Totals = { cost: 0, input: 0, output: 0, reasoning: 0, cacheRead: 0 };
-    let counted = false;
-    for (const id of index().messageIds) {
-      const message = dataOf(`message/${id}`, "message");
-      if (message?.role !== "assistant") continue;
-      const tokens = rec(message.tokens);
-      const cost = num(message.cost);
-      if (cost === undefined && !tokens) continue;
-      counted = true;
-      sum.cost += cost ?? 0;
-      sum.input += num(tokens?.input) ?? 0;
-      sum.output += num(tokens?.output) ?? 0;
-      sum.reasoning += num(tokens?.reasoning) ?? 0;
-      sum.cacheRead += num(rec(tokens?.cache)?.read) ?? 0;
-    }
-    if (counted) return sum;
-    const data = session();
-    const tokens = rec(data?.tokens);
-    return {
-      cost: num(data?.cost) ?? 0,
-      input: num(tokens?.input) ?? 0,
-      output: num(tokens?.output) ?? 0,
-      reasoning: num(tokens?.reasoning) ?? 0,
-      cacheRead: num(rec(tokens?.cache)?.read) ?? 0,
-    };
+  const working = createMemo(() => {
+    const list = messages();
+    const last = list[list.length - 1];
+    return last?.role === "assistant" && num(rec(last.time)?.completed) === undefined && !last.error;
   });
 
+  /** The message id a part id belongs to (for deep links to `#prt_…`), or `undefined`. */
+  function messageOfPart(partId: string): string | undefined {
+    for (const [messageId, keys] of index().partKeys) {
+      if (keys.some((key) => key.endsWith(`/${partId}`))) return messageId;
+    }
+    return undefined;
+  }
+
+  /** Every held item in key order, as `GET /api/share/:id/data` answers (for export); items not loaded are left out. */
+  function items(): Item[] {
+    return [...held_.keys()]
+      .sort()
+      .map((key) => held_.get(key)!.item)
+      .filter((item): item is Item => item !== null);
+  }
+
   return {
-    /** Everything held, by item key (a Solid store: read it inside tracking scopes). */
-    get entries(): Readonly<Record<string, HeldEntry>> {
-      return state.entries;
-    },
+    entry,
     apply,
     replace,
     resolve,
@@ -220,6 +297,14 @@ export function createShareStore() {
     dataOf,
     session,
     modelNames,
+    messages,
     totals,
+    models,
+    files,
+    turns,
+    updatedAt,
+    working,
+    messageOfPart,
+    items,
   };
 }

@@ -1,35 +1,77 @@
-import { onMount } from "solid-js";
+import { createSignal, onMount } from "solid-js";
 
-/** `/`: what shareroom is, and the `opencode.json` that points the CLI at this server. */
+/** `/`: what shareroom is, and the exact `opencode.json` that points the CLI at this server. */
 export default function LandingPage() {
+  // The CLI joins `<enterprise.url>/api/share` as strings: the origin exactly, no trailing slash.
   const snippet = JSON.stringify({ enterprise: { url: location.origin } }, null, 2);
+  const [copied, setCopied] = createSignal(false);
   onMount(() => {
     document.title = "shareroom";
   });
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(snippet);
+      setCopied(true);
+      setTimeout(() => setCopied(false), 2000);
+    } catch {
+      // The snippet is selectable text; copying by hand still works.
+    }
+  };
   return (
     <main class="landing">
-      <h1>shareroom</h1>
+      <p class="landing-brand">
+        <img src="/favicon.svg" alt="" width="28" height="28" /> shareroom
+      </p>
+      <h1>Share your opencode sessions from your own server</h1>
       <p class="lead">
-        A self-hosted, live share server for the <strong>opencode</strong> coding agent. Share a session from the CLI
-        and anyone with the link watches it unfold here, message by message, tool call by tool call.
+        shareroom is a self-hosted, live share server for the <strong>opencode</strong> coding agent. Share a session
+        from the CLI and anyone with the link follows it here as it happens: every message, every tool call, every diff.
+        Nothing leaves this server.
       </p>
-      <h2>Point opencode at this server</h2>
+
+      <h2>1. Point opencode at this server</h2>
       <p>
-        Put this in <code>~/.config/opencode/opencode.json</code> (or a project's <code>opencode.json</code>):
+        Put this in <code>~/.config/opencode/opencode.json</code> (or in a project's <code>opencode.json</code>):
       </p>
-      <pre class="code" data-testid="config-snippet">
-        {snippet}
-      </pre>
+      <div class="snippet">
+        <pre class="code" data-testid="config-snippet">
+          {snippet}
+        </pre>
+        <button type="button" class="button snippet-copy" onClick={copy}>
+          {copied() ? "Copied" : "Copy"}
+        </button>
+      </div>
+      <h2>2. Share</h2>
       <p>
-        Then run <code>/share</code> in opencode (or <code>opencode run --share …</code>). The link it prints opens the
-        session on this site; <code>/unshare</code> deletes it here too.
+        Run <code>/share</code> inside opencode, or <code>opencode run --share "…"</code>. The link it prints opens the
+        session here; <code>/unshare</code> deletes it from this server for good.
       </p>
+
       <h2>What a share shows</h2>
-      <ul>
-        <li>Every message and tool call, updating live while the session runs.</li>
-        <li>Tool output as plain text; markdown from the model sanitized before it is shown.</li>
-        <li>Share links are unguessable and kept out of search engines.</li>
+      <ul class="features">
+        <li>
+          <strong>Live</strong>: new messages and tool calls appear as the agent works; the view holds still while you
+          read further up.
+        </li>
+        <li>
+          <strong>Everything the agent did</strong>: commands and their output, edits as diffs (unified or split), files
+          read and written, todo lists, subagents, errors and interrupted turns.
+        </li>
+        <li>
+          <strong>What it cost</strong>: models, tokens, cost and the files changed, per turn and in total.
+        </li>
+        <li>
+          <strong>Safe to open</strong>: secrets the server recognises are redacted before anything is stored; output is
+          shown as text and markdown is sanitized; the page talks to no other site and stays out of search engines.
+        </li>
+        <li>
+          <strong>For agents too</strong>: every share is also plain markdown at <code>/share/&lt;id&gt;.md</code>, and{" "}
+          <code>opencode import &lt;share link&gt;</code> brings it back into opencode.
+        </li>
       </ul>
+      <p class="muted small">
+        Operators: the list of shares is at <a href="/admin">/admin</a> (needs the server's admin token).
+      </p>
     </main>
   );
 }

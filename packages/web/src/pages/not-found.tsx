@@ -13,7 +13,16 @@ export function Notice(props: { title: string; testId: string; children?: JSX.El
   );
 }
 
-/** Any path the page does not know. (The asset layer answers it 200 with the SPA; there is nothing to check.) */
+/** `/share/:id` for a share that does not exist or no longer does (the worker answers it 404). */
+export function ShareNotFound() {
+  return (
+    <Notice title="Share not found" testId="share-not-found">
+      <p>No share has this address. It may never have existed, or its owner unshared it.</p>
+    </Notice>
+  );
+}
+
+/** Any path the page does not know (the worker answers it 404). */
 export default function NotFoundPage() {
   return (
     <Notice title="Page not found" testId="page-not-found">

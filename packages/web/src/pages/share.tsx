@@ -1,42 +1,208 @@
-import { SHARE_ID_PATTERN } from "@shareroom/shared";
-import { createEffect, For, Match, Show, Switch } from "solid-js";
+import { SHARE_ID_PATTERN } from "@shareroom/shared/patterns";
+import { createEffect, createMemo, createSignal, Match, onCleanup, onMount, Show, Switch } from "solid-js";
 import { ConnectionStatus } from "../components/ConnectionStatus";
-import { MessageView } from "../components/MessageView";
+import { FilesView } from "../components/FilesView";
 import { ShareHeader } from "../components/ShareHeader";
 import { ShareContext, useShare } from "../components/share-context";
+import { Timeline, type TimelineApi } from "../components/Timeline";
+import { TurnIndex } from "../components/TurnIndex";
 import { str } from "../lib/data";
+import { loadDiff } from "../lib/diff";
 import { followShare } from "../lib/live";
-import { Notice } from "./not-found";
+import { setShowSteps, showSteps, toastText } from "../lib/ui";
+import { Notice, ShareNotFound } from "./not-found";
 
-function ShareNotFound() {
-  return (
-    <Notice title="Share not found" testId="share-not-found">
-      <p>No share has this address. It may never have existed, or its owner unshared it.</p>
-    </Notice>
-  );
+type View = "conversation" | "files";
+
+/** The view named by `?view=` (`files`, else the conversation). */
+function viewFromUrl(): View {
+  return new URLSearchParams(location.search).get("view") === "files" ? "files" : "conversation";
 }
 
-function ShareView() {
+/** True when a key press belongs to a field or a control, not to the page's shortcuts. */
+function typingIn(target: EventTarget | null): boolean {
+  const element = target as HTMLElement | null;
+  return !!element && (element.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(element.tagName));
+}
+
+function ShareView(props: { id: string }) {
   const share = useShare();
+  const [view, setView] = createSignal<View>(viewFromUrl());
+  const [activeIndex, setActiveIndex] = createSignal(0);
+  const [follow, setFollow] = createSignal({ following: true, unseen: 0 });
+  let above!: HTMLDivElement;
+  let timeline: TimelineApi | undefined;
+
   createEffect(() => {
     document.title = `${str(share.store.session()?.title)?.trim() || "Shared session"} · shareroom`;
   });
+
+  const messageIds = () => share.store.index().messageIds;
+  /** The turn the reader is in: the last user message at or before the row at the top of the viewport. */
+  const activeTurn = createMemo(() => {
+    const ids = messageIds();
+    let found: string | undefined;
+    for (const turn of share.store.turns()) {
+      if (ids.indexOf(turn.messageId) <= activeIndex()) found = turn.messageId;
+      else break;
+    }
+    return found;
+  });
+
+  const showView = (next: View) => {
+    setView(next);
+    const url = new URL(location.href);
+    if (next === "files") url.searchParams.set("view", "files");
+    else url.searchParams.delete("view");
+    history.replaceState(history.state, "", url);
+  };
+
+  /** Shows the conversation and scrolls to a message or part; puts its id in the address bar. */
+  const goTo = (id: string) => {
+    const run = () => {
+      if (timeline?.goTo(id)) {
+        const url = new URL(location.href);
+        url.hash = id;
+        history.replaceState(history.state, "", url);
+      }
+    };
+    if (view() !== "conversation") {
+      showView("conversation");
+      requestAnimationFrame(run);
+    } else run();
+  };
+
+  const stepTurn = (direction: 1 | -1) => {
+    const turns = share.store.turns();
+    const current = turns.findIndex((turn) => turn.messageId === activeTurn());
+    const next = turns[current + direction] ?? (direction === 1 && current === -1 ? turns[0] : undefined);
+    if (next) goTo(next.messageId);
+  };
+
+  onMount(() => {
+    const fromHash = () => {
+      const id = decodeURIComponent(location.hash.slice(1));
+      if (id) timeline?.goTo(id);
+    };
+    if (location.hash.length > 1) requestAnimationFrame(fromHash);
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || event.metaKey || event.ctrlKey || event.altKey || typingIn(event.target)) return;
+      if (event.key === "j") stepTurn(1);
+      else if (event.key === "k") stepTurn(-1);
+      else if (event.key === "G") timeline?.goToLatest();
+      else return;
+      event.preventDefault();
+    };
+    window.addEventListener("hashchange", fromHash);
+    document.addEventListener("keydown", onKey);
+    // Diffs are common; have jsdiff ready before the first one scrolls into view.
+    const idle = window.requestIdleCallback?.(() => void loadDiff()) ?? setTimeout(() => void loadDiff(), 1500);
+    onCleanup(() => {
+      window.removeEventListener("hashchange", fromHash);
+      document.removeEventListener("keydown", onKey);
+      if (window.cancelIdleCallback) window.cancelIdleCallback(idle as number);
+      else clearTimeout(idle as ReturnType<typeof setTimeout>);
+    });
+  });
+
+  const fileCount = () => share.store.files().files.length;
+
   return (
-    <div class="share">
-      <ShareHeader />
-      <main class="messages">
-        <For each={share.store.index().messageIds}>
-          {(id, index) => <MessageView id={id} previousId={share.store.index().messageIds[index() - 1]} />}
-        </For>
-        <Show when={share.store.index().messageIds.length === 0}>
-          <p class="empty muted" data-testid="share-empty">
-            Nothing shared yet. Messages appear here as soon as the session sends them.
-          </p>
-        </Show>
-      </main>
-      <footer class="share-footer muted">
-        Shared with <a href="/">shareroom</a>
-      </footer>
+    <div class="share-page">
+      <a class="skip-link" href="#conversation">
+        Skip to the conversation
+      </a>
+      <div class="top-bar">
+        <a class="brand" href="/" aria-label="shareroom home">
+          <img src="/favicon.svg" alt="" width="22" height="22" />
+        </a>
+        <span class="top-title">{str(share.store.session()?.title)?.trim() || "Untitled session"}</span>
+        <ConnectionStatus state={share.connection()} />
+        <details class="turns-menu">
+          <summary>Turns</summary>
+          <div class="turns-menu-panel">
+            <TurnIndex
+              turns={share.store.turns()}
+              active={activeTurn()}
+              onGo={(id) => {
+                document.querySelector<HTMLDetailsElement>(".turns-menu")?.removeAttribute("open");
+                goTo(id);
+              }}
+            />
+          </div>
+        </details>
+      </div>
+      <div class="share-layout">
+        <main id="conversation" class="share-main" tabindex="-1">
+          <div ref={above}>
+            <ShareHeader shareId={props.id} onShowFiles={() => showView("files")} />
+            <div class="view-bar">
+              <fieldset class="segmented">
+                <legend class="visually-hidden">View</legend>
+                <button type="button" aria-pressed={view() === "conversation"} onClick={() => showView("conversation")}>
+                  Conversation
+                </button>
+                <button
+                  type="button"
+                  aria-pressed={view() === "files"}
+                  onClick={() => showView("files")}
+                  data-testid="view-files"
+                >
+                  Files changed <span class="count">{fileCount()}</span>
+                </button>
+              </fieldset>
+              <Show when={view() === "conversation"}>
+                <button
+                  type="button"
+                  class="toggle"
+                  aria-pressed={showSteps() === "on"}
+                  onClick={() => setShowSteps(showSteps() === "on" ? "off" : "on")}
+                  title="Show each step's tokens and cost"
+                >
+                  Step details
+                </button>
+              </Show>
+            </div>
+          </div>
+          <Switch>
+            <Match when={view() === "conversation"}>
+              <Timeline
+                above={() => above}
+                ref={(api) => {
+                  timeline = api;
+                }}
+                onActiveMessage={setActiveIndex}
+                onFollowChange={(following, unseen) => setFollow({ following, unseen })}
+              />
+              <Show when={messageIds().length === 0}>
+                <p class="empty muted" data-testid="share-empty">
+                  Nothing shared yet. Messages appear here as soon as the session sends them.
+                </p>
+              </Show>
+            </Match>
+            <Match when={view() === "files"}>
+              <FilesView onOpenTurn={goTo} />
+            </Match>
+          </Switch>
+          <footer class="share-footer muted">
+            Shared with <a href="/">shareroom</a> · <a href={`/share/${encodeURIComponent(props.id)}.md`}>markdown</a>
+          </footer>
+        </main>
+        <aside class="turn-sidebar">
+          <TurnIndex turns={share.store.turns()} active={activeTurn()} onGo={goTo} />
+        </aside>
+      </div>
+      <Show when={view() === "conversation" && !follow().following && messageIds().length > 0}>
+        <button type="button" class="jump-latest" onClick={() => timeline?.goToLatest()} data-testid="jump-latest">
+          Jump to latest
+          <Show when={follow().unseen > 0}>
+            <span class="count">{follow().unseen} new</span>
+          </Show>
+        </button>
+      </Show>
+      <div class="toast" role="status" aria-live="polite" classList={{ shown: toastText() !== "" }}>
+        {toastText()}
+      </div>
     </div>
   );
 }
@@ -76,7 +242,7 @@ export default function SharePage(props: { id: string }) {
       </Match>
       <Match when={share.load() === "ready"}>
         <ShareContext.Provider value={share}>
-          <ShareView />
+          <ShareView id={props.id} />
         </ShareContext.Provider>
       </Match>
     </Switch>

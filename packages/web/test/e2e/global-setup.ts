@@ -1,10 +1,12 @@
 /**
- * Starts the local stack once for the page's tests, as a developer runs it: `wrangler dev` for the sessions worker
- * and `vite dev` for the page, each with its own temporary state, finding each other through a temporary dev
- * registry (so a developer's running `npm run dev` is neither used nor disturbed). Ready when
+ * Starts the local stack once for the page's tests: `wrangler dev` for the sessions worker, and the page as it
+ * deploys — `vite build`, then `vite preview` (the built worker with its real headers and Content-Security-Policy,
+ * the minified bundle the timing tests measure) — each with its own temporary state, finding each other through a
+ * temporary dev registry (so a developer's running `npm run dev` is neither used nor disturbed). Ready when
  * `GET /api/health` answers 200 through the page origin, i.e. through the service binding.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -18,6 +20,8 @@ declare module "vitest" {
     webOrigin: string;
     /** `fixtures/` at the repository root: recorded opencode CLI traffic. */
     fixturesDir: string;
+    /** The sessions worker's admin token for this run (a fresh random one, passed with `--var`). */
+    adminToken: string;
   }
 }
 
@@ -96,7 +100,30 @@ async function waitForOk(url: string, servers: Server[]): Promise<void> {
   throw new Error(`${url} did not answer 200 within ${STARTUP_DEADLINE_MS} ms (last: ${last})\n${logs}`);
 }
 
-export default async function setup(project: TestProject) {
+/** Runs `vite build` for this package (the preview serves its output). Rejects with the build's output on failure. */
+function build(env: NodeJS.ProcessEnv): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "vite",
+      ["build", "--logLevel", "warn"],
+      { cwd: join(REPO, "packages/web"), env },
+      (error, stdout, stderr) => (error ? reject(new Error(`vite build failed:\n${stdout}\n${stderr}`)) : resolve()),
+    );
+  });
+}
+
+/** The running stack: the page origin, the admin token, and how to stop it all. */
+export interface Stack {
+  webOrigin: string;
+  adminToken: string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Builds the page and starts both workers on free ports with temporary state; resolves once the page origin
+ * answers `/api/health` through the service binding. Used by the tests' global setup and by the screenshot script.
+ */
+export async function startStack(): Promise<Stack> {
   const temp = await mkdtemp(join(tmpdir(), "shareroom-e2e-"));
   const [sessionsPort, inspectorPort, webPort] = [await freePort(), await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
@@ -112,7 +139,11 @@ export default async function setup(project: TestProject) {
     SHAREROOM_PERSIST_DIR: join(temp, "web-state"),
     BROWSER: "none",
     FORCE_COLOR: "0",
+    // vitest runs with NODE_ENV=test, which would make vite build and serve a development bundle.
+    NODE_ENV: "production",
   };
+  const adminToken = randomBytes(18).toString("base64url");
+  const building = build(env);
   const servers = [
     start(
       "sessions (wrangler dev)",
@@ -131,11 +162,13 @@ export default async function setup(project: TestProject) {
         "--persist-to",
         join(temp, "sessions-state"),
         "--show-interactive-dev-session=false",
+        // A token of this run's own, so the admin tests need no secret from the developer's .dev.vars.
+        "--var",
+        `ADMIN_TOKEN:${adminToken}`,
       ],
       REPO,
       env,
     ),
-    start("web (vite dev)", "vite", ["dev"], join(REPO, "packages/web"), env),
   ];
   const stopAll = async () => {
     await Promise.all(servers.map(stop));
@@ -143,12 +176,21 @@ export default async function setup(project: TestProject) {
   };
   const webOrigin = `http://localhost:${webPort}`;
   try {
+    // The sessions worker starts while the page builds; the preview starts once the build is there.
+    await building;
+    servers.push(start("web (vite preview)", "vite", ["preview"], join(REPO, "packages/web"), env));
     await waitForOk(`${webOrigin}/api/health`, servers);
   } catch (error) {
     await stopAll();
     throw error;
   }
-  project.provide("webOrigin", webOrigin);
+  return { webOrigin, adminToken, stop: stopAll };
+}
+
+export default async function setup(project: TestProject) {
+  const stack = await startStack();
+  project.provide("webOrigin", stack.webOrigin);
+  project.provide("adminToken", stack.adminToken);
   project.provide("fixturesDir", join(REPO, "fixtures"));
-  return stopAll;
+  return stack.stop;
 }

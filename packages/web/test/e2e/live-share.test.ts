@@ -4,17 +4,24 @@
  */
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { CreateShareResponse, SyncResponse } from "@shareroom/shared";
-import { type Browser, chromium, type Page, type WebSocketRoute } from "playwright-core";
+import type { Browser, WebSocketRoute } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import {
+  api,
+  collectMessageIds,
+  createShare,
+  launch,
+  openPage,
+  origin,
+  PAGE_DEADLINE_MS,
+  reveal,
+  sync,
+} from "./helpers";
 
-const origin = inject("webOrigin");
 const captureDir = join(inject("fixturesDir"), "opencode-1.18.33-A");
 
 /** Pause between replayed syncs (ms): the CLI's own rhythm is ~1 s; faster keeps the test short. */
 const REPLAY_GAP_MS = 150;
-/** The longest any single expectation waits for the page (ms). */
-const PAGE_DEADLINE_MS = 20_000;
 
 interface RecordedRequest {
   method: string;
@@ -24,61 +31,18 @@ interface RecordedRequest {
 
 interface FixtureItem {
   type: string;
-  data: { id?: string; type?: string; tool?: string; state?: { output?: string } };
+  data: { id?: string; type?: string; tool?: string; state?: { output?: string; metadata?: { exit?: number } } };
 }
 
 let browser: Browser;
 
 beforeAll(async () => {
-  // launch() gives every run a fresh temporary user-data-dir, removed on close.
-  browser = await chromium.launch({
-    executablePath: "/usr/bin/chromium",
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-    ],
-  });
+  browser = await launch();
 });
 
 afterAll(async () => {
   await browser?.close();
 });
-
-async function api(method: string, path: string, body?: unknown): Promise<Response> {
-  return fetch(`${origin}${path}`, {
-    method,
-    headers: { "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-}
-
-async function createShare(sessionID: string): Promise<CreateShareResponse> {
-  const response = await api("POST", "/api/share", { sessionID });
-  expect(response.status).toBe(200);
-  return (await response.json()) as CreateShareResponse;
-}
-
-async function sync(share: CreateShareResponse, data: unknown[]): Promise<SyncResponse> {
-  const response = await api("POST", `/api/share/${share.id}/sync`, { secret: share.secret, data });
-  expect(response.status).toBe(200);
-  return (await response.json()) as SyncResponse;
-}
-
-/** A new page that fails the test on any uncaught error in the page. */
-async function openPage(url: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await browser.newPage();
-  page.setDefaultTimeout(PAGE_DEADLINE_MS);
-  const errors: string[] = [];
-  page.on("pageerror", (error) => errors.push(String(error)));
-  await page.goto(url);
-  return { page, errors };
-}
 
 async function readJsonLines<T>(path: string): Promise<T[]> {
   const text = await readFile(path, "utf8");
@@ -125,7 +89,7 @@ describe("the share page", () => {
 
     const share = await createShare(created!.body!.sessionID!);
     expect(share.url).toBe(`${origin}/share/${share.id}`);
-    const { page, errors } = await openPage(share.url);
+    const { page, errors } = await openPage(browser, share.url);
     await page.locator('[data-connection="live"]').waitFor();
     await page.getByTestId("share-empty").waitFor();
     await page.evaluate(() => {
@@ -133,8 +97,7 @@ describe("the share page", () => {
     });
 
     for (const request of syncs) {
-      const answer = await sync(share, request.body!.data!);
-      expect(answer.refused).toEqual([]);
+      await sync(share, request.body!.data!);
       await new Promise((resolve) => setTimeout(resolve, REPLAY_GAP_MS));
     }
 
@@ -143,27 +106,27 @@ describe("the share page", () => {
       .filter((item) => item.type === "message")
       .map((item) => item.data.id!)
       .sort();
-    await expect
-      .poll(
-        () => page.locator("[data-message-id]").evaluateAll((nodes) => nodes.map((node) => node.dataset.messageId)),
-        {
-          timeout: PAGE_DEADLINE_MS,
-        },
-      )
-      .toEqual(messageIds);
+    // The list is virtualized: walk it top to bottom to see every message.
+    await expect.poll(() => collectMessageIds(page), { timeout: PAGE_DEADLINE_MS }).toEqual(messageIds);
 
     const grep = finalItems.find((item) => item.type === "part" && item.data.tool === "grep")!;
     expect(grep.data.state?.output).toContain("Found 2 matches");
+    await reveal(page, grep.data.id!);
     await page.locator(`[data-part-id="${grep.data.id}"] .output`).filter({ hasText: "Found 2 matches" }).waitFor();
-    await page.locator('[data-part-type="tool"] .exit-code', { hasText: "exit code 1" }).waitFor();
+    const failing = finalItems.find((item) => item.data.tool === "bash" && item.data.state?.metadata?.exit === 1)!;
+    await reveal(page, failing.data.id!);
+    await page.locator(`[data-part-id="${failing.data.id}"] .exit-code`, { hasText: "exit code 1" }).waitFor();
     await page.locator('[data-connection="live"]').waitFor();
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
     expect(errors).toEqual([]);
     await page.close();
   });
 
-  it("shows 'share not found' for an id no share has", async () => {
-    const { page, errors } = await openPage(`${origin}/share/nO5uchShareExists00000`);
+  it("shows 'share not found' for an id no share has, answered with HTTP 404", async () => {
+    const response = await fetch(`${origin}/share/nO5uchShareExists00000`, { headers: { accept: "text/html" } });
+    expect(response.status).toBe(404);
+    expect(await response.text()).toContain('data-status="404"');
+    const { page, errors } = await openPage(browser, `${origin}/share/nO5uchShareExists00000`);
     await page.getByTestId("share-not-found").waitFor();
     expect(await page.getByRole("heading").first().textContent()).toBe("Share not found");
     expect(errors).toEqual([]);
@@ -173,7 +136,7 @@ describe("the share page", () => {
   it("tells the viewer when the share is deleted, and drops its content", async () => {
     const share = await createShare("ses_deleted_while_watched");
     await sync(share, [{ type: "session", data: { id: "ses_deleted_while_watched", title: "Soon gone" } }]);
-    const { page, errors } = await openPage(share.url);
+    const { page, errors } = await openPage(browser, share.url);
     await page.getByRole("heading", { name: "Soon gone" }).waitFor();
     await page.locator('[data-connection="live"]').waitFor();
 
@@ -270,7 +233,7 @@ describe("the share page", () => {
       { type: "message", data: { id: "msg_b" } },
       tool("prt_big_a", "bash", bigOutput, { command: "yes" }),
     ]);
-    const { page, errors } = await openPage(share.url);
+    const { page, errors } = await openPage(browser, share.url);
     await page.locator('[data-connection="live"]').waitFor();
     await page.locator('[data-part-id="prt_orphan"]').waitFor();
     await page.locator('[data-part-id="prt_big_a"] .output', { hasText: "END-OF-BIG-OUTPUT" }).waitFor();
@@ -318,6 +281,7 @@ describe("the share page", () => {
     await page.locator('[data-part-id="prt_todos"]', { hasText: "odd status" }).waitFor();
     await page.locator('[data-part-id="prt_file"]', { hasText: "x.png" }).waitFor();
     expect(await page.locator('[data-part-id="prt_file"] img').count()).toBe(0);
+    await page.locator('[data-part-id="prt_proto_tool"]').waitFor();
     await page.getByRole("heading", { name: "Untitled session" }).waitFor();
     expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
     expect(errors).toEqual([]);

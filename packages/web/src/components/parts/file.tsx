@@ -4,7 +4,10 @@ import { relativePath } from "../../lib/format";
 import { isSafeImage } from "../../lib/markdown";
 import type { PartProps } from "./types";
 
-/** A `file` part (an attachment): a chip with its name and type; a preview for web or inline images. */
+/**
+ * A `file` part (an attachment): an inline image (`data:image/…`, as the CLI sends pasted images) is shown;
+ * anything else is a chip with its name and type. Nothing is fetched from elsewhere.
+ */
 export function FilePart(props: PartProps) {
   const url = () => str(props.part.url);
   const mime = () => str(props.part.mime) ?? "";
@@ -18,15 +21,18 @@ export function FilePart(props: PartProps) {
   };
   return (
     <figure class="file">
+      <Show when={preview()}>
+        {(src) => <img class="file-preview" src={src()} alt={name()} loading="lazy" referrerpolicy="no-referrer" />}
+      </Show>
       <figcaption class="file-chip">
+        <span class="file-icon" aria-hidden="true">
+          {mime().startsWith("image/") ? "▣" : "▤"}
+        </span>
         <span class="file-name">{name()}</span>
         <Show when={mime()}>
           <span class="muted">{mime()}</span>
         </Show>
       </figcaption>
-      <Show when={preview()}>
-        {(src) => <img class="file-preview" src={src()} alt={name()} loading="lazy" referrerpolicy="no-referrer" />}
-      </Show>
     </figure>
   );
 }

@@ -1,12 +1,16 @@
 /**
  * The part dispatcher: one renderer per part type, the generic one for types this page does not know, and the
- * upstream page's hiding rules (step boundaries, snapshots, patches, synthetic or empty text). A renderer that
- * throws on data nobody foresaw costs only its own part, never the page.
+ * hiding rules (lib/session.ts `isVisiblePart`: step boundaries, snapshots, patches, synthetic or empty text;
+ * step-finish parts appear when the reader turns step details on). A renderer that throws on data nobody foresaw
+ * costs only its own part, never the page.
  */
 import { type Component, createMemo, ErrorBoundary, Match, Show, Switch } from "solid-js";
 import { Dynamic } from "solid-js/web";
 import { rec, str } from "../../lib/data";
 import { formatBytes } from "../../lib/format";
+import { isVisiblePart } from "../../lib/session";
+import { showSteps } from "../../lib/ui";
+import { Permalink } from "../Permalink";
 import { useShare } from "../share-context";
 import { AgentPart } from "./agent";
 import { CompactionPart } from "./compaction";
@@ -14,6 +18,7 @@ import { FilePart } from "./file";
 import { GenericPart } from "./generic";
 import { ReasoningPart } from "./reasoning";
 import { RetryPart } from "./retry";
+import { StepFinishPart } from "./step";
 import { SubtaskPart } from "./subtask";
 import { TextPart } from "./text";
 import { ToolPart } from "./tool";
@@ -28,31 +33,44 @@ const RENDERERS: Record<string, Component<PartProps>> = {
   subtask: SubtaskPart,
   retry: RetryPart,
   compaction: CompactionPart,
+  "step-finish": StepFinishPart,
 };
 
 /** The renderer for a part's type; the generic one for any type this page does not know. */
-function rendererOf(part: Record<string, unknown>): Component<PartProps> {
+export function rendererOf(part: Record<string, unknown>): Component<PartProps> {
   const type = str(part.type) ?? "";
   return Object.hasOwn(RENDERERS, type) ? RENDERERS[type]! : GenericPart;
 }
 
-/** Bookkeeping parts the CLI syncs that say nothing to a reader. */
-const HIDDEN_TYPES = new Set(["step-start", "step-finish", "snapshot", "patch"]);
+/** Whether a part is shown now: visible by the hiding rules, or a step-finish while step details are on. */
+export function isShownPart(part: Record<string, unknown>): boolean {
+  return isVisiblePart(part) || (part.type === "step-finish" && showSteps() === "on");
+}
 
-/** Whether a part is shown: not bookkeeping, and for text and reasoning, not synthetic, ignored or empty. */
-export function isVisiblePart(part: Record<string, unknown>): boolean {
-  const type = str(part.type) ?? "";
-  if (HIDDEN_TYPES.has(type)) return false;
-  if (type === "text" || type === "reasoning") {
-    return part.synthetic !== true && part.ignored !== true && (str(part.text) ?? "").trim() !== "";
-  }
-  return true;
+/**
+ * One part, by its data, inside the wrapper that carries its id (deep links) and type (styles, tests); nothing for
+ * a part that is not shown (see {@link isShownPart}).
+ */
+export function PartBody(props: { part: Record<string, unknown>; partId: string; cwd?: string }) {
+  const type = () => str(props.part.type) ?? "unknown";
+  return (
+    <Show when={isShownPart(props.part)}>
+      <div class="part" id={props.partId} data-part-id={props.partId} data-part-type={type()}>
+        <ErrorBoundary fallback={<span class="muted">This {type()} part could not be shown.</span>}>
+          <Dynamic component={rendererOf(props.part)} part={props.part} cwd={props.cwd} />
+        </ErrorBoundary>
+        <Show when={type() !== "tool" && type() !== "step-finish"}>
+          <Permalink id={props.partId} label={`this ${type()} part`} />
+        </Show>
+      </div>
+    </Show>
+  );
 }
 
 /** The part held under `partKey`, or a placeholder while it is stored by reference and not loaded yet. */
 export function PartView(props: { partKey: string; cwd?: string }) {
   const share = useShare();
-  const held = () => share.store.entries[props.partKey];
+  const held = () => share.store.entry(props.partKey);
   const part = createMemo(() => {
     const item = held()?.item;
     return item?.type === "part" ? rec(item.data) : undefined;
@@ -60,20 +78,10 @@ export function PartView(props: { partKey: string; cwd?: string }) {
   const partId = () => props.partKey.split("/")[2] ?? props.partKey;
   return (
     <Switch>
-      <Match when={part()}>
-        {(data) => (
-          <Show when={isVisiblePart(data())}>
-            <div class="part" id={partId()} data-part-id={partId()} data-part-type={str(data().type) ?? "unknown"}>
-              <ErrorBoundary fallback={<span class="muted">This {str(data().type)} part could not be shown.</span>}>
-                <Dynamic component={rendererOf(data())} part={data()} cwd={props.cwd} />
-              </ErrorBoundary>
-            </div>
-          </Show>
-        )}
-      </Match>
+      <Match when={part()}>{(data) => <PartBody part={data()} partId={partId()} cwd={props.cwd} />}</Match>
       <Match when={held()?.ref}>
         {(ref) => (
-          <div class="part placeholder" data-part-id={partId()} data-part-type="loading">
+          <div class="part placeholder" id={partId()} data-part-id={partId()} data-part-type="loading">
             <Show
               when={held()?.failed}
               fallback={

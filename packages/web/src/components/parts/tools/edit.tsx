@@ -1,32 +1,59 @@
-import { Match, Switch } from "solid-js";
-import { arr, rec, str } from "../../../lib/data";
+import { createMemo, Match, Switch } from "solid-js";
+import { rec, str } from "../../../lib/data";
+import { diagnosticsOf } from "../../../lib/diff";
 import { relativePath } from "../../../lib/format";
-import { DiffBlock } from "../../DiffBlock";
-import { TextBlock } from "../../TextBlock";
+import { DiffView } from "../../DiffView";
 import type { ToolRenderer } from "./types";
 
+/** Lines added and removed by an edit: from `metadata.filediff` (counts may be strings), else unknown. */
+function counts(state: Record<string, unknown>): { additions: number; deletions: number } | undefined {
+  const filediff = rec(rec(state.metadata)?.filediff);
+  if (!filediff) return undefined;
+  const additions = Number(filediff.additions ?? Number.NaN);
+  const deletions = Number(filediff.deletions ?? Number.NaN);
+  return Number.isFinite(additions) && Number.isFinite(deletions) ? { additions, deletions } : undefined;
+}
+
 /**
- * `edit` and `apply_patch`: the unified diff from `metadata.diff`; before it exists (a running edit), the
- * old and new strings of the input.
+ * `edit` (and `multiedit`): the file in the header with `+added −removed`, the unified diff from `metadata.diff` as
+ * a diff view (unified or split), and the LSP errors and warnings of the file. Before the diff exists (a pending or
+ * running edit), the diff of the input's old and new strings.
  */
 export const edit: ToolRenderer = {
   summary: (state, cwd) => {
     const path = str(rec(state.input)?.filePath);
-    if (path !== undefined) return relativePath(path, cwd);
-    const files = arr(rec(state.metadata)?.files);
-    return files.length > 0 ? `${files.length} file${files.length === 1 ? "" : "s"}` : undefined;
+    return path === undefined ? undefined : relativePath(path, cwd);
+  },
+  facts: (state) => {
+    const change = counts(state);
+    if (!change) return [];
+    return [
+      { text: `+${change.additions}`, kind: "add" },
+      { text: `−${change.deletions}`, kind: "del" },
+    ];
   },
   Body(props) {
     const input = () => rec(props.state.input);
-    const diff = () => str(rec(props.state.metadata)?.diff);
+    const metadata = () => rec(props.state.metadata);
+    const path = () => str(input()?.filePath);
+    const diagnostics = createMemo(() => {
+      const file = path();
+      return diagnosticsOf(metadata(), file ? [file] : []);
+    });
+    const replaceAll = () => input()?.replaceAll === true;
     return (
       <Switch>
-        <Match when={diff()}>{(text) => <DiffBlock diff={text()} />}</Match>
-        <Match when={str(input()?.newString) !== undefined}>
-          <TextBlock class="diff-del-block" text={str(input()?.oldString) ?? ""} lines={8} />
-          <TextBlock class="diff-add-block" text={str(input()?.newString) ?? ""} lines={8} />
+        <Match when={str(metadata()?.diff)}>
+          {(diff) => <DiffView source={{ patch: diff() }} file={path()} diagnostics={diagnostics()} />}
         </Match>
-        <Match when={str(input()?.patchText)}>{(text) => <DiffBlock diff={text()} />}</Match>
+        <Match when={str(input()?.newString) !== undefined}>
+          <DiffView
+            source={{ before: str(input()?.oldString) ?? "", after: str(input()?.newString) ?? "", file: path() }}
+            file={path()}
+            diagnostics={diagnostics()}
+          />
+          {replaceAll() ? <p class="muted small">Every occurrence is replaced.</p> : null}
+        </Match>
       </Switch>
     );
   },

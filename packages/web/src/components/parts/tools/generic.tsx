@@ -5,7 +5,7 @@ import { TextBlock } from "../../TextBlock";
 import { ToolOutput } from "./output";
 import type { ToolRenderer } from "./types";
 
-/** Any other tool (MCP tools, newer tools): the input as key/value pairs, and the output as text. */
+/** Any other tool (MCP tools, `invalid`, `lsp`, newer tools): the input as key/value pairs, the output as text. */
 export const generic: ToolRenderer = {
   Body(props) {
     const input = () => Object.entries(rec(props.state.input) ?? {});

@@ -1,13 +1,16 @@
 /** The tool renderers by tool id as the CLI sends it (protocol reference §3, "Tools and what they carry"). */
+import { applyPatch } from "./apply-patch";
 import { bash } from "./bash";
 import { edit } from "./edit";
 import { generic } from "./generic";
+import { question } from "./question";
 import { read } from "./read";
 import { search } from "./search";
+import { skill } from "./skill";
 import { task } from "./task";
 import { todowrite } from "./todowrite";
 import type { ToolRenderer } from "./types";
-import { webfetch } from "./webfetch";
+import { webfetch, websearch } from "./web";
 import { write } from "./write";
 
 const TOOLS: Record<string, ToolRenderer> = {
@@ -16,17 +19,33 @@ const TOOLS: Record<string, ToolRenderer> = {
   write,
   edit,
   multiedit: edit,
-  apply_patch: edit,
+  apply_patch: applyPatch,
+  patch: applyPatch,
   glob: search,
   grep: search,
   list: search,
   todowrite,
   todoread: todowrite,
   webfetch,
+  websearch,
+  codesearch: websearch,
   task,
+  question,
+  skill,
 };
 
-/** The renderer of tool `name`; the generic one for unknown tools. */
+/** The renderer of tool `name`; the generic one for MCP tools, `invalid`, `lsp` and anything newer. */
 export function toolRenderer(name: string): ToolRenderer {
   return Object.hasOwn(TOOLS, name) ? TOOLS[name]! : generic;
+}
+
+/**
+ * How a tool's name is shown. MCP tools arrive as `<server>_<tool>` (protocol reference §3); an unknown name with
+ * an underscore is shown as server and tool. Built-in names are shown as they are.
+ */
+export function toolLabel(name: string): { name: string; server?: string } {
+  if (Object.hasOwn(TOOLS, name)) return { name };
+  const split = name.indexOf("_");
+  if (split <= 0 || split === name.length - 1) return { name };
+  return { server: name.slice(0, split), name: name.slice(split + 1) };
 }

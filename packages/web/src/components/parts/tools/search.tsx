@@ -1,25 +1,35 @@
 import { num, rec, str } from "../../../lib/data";
 import { relativePath } from "../../../lib/format";
-import { ToolOutput } from "./output";
+import { relativeLines, ToolOutput } from "./output";
 import type { ToolRenderer } from "./types";
 
-/** `glob`, `grep` and `list`: the pattern, where, and how many hits in the header; the hits below. */
+/**
+ * `glob`, `grep` and `list`: the pattern and where in the header with the number of hits; the hits below, with
+ * paths relative to the session's directory.
+ */
 export const search: ToolRenderer = {
   summary: (state, cwd) => {
     const input = rec(state.input);
-    const metadata = rec(state.metadata);
     const pattern = str(input?.pattern);
     const path = str(input?.path);
+    const include = str(input?.include);
+    return [pattern, include ? `(${include})` : undefined, path ? `in ${relativePath(path, cwd)}` : undefined]
+      .filter((part) => part !== undefined)
+      .join(" ");
+  },
+  facts: (state) => {
+    const metadata = rec(state.metadata);
     const count = num(metadata?.count) ?? num(metadata?.matches);
-    const parts = [
-      pattern,
-      path ? `in ${relativePath(path, cwd)}` : undefined,
-      count === undefined ? undefined : `· ${count} ${count === 1 ? "match" : "matches"}`,
-      metadata?.truncated === true ? "(truncated)" : undefined,
-    ];
-    return parts.filter((part) => part !== undefined).join(" ");
+    const facts: { text: string; kind?: "warn" }[] = [];
+    if (count !== undefined) facts.push({ text: `${count} ${count === 1 ? "match" : "matches"}` });
+    if (metadata?.truncated === true) facts.push({ text: "truncated", kind: "warn" });
+    return facts;
   },
   Body(props) {
-    return <ToolOutput state={props.state} lines={10} />;
+    const output = () => {
+      const text = str(props.state.output);
+      return text === undefined ? undefined : relativeLines(text, props.cwd);
+    };
+    return <ToolOutput state={props.state} text={output()} lines={10} />;
   },
 };

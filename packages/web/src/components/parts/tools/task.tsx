@@ -1,19 +1,56 @@
 import { Show } from "solid-js";
 import { rec, str } from "../../../lib/data";
+import { Markdown } from "../../Markdown";
 import { TextBlock } from "../../TextBlock";
-import { ToolOutput } from "./output";
 import type { ToolRenderer } from "./types";
 
-/** `task`: work delegated to a subagent; its child session is not part of the share, so only the result shows. */
+/**
+ * The subagent's answer inside the task tool's output, which wraps it as `<task_result>…</task_result>` (after a
+ * `task_id:` line) in recent CLIs; the whole output otherwise.
+ */
+export function taskResult(output: string): string {
+  const match = /<task_result>\n?([\s\S]*?)\n?<\/task_result>/.exec(output);
+  return (match ? match[1]! : output).trim();
+}
+
+/**
+ * `task`: work delegated to a subagent: the agent and description in the header, the prompt it was given, and
+ * its final answer (markdown). The subagent's own session is never part of the share (protocol reference §1).
+ */
 export const task: ToolRenderer = {
   summary: (state) => str(rec(state.input)?.description),
+  facts: (state) => {
+    const agent = str(rec(state.input)?.subagent_type);
+    return agent ? [{ text: agent }] : [];
+  },
   Body(props) {
     const input = () => rec(props.state.input);
+    const output = () => str(props.state.output);
     return (
       <>
-        <Show when={str(input()?.subagent_type)}>{(agent) => <p class="muted small">Subagent: {agent()}</p>}</Show>
-        <Show when={str(input()?.prompt)}>{(prompt) => <TextBlock text={prompt()} lines={4} />}</Show>
-        <ToolOutput state={props.state} lines={10} />
+        <Show when={str(input()?.prompt)}>
+          {(prompt) => (
+            <details class="task-prompt">
+              <summary>Prompt given to the {str(input()?.subagent_type) ?? "sub"}agent</summary>
+              <TextBlock text={prompt()} lines={12} />
+            </details>
+          )}
+        </Show>
+        <Show
+          when={output()}
+          fallback={
+            <Show when={props.state.status === "running" || props.state.status === "pending"}>
+              <p class="muted small">The subagent is working…</p>
+            </Show>
+          }
+        >
+          {(text) => (
+            <div class="task-result">
+              <Markdown text={taskResult(text())} />
+            </div>
+          )}
+        </Show>
+        <p class="muted small">The subagent's own session is not part of this share.</p>
       </>
     );
   },

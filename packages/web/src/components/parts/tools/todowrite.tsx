@@ -1,5 +1,6 @@
 import { For } from "solid-js";
 import { arr, rec, str } from "../../../lib/data";
+import { RedactedText } from "../../RedactedText";
 import type { ToolRenderer } from "./types";
 
 const MARKS: Record<string, string> = { completed: "✓", in_progress: "◐", cancelled: "✕", pending: "○" };
@@ -13,11 +14,13 @@ function todosOf(state: Record<string, unknown>): Record<string, unknown>[] {
 
 /** `todowrite`: the agent's plan as a checklist. */
 export const todowrite: ToolRenderer = {
-  summary: (state) => {
+  // The title ("4 todos") says less than the progress fact.
+  summary: () => null,
+  facts: (state) => {
     const todos = todosOf(state);
-    if (todos.length === 0) return undefined;
+    if (todos.length === 0) return [];
     const done = todos.filter((todo) => todo.status === "completed").length;
-    return `${done} of ${todos.length} done`;
+    return [{ text: `${done} of ${todos.length} done` }];
   },
   Body(props) {
     return (
@@ -30,7 +33,9 @@ export const todowrite: ToolRenderer = {
                 <span class="todo-mark" aria-hidden="true">
                   {Object.hasOwn(MARKS, status()) ? MARKS[status()] : "○"}
                 </span>
-                <span class="todo-text">{str(todo.content) ?? ""}</span>
+                <span class="todo-text">
+                  <RedactedText text={str(todo.content) ?? ""} />
+                </span>
                 <span class="visually-hidden"> ({status().replace("_", " ")})</span>
               </li>
             );

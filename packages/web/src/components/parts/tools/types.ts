@@ -14,5 +14,7 @@ export interface ToolRenderer {
    * `null`: no summary (the body already says it all).
    */
   summary?: (state: Record<string, unknown>, cwd: string | undefined) => string | null | undefined;
+  /** Small facts for the header's right side (`+12 −3`, `4 matches`), when the tool has any. */
+  facts?: (state: Record<string, unknown>) => { text: string; kind?: "add" | "del" | "warn" }[];
   Body: Component<ToolBodyProps>;
 }

@@ -1,0 +1,60 @@
+import { createMemo, For, Show } from "solid-js";
+import { arr } from "../lib/data";
+import { type FileChange, fileChangeOf, sumChanges, turnChanges } from "../lib/session";
+import { ChangeCounts, FileChangeList } from "./FileChanges";
+import { useShare } from "./share-context";
+
+/**
+ * The "Files changed" view: the session's net diff (`session_diff`, either FileDiff shape) when it has one, then
+ * every turn's own changes (user messages' `summary.diffs`), each file opening to its diff.
+ */
+export function FilesView(props: { onOpenTurn: (messageId: string) => void }) {
+  const share = useShare();
+  const net = createMemo(() =>
+    arr(share.store.entry("session_diff")?.item?.data)
+      .map(fileChangeOf)
+      .filter((change): change is FileChange => change !== undefined),
+  );
+  const byTurn = createMemo(() =>
+    share.store
+      .turns()
+      .map((turn) => ({
+        turn,
+        changes: sumChanges(turnChanges(share.store.dataOf(`message/${turn.messageId}`, "message"))),
+      }))
+      .filter((entry) => entry.changes.files.length > 0),
+  );
+  return (
+    <section class="files-view" aria-label="Files changed" data-testid="files-view">
+      <Show when={net().length > 0}>
+        <h2 class="files-heading">
+          Whole session <ChangeCounts {...sumChanges(net())} />
+        </h2>
+        <FileChangeList changes={net()} />
+      </Show>
+      <For each={byTurn()}>
+        {(entry) => (
+          <>
+            <h2 class="files-heading">
+              <a
+                href={`#${entry.turn.messageId}`}
+                onClick={(event) => {
+                  event.preventDefault();
+                  props.onOpenTurn(entry.turn.messageId);
+                }}
+              >
+                Turn {entry.turn.number}
+              </a>
+              <span class="files-turn-title">{entry.turn.title}</span>
+              <ChangeCounts additions={entry.changes.additions} deletions={entry.changes.deletions} />
+            </h2>
+            <FileChangeList changes={entry.changes.files} />
+          </>
+        )}
+      </For>
+      <Show when={net().length === 0 && byTurn().length === 0}>
+        <p class="empty muted">No file changes were shared for this session.</p>
+      </Show>
+    </section>
+  );
+}

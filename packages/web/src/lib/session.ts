@@ -1,0 +1,236 @@
+/**
+ * What a share says, derived from its items: visible parts, totals, models, files changed, first lines, errors.
+ * Pure functions over plain item data (no DOM, no Solid), so the page (through its store) and the worker's markdown
+ * export (`share-markdown.ts`) show the same facts. Field names and shapes: protocol reference §3.
+ */
+import { arr, num, rec, str } from "./data";
+
+/** Plain item data as the CLI sent it. */
+export type Data = Record<string, unknown>;
+
+/** Cost (USD) and tokens summed over a share's assistant messages. */
+export interface Totals {
+  cost: number;
+  input: number;
+  output: number;
+  reasoning: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+/** One changed file: from a `session_diff` entry or a user message's `summary.diffs`. */
+export interface FileChange {
+  file: string;
+  /** A unified diff (`{file, patch}`, CLI ≥ ~1.3.18). */
+  patch?: string;
+  /** Whole contents before and after (`{file, before, after}`, older CLIs). */
+  before?: string;
+  after?: string;
+  additions: number;
+  deletions: number;
+  status?: string;
+}
+
+/** Files changed by a share: per file, and the sums. */
+export interface FilesChanged {
+  files: FileChange[];
+  additions: number;
+  deletions: number;
+}
+
+/** Bookkeeping parts the CLI syncs that say nothing on their own (step boundaries are shown quietly elsewhere). */
+const HIDDEN_PART_TYPES = new Set(["step-start", "step-finish", "snapshot", "patch"]);
+
+/** Whether a part is shown: not bookkeeping, and for text and reasoning, not synthetic, ignored or empty. */
+export function isVisiblePart(part: Data): boolean {
+  const type = str(part.type) ?? "";
+  if (HIDDEN_PART_TYPES.has(type)) return false;
+  if (type === "text" || type === "reasoning") {
+    return part.synthetic !== true && part.ignored !== true && (str(part.text) ?? "").trim() !== "";
+  }
+  return true;
+}
+
+/** Adds one token record (`{input, output, reasoning, cache: {read, write}}`) and a cost into `sum`. */
+function addUsage(sum: Totals, cost: unknown, tokens: Data | undefined): void {
+  sum.cost += num(cost) ?? 0;
+  sum.input += num(tokens?.input) ?? 0;
+  sum.output += num(tokens?.output) ?? 0;
+  sum.reasoning += num(tokens?.reasoning) ?? 0;
+  sum.cacheRead += num(rec(tokens?.cache)?.read) ?? 0;
+  sum.cacheWrite += num(rec(tokens?.cache)?.write) ?? 0;
+}
+
+/** A zero {@link Totals}. */
+export function emptyTotals(): Totals {
+  return { cost: 0, input: 0, output: 0, reasoning: 0, cacheRead: 0, cacheWrite: 0 };
+}
+
+/**
+ * Cost and tokens summed over assistant messages; the session's own totals when no message carries any. Messages
+ * win because the session item can be stale (the CLI may exit before its last batch, protocol reference §1).
+ */
+export function computeTotals(messages: Iterable<Data | undefined>, session: Data | undefined): Totals {
+  const sum = emptyTotals();
+  let counted = false;
+  for (const message of messages) {
+    if (message?.role !== "assistant") continue;
+    const tokens = rec(message.tokens);
+    if (num(message.cost) === undefined && !tokens) continue;
+    counted = true;
+    addUsage(sum, message.cost, tokens);
+  }
+  if (counted) return sum;
+  const fallback = emptyTotals();
+  addUsage(fallback, session?.cost, rec(session?.tokens));
+  return fallback;
+}
+
+/** Display names by `<providerID>/<modelID>`, from the data of a `model` item (an array of models). */
+export function modelNamesOf(models: unknown): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const model of arr(models)) {
+    const data = rec(model);
+    const id = str(data?.id);
+    const name = str(data?.name);
+    if (id && name) names.set(`${str(data?.providerID) ?? ""}/${id}`, name);
+  }
+  return names;
+}
+
+/** `<providerID>/<modelID>` of a message: assistant messages carry both flat, user messages in `model`. */
+export function modelKeyOf(message: Data | undefined): string | undefined {
+  const model = rec(message?.model);
+  const id = str(message?.modelID) ?? str(model?.modelID) ?? str(model?.id);
+  if (!id) return undefined;
+  return `${str(message?.providerID) ?? str(model?.providerID) ?? ""}/${id}`;
+}
+
+/**
+ * The models a share used, in order of first use, by display name (the `model` item's name, else the model id):
+ * from its messages, then the session's own model when no message names one.
+ */
+export function modelsUsed(
+  messages: Iterable<Data | undefined>,
+  session: Data | undefined,
+  names: Map<string, string>,
+): string[] {
+  const seen = new Map<string, string>();
+  const add = (key: string | undefined) => {
+    if (key && !seen.has(key)) seen.set(key, names.get(key) ?? key.slice(key.indexOf("/") + 1));
+  };
+  for (const message of messages) add(modelKeyOf(message));
+  if (seen.size === 0) add(modelKeyOf(session));
+  return [...seen.values()];
+}
+
+/** Reads one FileDiff of either shape; `undefined` for an entry without a file name. Counts may be strings. */
+export function fileChangeOf(value: unknown): FileChange | undefined {
+  const data = rec(value);
+  const file = str(data?.file);
+  if (!data || !file) return undefined;
+  const count = (field: unknown) => {
+    const n = typeof field === "string" ? Number(field) : num(field);
+    return n !== undefined && Number.isFinite(n) && n >= 0 ? n : 0;
+  };
+  return {
+    file,
+    patch: str(data.patch),
+    before: str(data.before),
+    after: str(data.after),
+    additions: count(data.additions),
+    deletions: count(data.deletions),
+    status: str(data.status),
+  };
+}
+
+/** The per-turn diffs of a user message (`summary.diffs`). */
+export function turnChanges(message: Data | undefined): FileChange[] {
+  return arr(rec(message?.summary)?.diffs)
+    .map(fileChangeOf)
+    .filter((change): change is FileChange => change !== undefined);
+}
+
+/** Sums a list of file changes. */
+export function sumChanges(files: FileChange[]): FilesChanged {
+  let additions = 0;
+  let deletions = 0;
+  for (const file of files) {
+    additions += file.additions;
+    deletions += file.deletions;
+  }
+  return { files, additions, deletions };
+}
+
+/**
+ * Files changed by the whole share: the `session_diff` item when it has entries (older CLIs, and CLI 1.18 after a
+ * revert), else every user message's per-turn `summary.diffs`, latest turn winning per file (protocol reference
+ * §1, "Observed": in 1.18.33 `session_diff` is `[]` and per-turn diffs live in user messages).
+ */
+export function filesChanged(sessionDiff: unknown, userMessages: Iterable<Data | undefined>): FilesChanged {
+  const whole = arr(sessionDiff)
+    .map(fileChangeOf)
+    .filter((change): change is FileChange => change !== undefined);
+  if (whole.length > 0) return sumChanges(whole);
+  const byFile = new Map<string, FileChange>();
+  for (const message of userMessages) {
+    for (const change of turnChanges(message)) {
+      const previous = byFile.get(change.file);
+      // A file changed in several turns counts every turn's lines: each turn's diff is against its own start.
+      byFile.set(
+        change.file,
+        previous
+          ? {
+              ...change,
+              additions: previous.additions + change.additions,
+              deletions: previous.deletions + change.deletions,
+            }
+          : change,
+      );
+    }
+  }
+  return sumChanges([...byFile.values()]);
+}
+
+/** The first non-empty line of `text`, trimmed and cut to `max` characters (an ellipsis marks the cut). */
+export function firstLine(text: string, max = 120): string {
+  const line =
+    text
+      .split("\n")
+      .map((candidate) => candidate.trim())
+      .find((candidate) => candidate !== "") ?? "";
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** How a message ended badly, for showing it: aborted by the user, or failed with an error. */
+export interface MessageFailure {
+  kind: "aborted" | "error";
+  /** `MessageAbortedError`, `APIError`, … */
+  name: string;
+  /** The error's own message, when it has one. */
+  message?: string;
+}
+
+/** The failure of an assistant message (`error: {name, data: {message?}}`), or `undefined`. */
+export function failureOf(message: Data | undefined): MessageFailure | undefined {
+  const error = rec(message?.error);
+  if (!error) return undefined;
+  const name = str(error.name) ?? "Error";
+  const detail = str(rec(error.data)?.message) ?? str(error.message);
+  return { kind: name === "MessageAbortedError" ? "aborted" : "error", name, message: detail };
+}
+
+/** The duration (ms) between `time.created`/`start` and `time.completed`/`end` of a record, when both are known. */
+export function durationOf(time: unknown): number | undefined {
+  const t = rec(time);
+  const start = num(t?.created) ?? num(t?.start);
+  const end = num(t?.completed) ?? num(t?.end);
+  return start !== undefined && end !== undefined && end >= start ? end - start : undefined;
+}
+
+/** The file-name extension of `path` (`ts`, `md`), lower-cased, or `""`. */
+export function extensionOf(path: string | undefined): string {
+  const name = path?.split(/[\\/]/).pop() ?? "";
+  const dot = name.lastIndexOf(".");
+  return dot > 0 ? name.slice(dot + 1).toLowerCase() : name.toLowerCase() === "dockerfile" ? "dockerfile" : "";
+}

@@ -1,0 +1,23 @@
+/** What the renderer harness (harness.tsx) offers the tests, as `window.harness` in the page. */
+import type { DiffSource } from "../../src/lib/diff";
+
+export interface HarnessApi {
+  /** Renders a part (any type, through the page's dispatcher) as case `name`. */
+  part(name: string, part: Record<string, unknown>, cwd?: string): void;
+  /** Renders markdown as case `name`. */
+  markdown(name: string, text: string): void;
+  /** Renders untrusted text as case `name`. */
+  text(name: string, text: string): void;
+  /** Renders a diff as case `name`. */
+  diff(name: string, source: DiffSource, file?: string): void;
+  /** Turns step details on or off. */
+  steps(on: boolean): void;
+  /** Sets the diff layout. */
+  diffMode(mode: "unified" | "split"): void;
+}
+
+declare global {
+  interface Window {
+    harness: HarnessApi;
+  }
+}
