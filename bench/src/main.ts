@@ -1,0 +1,323 @@
+/**
+ * `npm run bench`: starts the workers on the local runtime, runs every suite against its same-run baseline, prints
+ * the table and writes docs/performance.md with its charts. `BENCH_ONLY=storage,ingest,fanout,page` (or `--only …`)
+ * runs some suites and leaves docs/ alone. Exits non-zero only when a suite could not run — a missed target is a
+ * result.
+ */
+
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { cpus, loadavg, release, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
+import type { Item, ShareSnapshot } from "@shareroom/shared";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../../scripts/chromium.mjs";
+import { Sessions, SnapshotBaseline } from "./api.ts";
+import { type GeneratedSession, generateSession, keyOf } from "./generate.ts";
+import { now } from "./measure.ts";
+import { charts, consoleTable, figuresOf, type Machine, markdown, type Results } from "./report.ts";
+import { benchEnv, killNow, REPO, type Server, sessionsConfig, startWorker, stop } from "./servers.ts";
+import { fanoutBatchesNeeded, runFanout } from "./suites/fanout.ts";
+import { runIngest } from "./suites/ingest.ts";
+import { bundleSizes, measurePage, serveStatic, staticHtml } from "./suites/page.ts";
+import { runReconnect } from "./suites/reconnect.ts";
+import { runStorage } from "./suites/storage.ts";
+import { ViewerPool } from "./viewers.ts";
+
+const SUITES = ["storage", "ingest", "fanout", "page"] as const;
+type Suite = (typeof SUITES)[number];
+
+const STORAGE_PARTS = 20_000;
+const PAGE_PARTS = 3_000;
+const FANOUT_VIEWERS = [1, 100, 1000];
+const VIEWER_PROCESSES = 4;
+/** A run takes 4–8 minutes on 2 cores; past this, something hangs and the bench gives up. */
+const RUN_DEADLINE_MS = 20 * 60_000;
+
+const started = now();
+/** The 1-minute load average when the bench started: other work on the machine skews every figure. */
+const loadBefore = loadavg()[0]!;
+const log = (line: string) => console.log(`[${((now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`);
+
+/** The suites to run: `--only a,b` (or `BENCH_ONLY=a,b`, handier through the root `npm run bench`); default all. */
+function parseOnly(): Set<Suite> {
+  const index = process.argv.indexOf("--only");
+  const value = index === -1 ? process.env.BENCH_ONLY : process.argv[index + 1];
+  if (!value) return new Set(SUITES);
+  const names = value.split(",").filter(Boolean);
+  for (const name of names) {
+    if (!(SUITES as readonly string[]).includes(name))
+      throw new Error(`unknown suite "${name}" (${SUITES.join(", ")})`);
+  }
+  return new Set(names as Suite[]);
+}
+
+async function machine(browser: Browser | null): Promise<Machine> {
+  const require = createRequire(import.meta.url);
+  const wranglerPackage = require.resolve("wrangler/package.json");
+  const miniflare = createRequire(wranglerPackage).resolve("miniflare/package.json");
+  const workerd = createRequire(miniflare).resolve("workerd/package.json");
+  const version = async (path: string) => (JSON.parse(await readFile(path, "utf8")) as { version: string }).version;
+  const osRelease = await readFile("/etc/os-release", "utf8").catch(() => "");
+  return {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model.trim() ?? "unknown",
+    memoryBytes: totalmem(),
+    os: `${/PRETTY_NAME="([^"]+)"/.exec(osRelease)?.[1] ?? "Linux"}, kernel ${release()}`,
+    node: process.version,
+    wrangler: await version(wranglerPackage),
+    workerd: await version(workerd),
+    chromium: browser?.version() ?? "not used",
+    loadBefore: loadBefore,
+    loadAfter: Number.NaN,
+  };
+}
+
+/** Replays `session` into a new share, flushing after every batch as the 1 s alarm would. Returns seqs. */
+async function replay(sessions: Sessions, session: GeneratedSession) {
+  const share = await sessions.create(session.sessionID);
+  const seqs: number[] = [];
+  for (const batch of session.batches) {
+    seqs.push((await sessions.sync(share, Sessions.syncBody(share, batch))).seq);
+    await sessions.flush(share.id);
+  }
+  return { share, seqs };
+}
+
+/** Items a full legacy replay sends: every inline session, message and part. */
+function storedForReplay(session: GeneratedSession): number {
+  let count = 0;
+  for (const item of session.final.values()) if (["session", "message", "part"].includes(item.type)) count++;
+  return count;
+}
+
+/** Formats `path` with biome, the repository's formatter, so `npm run lint` stays green. */
+async function formatMarkdown(path: string): Promise<void> {
+  const child = spawn("biome", ["format", "--write", path], { cwd: REPO, env: benchEnv(tmpdir()), stdio: "ignore" });
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  if (code !== 0) throw new Error(`biome format ${path} exited with ${code}`);
+}
+
+/** `vite build` of packages/web into `temp` (never into the package's own dist/). */
+async function buildPage(temp: string): Promise<{ outDir: string }> {
+  const outDir = join(temp, "web-build");
+  const child = spawn("vite", ["build", "--outDir", outDir, "--emptyOutDir"], {
+    cwd: join(REPO, "packages/web"),
+    env: benchEnv(temp),
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    output = (output + chunk.toString()).slice(-5000);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  if (code !== 0) throw new Error(`vite build of packages/web failed:\n${output}`);
+  return { outDir };
+}
+
+async function main(): Promise<number> {
+  const only = parseOnly();
+  const writeDocs = only.size === SUITES.length;
+  const temp = await mkdtemp(join(tmpdir(), "shareroom-bench-"));
+  const adminToken = randomBytes(24).toString("base64url");
+  const servers: Server[] = [];
+  const results: Results = {
+    startedAt: new Date().toISOString(),
+    runtimeMs: 0,
+    machine: await machine(null),
+    reconnect: [],
+    errors: [],
+  };
+  // Held in objects so the cleanup in `finally` sees what the suites started (TypeScript narrows plain lets).
+  const running: { pool: ViewerPool | null; browser: Browser | null } = { pool: null, browser: null };
+  // The servers run in process groups of their own, so an interrupt or a hang must take them down explicitly.
+  const abandon = (why: string) => {
+    log(`${why}: stopping everything`);
+    running.pool?.stop();
+    for (const server of servers) killNow(server);
+    rmSync(temp, { recursive: true, force: true });
+    process.exit(1);
+  };
+  const deadline = setTimeout(() => abandon(`no result after ${RUN_DEADLINE_MS / 60_000} minutes`), RUN_DEADLINE_MS);
+  deadline.unref();
+  process.once("SIGINT", () => abandon("interrupted"));
+  process.once("SIGTERM", () => abandon("terminated"));
+  const attempt = async (suite: string, task: () => Promise<void>) => {
+    try {
+      await task();
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      log(`${suite} FAILED: ${message}`);
+      for (const server of servers) log(`--- ${server.name} log (tail):\n${server.log().slice(-2000)}`);
+      results.errors.push({ suite, message: error instanceof Error ? error.message : String(error) });
+    }
+  };
+
+  try {
+    log(`temporary state in ${temp}; starting the sessions worker and the baseline worker`);
+    const [sessionsServer, baselineServer] = await Promise.all([
+      startWorker("sessions", await sessionsConfig(temp), temp, { ADMIN_TOKEN: adminToken }),
+      only.has("storage")
+        ? startWorker("snapshot-baseline", "bench/workers/snapshot-baseline/wrangler.jsonc", temp, {}, "/health")
+        : Promise.resolve(null),
+    ]);
+    servers.push(sessionsServer);
+    if (baselineServer) servers.push(baselineServer);
+    const sessions = new Sessions(sessionsServer.origin, adminToken);
+
+    let storageShare: { id: string; session: GeneratedSession } | null = null;
+    if (only.has("storage")) {
+      await attempt("storage", async () => {
+        const baselineParts = Number(process.env.BENCH_BASELINE_PARTS) || 3000;
+        log(`storage: generating ${STORAGE_PARTS} parts; replaying (baseline to ${baselineParts} parts)`);
+        const session = generateSession({ parts: STORAGE_PARTS, seed: 1 });
+        const baseline = new SnapshotBaseline(baselineServer!.origin);
+        const storage = await runStorage(
+          sessions,
+          baseline,
+          session,
+          (item) => keyOf(item as Item),
+          baselineParts,
+          log,
+        );
+        results.storage = storage;
+        storageShare = { id: storage.share.id, session };
+        log("reconnect: 20,000-part share");
+        results.reconnect.push({
+          label: `${Math.round(session.liveBytesAfter.at(-1)! / 1e6)} MB share`,
+          parts: session.partsAfter.at(-1)!,
+          result: await runReconnect(sessions.origin, storage.share.id, storage.seqs, storedForReplay(session)),
+        });
+      });
+      if (baselineServer) {
+        await stop(baselineServer);
+        servers.splice(servers.indexOf(baselineServer), 1);
+      }
+    }
+
+    if (only.has("ingest")) {
+      await attempt("ingest", async () => {
+        log("ingest: 10 KB, 100 KB and 5 MB batches against the no-op floor, with and without redaction");
+        const session = generateSession({ parts: 6000, seed: 4 });
+        const items = [...session.final.values()].filter((item) => item.type === "part" || item.type === "message");
+        const fixed = {
+          session: session.final.get("session")!,
+          rest: [session.final.get("session_diff")!, session.final.get("model")!],
+        };
+        results.ingest = await runIngest(sessions, items, fixed, log);
+      });
+    }
+
+    if (only.has("fanout")) {
+      await attempt("fanout", async () => {
+        log(
+          `fanout: ${FANOUT_VIEWERS.join(", ")} viewers in ${VIEWER_PROCESSES} processes against the bare broadcast floor`,
+        );
+        const pool = await ViewerPool.start(VIEWER_PROCESSES);
+        running.pool = pool;
+        results.clockOffsets = pool.offsets;
+        const batches: Item[][] = [];
+        for (let parts = 1500; batches.length < fanoutBatchesNeeded(FANOUT_VIEWERS); parts *= 2) {
+          batches.splice(0, batches.length, ...generateSession({ parts, seed: 3 }).batches);
+        }
+        results.fanout = await runFanout(sessions, pool, FANOUT_VIEWERS, batches, log);
+      });
+      running.pool?.stop();
+      running.pool = null;
+    }
+
+    if (only.has("page")) {
+      await attempt("page", async () => {
+        log(`page: replaying a ${PAGE_PARTS}-part session; building packages/web`);
+        const session = generateSession({ parts: PAGE_PARTS, seed: 2 });
+        const { share, seqs } = await replay(sessions, session);
+        results.reconnect.push({
+          label: `${Math.round(session.liveBytesAfter.at(-1)! / 1e6)} MB share`,
+          parts: session.partsAfter.at(-1)!,
+          result: await runReconnect(sessions.origin, share.id, seqs, storedForReplay(session)),
+        });
+        const build = await buildPage(temp);
+        const web = await startWorker(
+          "web",
+          join(build.outDir, "shareroom_web/wrangler.json"),
+          temp,
+          {},
+          "/api/health",
+        );
+        servers.push(web);
+        const browser = await launchChromium();
+        running.browser = browser;
+        results.machine = await machine(browser);
+        const shares = [{ label: "p99-size share", id: share.id, parts: session.partsAfter.at(-1)!, loads: 5 }];
+        const big = storageShare as { id: string; session: GeneratedSession } | null;
+        if (big) shares.push({ label: "long share", id: big.id, parts: big.session.partsAfter.at(-1)!, loads: 1 });
+        const runs = [];
+        for (const target of shares) {
+          const snapshot = await sessions.snapshot(target.id);
+          const html = staticHtml(JSON.parse(snapshot.text) as ShareSnapshot);
+          const floor = await serveStatic(html);
+          try {
+            log(`  ${target.label}: ${target.parts} parts, ${(snapshot.bytes / 1e6).toFixed(1)} MB snapshot`);
+            const ours = await measurePage(browser, `${web.origin}/share/${target.id}`, target.loads);
+            const baseline = await measurePage(browser, `${floor.origin}/`, target.loads);
+            runs.push({
+              share: target.label,
+              parts: target.parts,
+              snapshotBytes: snapshot.bytes,
+              ours,
+              floor: baseline,
+            });
+            log(
+              `    viewport: page ${ours.viewportMs.toFixed(0)} ms, static ${baseline.viewportMs.toFixed(0)} ms` +
+                (ours.failure ? ` (${ours.failure})` : ""),
+            );
+          } finally {
+            floor.server.close();
+          }
+        }
+        const loaded = runs[0]?.ours.assets ?? [];
+        results.page = { runs, bundle: await bundleSizes(join(build.outDir, "client"), loaded) };
+      });
+    }
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    log(`FAILED: ${message}`);
+    results.errors.push({ suite: "setup", message: error instanceof Error ? error.message : String(error) });
+  } finally {
+    running.pool?.stop();
+    await running.browser?.close();
+    await Promise.all(servers.map(stop));
+    await rm(temp, { recursive: true, force: true });
+  }
+
+  clearTimeout(deadline);
+  results.runtimeMs = now() - started;
+  results.machine.loadAfter = loadavg()[0]!;
+  const figures = figuresOf(results);
+  console.log(`\n${consoleTable(figures)}\n`);
+  const missed = figures.filter((figure) => figure.met === false);
+  log(
+    `done in ${(results.runtimeMs / 1000).toFixed(0)} s; ${figures.length} figures, ` +
+      `${figures.filter((figure) => figure.met !== undefined).length} with a target, ${missed.length} missed`,
+  );
+  if (writeDocs) {
+    const docs = join(REPO, "docs");
+    const path = join(docs, "performance.md");
+    // Other generators own marked sections of this file (e.g. `<!-- bundle-sizes:start … -->`): keep them.
+    const previous = await readFile(path, "utf8").catch(() => "");
+    const kept = [...previous.matchAll(/<!-- ([a-z-]+):start[\s\S]*?<!-- \1:end -->/g)].map((match) => match[0]);
+    await writeFile(path, `${[markdown(results, figures).trimEnd(), ...kept].join("\n\n")}\n`);
+    await formatMarkdown(path);
+    for (const [name, svg] of Object.entries(charts(results))) await writeFile(join(docs, name), svg);
+    log("wrote docs/performance.md and its charts");
+  }
+  for (const error of results.errors) log(`suite ${error.suite} could not run: ${error.message.split("\n")[0]}`);
+  return results.errors.length > 0 ? 1 : 0;
+}
+
+process.exitCode = await main();

@@ -1,0 +1,219 @@
+/**
+ * The share page in headless Chromium, against the page's production build (`vite build` of packages/web, served by
+ * `wrangler dev` from the build's own deployable config, its `API` service binding reaching the bench's sessions
+ * worker through the dev registry). The floor it is compared with is modest: a plain static HTML file of the same
+ * messages and parts (escaped text, no script), served from loopback by this process.
+ *
+ * Per load, in a fresh browser context: time to the first painted message and to a painted, filled viewport (from
+ * navigation start, by `requestAnimationFrame` polling in the page), then the JS heap after a forced GC
+ * (`JSHeapUsedSize`), then the script time spent while scrolling 60 × 800 px (CDP `ScriptDuration` delta).
+ */
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
+import type { Entry, ShareSnapshot } from "@shareroom/shared";
+import type { Browser } from "playwright-core";
+import { median } from "../measure.ts";
+
+/** What one variant (page or static floor) measured on one share: medians over the loads. */
+export interface PageFigures {
+  firstMessageMs: number;
+  viewportMs: number;
+  heapBytes: number;
+  /** DOM nodes after load: where a static page keeps what the page keeps in its JS heap. */
+  domNodes: number;
+  scrollScriptMs: number;
+  /** When the response of the page's snapshot request ended (ms from navigation start); NaN without one. */
+  snapshotMs: number;
+  loads: number;
+  /** Paths of the scripts and stylesheets the first load fetched. */
+  assets: string[];
+  /** Set when the page did not render within the deadline: what it said instead. */
+  failure?: string;
+}
+
+export interface PageRun {
+  share: string;
+  parts: number;
+  snapshotBytes: number;
+  ours: PageFigures;
+  floor: PageFigures;
+}
+
+export interface BundleSize {
+  file: string;
+  bytes: number;
+  gzipBytes: number;
+  /** Loaded by index.html itself, or only fetched by the share page afterwards. */
+  initial: boolean;
+}
+
+const RENDER_DEADLINE_MS = 90_000;
+const SCROLL_STEPS = 60;
+const SCROLL_PX = 800;
+
+/**
+ * Runs in the page before any of its scripts: records when the first message was painted and when messages first
+ * filled the viewport (the frame after the one in which they were laid out), in ms since navigation start.
+ */
+const MARKS_SCRIPT = `(() => {
+  const marks = {};
+  window.__benchMarks = marks;
+  const check = () => {
+    const messages = document.querySelectorAll("[data-message-id]");
+    if (messages.length > 0 && marks.firstLaidOut === undefined) {
+      marks.firstLaidOut = performance.now();
+      requestAnimationFrame(() => { marks.first = performance.now(); });
+    }
+    if (messages.length > 0 && messages[messages.length - 1].getBoundingClientRect().bottom >= innerHeight) {
+      requestAnimationFrame(() => { marks.viewport = performance.now(); });
+      return;
+    }
+    requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+})();`;
+
+/**
+ * The gzip size (zlib level 9) of the client build's JS and CSS files that index.html loads (`initial`) or that the
+ * share page was seen to fetch (`loaded`, paths as the browser requested them).
+ */
+export async function bundleSizes(clientDir: string, loaded: string[]): Promise<BundleSize[]> {
+  const html = await readFile(join(clientDir, "index.html"), "utf8");
+  const initial = [...html.matchAll(/(?:src|href)="\/([^"]+\.(?:js|css))"/g)].map((match) => match[1]!);
+  const files = [...new Set([...initial, ...loaded.map((path) => path.replace(/^\//, ""))])];
+  const sizes: BundleSize[] = [];
+  for (const file of files) {
+    const content = await readFile(join(clientDir, file));
+    sizes.push({
+      file,
+      bytes: content.byteLength,
+      gzipBytes: gzipSync(content, { level: 9 }).byteLength,
+      initial: initial.includes(file),
+    });
+  }
+  return sizes;
+}
+
+const escapeHtml = (text: string) =>
+  text.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;").replaceAll('"', "&quot;");
+
+/** A plain static page of the snapshot's messages and parts: the floor for the page figures. */
+export function staticHtml(snapshot: ShareSnapshot): string {
+  const messages = new Map<string, string[]>();
+  const item = (entry: Entry) => ("item" in entry ? entry.item : null);
+  for (const entry of snapshot.entries) {
+    const [kind, messageID] = entry.key.split("/");
+    if ((kind === "message" || kind === "part") && messageID && !messages.has(messageID)) messages.set(messageID, []);
+    const value = item(entry);
+    if (kind !== "part" || !value || !messageID) continue;
+    const part = value.data as { type?: string; text?: string; tool?: string; state?: { output?: string } };
+    const body =
+      part.type === "text" || part.type === "reasoning"
+        ? `<p>${escapeHtml(part.text ?? "")}</p>`
+        : part.type === "tool"
+          ? `<h4>${escapeHtml(part.tool ?? "")}</h4><pre>${escapeHtml(part.state?.output ?? "")}</pre>`
+          : "";
+    if (body) messages.get(messageID)!.push(`<section>${body}</section>`);
+  }
+  const articles = [...messages.keys()]
+    .sort()
+    .map((id) => `<article data-message-id="${escapeHtml(id)}">${messages.get(id)!.join("")}</article>`);
+  return `<!doctype html><html><head><meta charset="utf-8"><title>static</title><style>p,pre{white-space:pre-wrap;font:14px/1.4 sans-serif}article{border-top:1px solid #ccc;padding:8px}</style></head><body>${articles.join("\n")}</body></html>`;
+}
+
+/** Serves `html` at `/` on a free loopback port. */
+export async function serveStatic(html: string): Promise<{ origin: string; server: Server }> {
+  const body = Buffer.from(html);
+  const server = createServer((_, response) => {
+    response.writeHead(200, { "content-type": "text/html; charset=utf-8", "content-length": body.byteLength });
+    response.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return { origin: `http://127.0.0.1:${port}`, server };
+}
+
+/** Loads `url` `loads` times, each in a fresh context, and returns the medians. */
+export async function measurePage(browser: Browser, url: string, loads: number): Promise<PageFigures> {
+  const runs: Omit<PageFigures, "loads" | "assets">[] = [];
+  let assets: string[] = [];
+  let failure: string | undefined;
+  for (let i = 0; i < loads; i++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.addInitScript(MARKS_SCRIPT);
+      const cdp = await context.newCDPSession(page);
+      await cdp.send("Performance.enable");
+      await page.goto(url, { waitUntil: "commit" });
+      try {
+        await page.waitForFunction(
+          () => (window as unknown as { __benchMarks: { viewport?: number } }).__benchMarks.viewport !== undefined,
+          undefined,
+          { timeout: RENDER_DEADLINE_MS, polling: 250 },
+        );
+      } catch {
+        const text = (await page.evaluate(() => document.body?.textContent ?? "")).slice(0, 200).replaceAll("\n", " ");
+        failure = `no message rendered within ${RENDER_DEADLINE_MS / 1000} s; the page showed: "${text}"`;
+        break;
+      }
+      const marks = await page.evaluate(
+        () => (window as unknown as { __benchMarks: { first: number; viewport: number } }).__benchMarks,
+      );
+      if (i === 0) {
+        assets = await page.evaluate(() =>
+          performance
+            .getEntriesByType("resource")
+            .map((entry) => new URL(entry.name).pathname)
+            .filter((path) => /\.(js|css)$/.test(path)),
+        );
+      }
+      const snapshotMs = await page.evaluate(
+        () =>
+          (performance.getEntriesByType("resource") as PerformanceResourceTiming[]).find((entry) =>
+            entry.name.includes("/snapshot"),
+          )?.responseEnd ?? Number.NaN,
+      );
+      const metrics = async () => {
+        const { metrics } = (await cdp.send("Performance.getMetrics")) as {
+          metrics: { name: string; value: number }[];
+        };
+        return Object.fromEntries(metrics.map((metric) => [metric.name, metric.value]));
+      };
+      await cdp.send("HeapProfiler.collectGarbage");
+      const before = await metrics();
+      await page.mouse.move(640, 450);
+      for (let step = 0; step < SCROLL_STEPS; step++) {
+        await page.mouse.wheel(0, SCROLL_PX);
+        await page.evaluate(
+          () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+        );
+      }
+      const after = await metrics();
+      runs.push({
+        firstMessageMs: marks.first,
+        viewportMs: marks.viewport,
+        heapBytes: before.JSHeapUsedSize ?? Number.NaN,
+        domNodes: before.Nodes ?? Number.NaN,
+        scrollScriptMs: ((after.ScriptDuration ?? 0) - (before.ScriptDuration ?? 0)) * 1000,
+        snapshotMs,
+      });
+    } finally {
+      await context.close();
+    }
+  }
+  const pick = (name: keyof Omit<PageFigures, "loads" | "failure" | "assets">) => median(runs.map((run) => run[name]));
+  return {
+    firstMessageMs: pick("firstMessageMs"),
+    viewportMs: pick("viewportMs"),
+    heapBytes: pick("heapBytes"),
+    domNodes: pick("domNodes"),
+    scrollScriptMs: pick("scrollScriptMs"),
+    snapshotMs: pick("snapshotMs"),
+    loads: runs.length,
+    assets,
+    ...(failure ? { failure } : {}),
+  };
+}

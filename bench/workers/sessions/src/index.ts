@@ -1,0 +1,101 @@
+/**
+ * The sessions worker with bench-only additions. Everything outside `/__bench/` is the product worker, unchanged
+ * (`packages/sessions/src/index.ts`); the additions give the benchmarks their floors in the same runtime. Its
+ * wrangler config is the product's own, with this module as `main` and the two classes below added; the bench writes
+ * it at run time (`sessionsConfig` in bench/src/servers.ts) so it never drifts from packages/sessions/wrangler.jsonc.
+ *
+ * | route | what |
+ * |---|---|
+ * | `POST /__bench/noop` | reads the body and discards it: the floor for `POST /api/share/:id/sync` |
+ * | `POST /__bench/flush/:id` | the share's `flushNow()` (what `GET /data` does before reading), without the read; answers `{seq, headBytes}`, the size of the head object now in R2 |
+ * | `GET /__bench/bare/:name` | a viewer WebSocket on the bare Durable Object `name` (the fan-out floor) |
+ * | `POST /__bench/bare/:name` | broadcasts the body, as is, to every viewer of `name`; answers the viewer count |
+ * | `POST /__bench/bare/:name?durable=1` | the same, after writing the body to one SQLite row (the floor plus durability) |
+ * | any product route or `/__bench/flush` + `x-bench-redact: false` | the same, served by {@link ShareRoomUnredacted} |
+ */
+import { DurableObject } from "cloudflare:workers";
+import sessions, { ShareRoom } from "../../../../packages/sessions/src/index";
+import { headKey } from "../../../../packages/sessions/src/storage/layout";
+
+export { ShareRoom };
+
+interface BenchEnv extends Env {
+  SHARE_ROOM_UNREDACTED: DurableObjectNamespace<ShareRoomUnredacted>;
+  BARE_ROOM: DurableObjectNamespace<BareRoom>;
+}
+
+/** The product's ShareRoom with `REDACT_SECRETS` forced off: the other side of the redaction-cost comparison. */
+export class ShareRoomUnredacted extends ShareRoom {
+  constructor(ctx: DurableObjectState, env: BenchEnv) {
+    super(ctx, { ...env, REDACT_SECRETS: "false" });
+  }
+}
+
+/**
+ * The fan-out floor: accepts viewers with the same hibernation API as ShareRoom and sends each of them the text it
+ * is given. No storage, no ordering, no parsing: what any broadcast on this runtime costs at least. With `durable`
+ * it first writes the text to one SQLite row, so the runtime holds the sends until that write is durable (the
+ * output gate), as it holds ShareRoom's.
+ */
+export class BareRoom extends DurableObject<BenchEnv> {
+  constructor(ctx: DurableObjectState, env: BenchEnv) {
+    super(ctx, env);
+    ctx.storage.sql.exec("CREATE TABLE IF NOT EXISTS messages (body TEXT NOT NULL)");
+  }
+
+  override async fetch(): Promise<Response> {
+    const pair = new WebSocketPair();
+    this.ctx.acceptWebSocket(pair[1]);
+    return new Response(null, { status: 101, webSocket: pair[0] });
+  }
+
+  /** Sends `text` to every viewer (after storing it, when `durable`); returns how many there are. */
+  broadcast(text: string, durable: boolean): number {
+    if (durable) this.ctx.storage.sql.exec("INSERT INTO messages (body) VALUES (?)", text);
+    const sockets = this.ctx.getWebSockets();
+    for (const ws of sockets) ws.send(text);
+    return sockets.length;
+  }
+
+  override async webSocketMessage(): Promise<void> {}
+
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    ws.close(code === 1005 || code === 1006 ? 1000 : code);
+  }
+}
+
+async function bench(request: Request, env: BenchEnv, url: URL): Promise<Response> {
+  const path = url.pathname.split("/").slice(2);
+  const [route, name] = path;
+  if (route === "noop" && request.method === "POST") {
+    await request.arrayBuffer();
+    return Response.json({ ok: true });
+  }
+  if (route === "flush" && name && request.method === "POST") {
+    const rooms = request.headers.get("x-bench-redact") === "false" ? env.SHARE_ROOM_UNREDACTED : env.SHARE_ROOM;
+    const flushed = await rooms.get(rooms.idFromName(name)).flushNow();
+    if (!flushed.ok) return Response.json(flushed, { status: 404 });
+    const head = await env.SHARES.head(headKey(name));
+    return Response.json({ seq: flushed.value.seq, headBytes: head?.size ?? 0 });
+  }
+  if (route === "bare" && name) {
+    const room = env.BARE_ROOM.get(env.BARE_ROOM.idFromName(name));
+    if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return room.fetch(request);
+    if (request.method === "POST") {
+      const durable = url.searchParams.get("durable") === "1";
+      return Response.json({ viewers: await room.broadcast(await request.text(), durable) });
+    }
+  }
+  return Response.json({ error: { code: "not_found", message: "No such bench route." } }, { status: 404 });
+}
+
+export default {
+  fetch(request, env, ctx) {
+    const url = new URL(request.url);
+    if (url.pathname.startsWith("/__bench/")) return bench(request, env, url);
+    if (request.headers.get("x-bench-redact") === "false") {
+      return sessions.fetch(request, { ...env, SHARE_ROOM: env.SHARE_ROOM_UNREDACTED }, ctx);
+    }
+    return sessions.fetch(request, env, ctx);
+  },
+} satisfies ExportedHandler<BenchEnv>;
