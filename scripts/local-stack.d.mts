@@ -24,4 +24,8 @@ export interface LocalStack {
   apiOrigin: string;
   stop(): Promise<void>;
 }
-export function startLocalStack(options?: { vars?: Record<string, string> }): Promise<LocalStack>;
+export function stackEnv(temp: string, extra?: Record<string, string>): NodeJS.ProcessEnv;
+export function startLocalStack(options?: {
+  vars?: Record<string, string>;
+  web?: "dev" | "preview";
+}): Promise<LocalStack>;

@@ -5,7 +5,7 @@
  * the page origin, i.e. through the service binding. Used by the page's browser tests, the real-CLI contract test
  * and the benchmarks.
  */
-import { spawn } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -85,27 +85,54 @@ export async function waitForOk(url, servers) {
 }
 
 /**
- * Starts both workers on free ports. `vars` are extra `--var NAME:value` bindings for the sessions worker.
- * Returns `{webOrigin, apiOrigin, stop()}`; `stop()` ends both process groups and removes the temporary state.
+ * The environment of every process a stack starts: the repository's Node 22 first on PATH (wrangler refuses the
+ * system's Node 20), one dev registry under `temp` for wrangler (first variable) and the vite plugin (second), no
+ * network lookups or telemetry, plus `extra`.
  */
-export async function startLocalStack({ vars = {} } = {}) {
-  const temp = await mkdtemp(join(tmpdir(), "shareroom-stack-"));
-  const [sessionsPort, inspectorPort, webPort] = [await freePort(), await freePort(), await freePort()];
-  const env = {
+export function stackEnv(temp, extra = {}) {
+  return {
     ...process.env,
-    // Tools started from here must run on the repository's Node 22, not the system's.
     PATH: `${join(REPO, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
-    // wrangler reads the first, the vite plugin the second; one fresh folder so only these two find each other.
     WRANGLER_REGISTRY_PATH: join(temp, "registry"),
     MINIFLARE_REGISTRY_PATH: join(temp, "registry"),
     CLOUDFLARE_CF_FETCH_ENABLED: "false",
     WRANGLER_SEND_METRICS: "false",
-    SHAREROOM_WEB_PORT: String(webPort),
-    SHAREROOM_PERSIST_DIR: join(temp, "web-state"),
     BROWSER: "none",
     FORCE_COLOR: "0",
+    ...extra,
   };
+}
+
+/** Runs `vite build` for the page (what `vite preview` serves); rejects with the build's output on failure. */
+function buildPage(env) {
+  return new Promise((resolve, reject) => {
+    execFile(
+      "vite",
+      ["build", "--logLevel", "warn"],
+      { cwd: join(REPO, "packages/web"), env },
+      (error, stdout, stderr) => (error ? reject(new Error(`vite build failed:\n${stdout}\n${stderr}`)) : resolve()),
+    );
+  });
+}
+
+/**
+ * Starts both workers on free ports with temporary state. `web: "dev"` runs `vite dev` (as `npm run dev` does);
+ * `web: "preview"` builds the page for production and runs `vite preview` (the built worker with its real headers
+ * and minified bundle; the sessions worker starts while the page builds). `vars` are extra `--var NAME:value`
+ * bindings for the sessions worker (e.g. a run's own `ADMIN_TOKEN`).
+ * Returns `{webOrigin, apiOrigin, stop()}`; `stop()` ends both process groups and removes the temporary state.
+ */
+export async function startLocalStack({ vars = {}, web = "dev" } = {}) {
+  const temp = await mkdtemp(join(tmpdir(), "shareroom-stack-"));
+  const [sessionsPort, inspectorPort, webPort] = [await freePort(), await freePort(), await freePort()];
+  const env = stackEnv(temp, {
+    SHAREROOM_WEB_PORT: String(webPort),
+    SHAREROOM_PERSIST_DIR: join(temp, "web-state"),
+    // Test runners set NODE_ENV=test, which would make vite build and serve a development bundle.
+    ...(web === "preview" ? { NODE_ENV: "production" } : {}),
+  });
   const varArgs = Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+  const building = web === "preview" ? buildPage(env) : Promise.resolve();
   const servers = [
     startProcess(
       "sessions (wrangler dev)",
@@ -129,7 +156,6 @@ export async function startLocalStack({ vars = {} } = {}) {
       REPO,
       env,
     ),
-    startProcess("web (vite dev)", "vite", ["dev"], join(REPO, "packages/web"), env),
   ];
   const stop = async () => {
     await Promise.all(servers.map(stopProcess));
@@ -137,6 +163,8 @@ export async function startLocalStack({ vars = {} } = {}) {
   };
   const webOrigin = `http://localhost:${webPort}`;
   try {
+    await building;
+    servers.push(startProcess(`web (vite ${web})`, "vite", [web], join(REPO, "packages/web"), env));
     await waitForOk(`${webOrigin}/api/health`, servers);
   } catch (error) {
     await stop();

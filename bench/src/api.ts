@@ -1,17 +1,7 @@
 /** HTTP calls the suites make to the workers under test. Every non-2xx answer throws with its body. */
-import type { CreateShareResponse, SyncResponse } from "@shareroom/shared";
+import type { CreateShareResponse, StorageStats, SyncResponse } from "@shareroom/shared";
 
-/** The product's per-share storage counters (`GET /api/sessions/:id`, packages/sessions/src/storage/meter.ts). */
-export interface StorageStats {
-  syncs: number;
-  rowsWritten: number;
-  r2Puts: number;
-  r2BytesWritten: number;
-  r2Gets: number;
-  r2BytesRead: number;
-  r2Deletes: number;
-  r2Lists: number;
-}
+export type { StorageStats };
 
 export class HttpError extends Error {}
 

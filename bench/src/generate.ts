@@ -10,17 +10,12 @@
  * 3,000-part session is about 5 MB, the p99 session size in docs/reference "Sizes to design for").
  */
 import type { Item } from "@shareroom/shared";
+import { unsafeUniformIntDistribution, xoroshiro128plus } from "pure-rand";
 
-/** mulberry32: a small, fast, seeded PRNG (public domain). Returns floats in [0, 1). */
+/** A seeded PRNG (pure-rand's xoroshiro128+) returning floats in [0, 1): the same session for the same seed. */
 export function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = xoroshiro128plus(seed);
+  return () => unsafeUniformIntDistribution(0, 0xffff_ffff, generator) / 0x1_0000_0000;
 }
 
 const WORDS = (

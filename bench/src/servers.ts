@@ -7,7 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { experimental_readRawConfig } from "wrangler";
-import { freePort, REPO, startProcess, stopProcess, waitForOk } from "../../scripts/local-stack.mjs";
+import { freePort, REPO, stackEnv, startProcess, stopProcess, waitForOk } from "../../scripts/local-stack.mjs";
 
 export { freePort, REPO };
 
@@ -19,22 +19,9 @@ export interface Server {
   log: () => string;
 }
 
-/**
- * The environment of every process the bench starts: the repository's Node 22 first on PATH (wrangler refuses the
- * system's Node 20), one temporary dev registry for wrangler and the vite plugin, no network lookups.
- */
+/** The environment of every process the bench starts (see `stackEnv` in scripts/local-stack.mjs). */
 export function benchEnv(temp: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    PATH: `${join(REPO, "node_modules/.bin")}:${process.env.PATH ?? ""}`,
-    WRANGLER_REGISTRY_PATH: join(temp, "registry"),
-    MINIFLARE_REGISTRY_PATH: join(temp, "registry"),
-    CLOUDFLARE_CF_FETCH_ENABLED: "false",
-    WRANGLER_SEND_METRICS: "false",
-    BROWSER: "none",
-    FORCE_COLOR: "0",
-    ...extra,
-  };
+  return stackEnv(temp, extra);
 }
 
 /** Spawns a server in its own process group and waits until `origin + readyPath` answers 200. */

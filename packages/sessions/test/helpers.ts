@@ -3,6 +3,7 @@
 import { exports } from "cloudflare:workers";
 import type { CreateShareResponse, Item } from "@shareroom/shared";
 import { itemKey } from "@shareroom/shared";
+import { unsafeUniformIntDistribution, xoroshiro128plus } from "pure-rand";
 import finalA from "../../../fixtures/opencode-1.18.33-A/final-data.json";
 import requestsA from "../../../fixtures/opencode-1.18.33-A/requests.jsonl?raw";
 import finalC from "../../../fixtures/opencode-1.18.33-C-slow-server/final-data.json";
@@ -69,16 +70,10 @@ export const CAPTURES: Capture[] = [
   capture("opencode-1.18.33-C-slow-server", requestsC, finalC),
 ];
 
-/** A deterministic pseudo-random generator (mulberry32), so a failing shuffle can be replayed from its seed. */
+/** A deterministic pseudo-random generator (pure-rand's xoroshiro128+), so a failing shuffle replays from its seed. */
 export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const generator = xoroshiro128plus(seed);
+  return () => unsafeUniformIntDistribution(0, 0xffff_ffff, generator) / 0x1_0000_0000;
 }
 
 /** A shuffled copy of `values` (Fisher–Yates with {@link random}). */
