@@ -156,18 +156,25 @@ export class ShareRoom extends DurableObject<Env> {
   /** R2, with every operation added to {@link pending} for the `stats` table. */
   private readonly r2: ReturnType<typeof meteredBucket>;
   private pending = new Map<keyof StorageStats, number>();
+  /**
+   * Whether this object holds a share's tables. They are created by `create` only, so an object woken for an id
+   * that names no share (a probe, a stale link, a sync after delete) reads nothing, writes nothing, and leaves no
+   * storage behind; deletion drops them with everything else.
+   */
+  private hasTables: boolean;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.createTables();
+    this.hasTables =
+      this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'share'").toArray().length > 0;
     this.r2 = meteredBucket(env.SHARES, (name, amount) =>
       this.pending.set(name, (this.pending.get(name) ?? 0) + amount),
     );
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
   }
 
-  /** Idempotent DDL: runs on every wake (so it stays cheap) and again after a deletion emptied the storage. */
+  /** The schema of a share (idempotent). */
   private createTables(): void {
     this.sql.exec(`
       CREATE TABLE IF NOT EXISTS share (
@@ -184,6 +191,7 @@ export class ShareRoom extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS garbage (name TEXT PRIMARY KEY, due INTEGER NOT NULL);
       CREATE TABLE IF NOT EXISTS stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     `);
+    this.hasTables = true;
   }
 
   /** Adds the counts gathered since the last call to the `stats` table (one row write per counter that moved). */
@@ -239,6 +247,7 @@ export class ShareRoom extends DurableObject<Env> {
   }
 
   private share(): ShareRow | undefined {
+    if (!this.hasTables) return undefined;
     return this.sql.exec<ShareRow>("SELECT * FROM share LIMIT 1").toArray()[0];
   }
 
@@ -253,6 +262,7 @@ export class ShareRoom extends DurableObject<Env> {
   async create(args: CreateArgs): Promise<RoomResult<{ seq: number }>> {
     return this.exclusive(async () => {
       if (this.share()) return { ok: false, code: "internal_error", message: "share id collision" };
+      this.createTables();
       const expiresAt = args.ttlDays > 0 ? args.now + args.ttlDays * 86_400_000 : null;
       this.sql.exec(
         `INSERT INTO share (id, secret_hash, session_id, title, created_at, updated_at, expires_at, seq, bytes,
@@ -454,7 +464,7 @@ export class ShareRoom extends DurableObject<Env> {
     }
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
-    this.createTables();
+    this.hasTables = false;
   }
 
   /**

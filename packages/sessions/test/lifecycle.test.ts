@@ -61,6 +61,36 @@ describe("idle compaction", () => {
   });
 });
 
+describe("unknown share ids", () => {
+  it("leave no Durable Object storage behind when probed by reads, sockets, syncs and deletes", async () => {
+    const id = "probe0123456789abcdefg";
+    await call("GET", `/api/share/${id}/data`);
+    await call("POST", `/api/share/${id}/sync`, { secret: "s", data: [] });
+    await call("DELETE", `/api/share/${id}`, { secret: "s" });
+    const viewer = await connect(id);
+    expect(await viewer.closed).toBe(4404);
+    const tables = await runInDurableObject(
+      roomOf(id),
+      (_room: ShareRoom, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master").one().n,
+    );
+    expect(tables).toBe(0);
+  });
+
+  it("a deleted share leaves no storage either", async () => {
+    const share = await createShare();
+    await sync(share, [part("prt_1", "x")]);
+    await call("DELETE", `/api/share/${share.id}`, { secret: share.secret });
+    await call("GET", `/api/share/${share.id}/data`);
+    const tables = await runInDurableObject(
+      roomOf(share.id),
+      (_room: ShareRoom, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM sqlite_master").one().n,
+    );
+    expect(tables).toBe(0);
+  });
+});
+
 describe("retention", () => {
   it("deletes a share by itself SHARE_TTL_DAYS after its creation, and not before", async () => {
     const id = "ttlShare0123456789abcd";
