@@ -123,13 +123,14 @@ function storedEntryJson(row: Pick<ItemRow, "key" | "seq" | "body" | "ref" | "ep
   return row.epoch === null || row.epoch === undefined ? json : `${json.slice(0, -1)},"epoch":${row.epoch}}`;
 }
 
+/** A stored row as it is sent: its entry JSON is built from `body`/`ref` without serializing the item again. */
+type SentRow = Pick<ItemRow, "key" | "seq" | "body" | "ref" | "bytes">;
+
 /**
- * Packs entries (in seq order) into `changes` messages of at most about `MAX_LIVE_MESSAGE_BYTES` each; an entry
- * larger than that travels alone. Accepts stored rows or already serialized entries.
+ * Packs rows (in seq order) into `changes` messages of at most about `MAX_LIVE_MESSAGE_BYTES` each; a row larger
+ * than that travels alone. Used for catch-up and for live broadcasts alike.
  */
-function changeMessages(
-  entries: Iterable<Pick<ItemRow, "key" | "seq" | "body" | "ref" | "bytes"> | { json: string; bytes: number }>,
-): string[] {
+function changeMessages(rows: Iterable<SentRow>): string[] {
   const messages: string[] = [];
   let batch: string[] = [];
   let batchBytes = 0;
@@ -138,11 +139,10 @@ function changeMessages(
     batch = [];
     batchBytes = 0;
   };
-  for (const entry of entries) {
-    const json = "json" in entry ? entry.json : entryJson(entry);
-    const bytes = "json" in entry ? entry.bytes : entry.body === null ? 256 : entry.bytes;
+  for (const row of rows) {
+    const bytes = row.body === null ? 256 : row.bytes;
     if (batch.length > 0 && batchBytes + bytes > MAX_LIVE_MESSAGE_BYTES) close();
-    batch.push(json);
+    batch.push(entryJson(row));
     batchBytes += bytes;
   }
   close();
@@ -168,9 +168,7 @@ export class ShareRoom extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.hasTables =
       this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'share'").toArray().length > 0;
-    this.r2 = meteredBucket(env.SHARES, (name, amount) =>
-      this.pending.set(name, (this.pending.get(name) ?? 0) + amount),
-    );
+    this.r2 = meteredBucket(env.SHARES, (name, amount) => this.count(name, amount));
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
   }
 
@@ -192,6 +190,11 @@ export class ShareRoom extends DurableObject<Env> {
       CREATE TABLE IF NOT EXISTS stats (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
     `);
     this.hasTables = true;
+  }
+
+  /** Adds `amount` to a storage counter; {@link saveStats} persists it when the current task ends. */
+  private count(name: keyof StorageStats, amount: number): void {
+    this.pending.set(name, (this.pending.get(name) ?? 0) + amount);
   }
 
   /** Adds the counts gathered since the last call to the `stats` table (one row write per counter that moved). */
@@ -368,7 +371,7 @@ export class ShareRoom extends DurableObject<Env> {
         change.ref = { hash, bytes: change.bytes, type: refType(change.item) };
       }
 
-      const entries: Entry[] = [];
+      const sent: SentRow[] = [];
       let seq = share.seq;
       const now = Date.now();
       const session = changes.find((change) => change.item.type === "session");
@@ -377,24 +380,29 @@ export class ShareRoom extends DurableObject<Env> {
         for (const change of changes) {
           seq++;
           const progress = progressOf(change.item);
+          const row: SentRow = {
+            key: change.key,
+            seq,
+            bytes: change.bytes,
+            body: change.ref ? null : change.json,
+            ref: change.ref ? JSON.stringify(change.ref) : null,
+          };
           this.sql.exec(
             `INSERT INTO items (key, seq, bytes, body, ref, progress, epoch) VALUES (?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes, body = excluded.body,
              ref = excluded.ref, progress = excluded.progress, epoch = excluded.epoch`,
-            change.key,
-            seq,
-            change.bytes,
-            change.ref ? null : change.json,
-            change.ref ? JSON.stringify(change.ref) : null,
+            row.key,
+            row.seq,
+            row.bytes,
+            row.body,
+            row.ref,
             progress ? JSON.stringify(progress) : null,
             epoch ?? null,
           );
-          entries.push(
-            change.ref ? { key: change.key, seq, ref: change.ref } : { key: change.key, seq, item: change.item },
-          );
+          sent.push(row);
         }
-        this.pending.set("syncs", (this.pending.get("syncs") ?? 0) + 1);
-        this.pending.set("rowsWritten", (this.pending.get("rowsWritten") ?? 0) + changes.length);
+        this.count("syncs", 1);
+        this.count("rowsWritten", changes.length);
         if (changes.length > 0) {
           this.sql.exec(
             "UPDATE share SET seq = ?, bytes = ?, updated_at = ?, title = ? WHERE id = ?",
@@ -407,8 +415,8 @@ export class ShareRoom extends DurableObject<Env> {
         }
       });
 
-      if (entries.length > 0) {
-        this.broadcast(entries, share.session_id);
+      if (sent.length > 0) {
+        this.broadcast(sent, share.session_id);
         await this.alarmNoLaterThan(now + FLUSH_DELAY_MS);
       }
       return { ok: true, value: { ok: true, seq, accepted: changes.length, unchanged, redacted, refused } };
@@ -534,23 +542,16 @@ export class ShareRoom extends DurableObject<Env> {
     return [...changeMessages(rows), message({ type: "ready", seq })];
   }
 
-  private broadcast(entries: Entry[], sessionID: string): void {
+  /** Sends accepted rows to every viewer, and to legacy pollers in their `{key, content}` form. */
+  private broadcast(rows: SentRow[], sessionID: string): void {
     const legacy = this.ctx.getWebSockets(LEGACY_TAG);
     if (legacy.length > 0) {
-      const rows = entries.flatMap((entry) =>
-        "item" in entry ? [{ key: entry.key, seq: entry.seq, body: JSON.stringify(entry.item), ref: null }] : [],
-      );
       const messages = legacyMessages(sessionID, rows);
       for (const ws of legacy) for (const message of messages) trySend(ws, message);
     }
     const sockets = this.ctx.getWebSockets(VIEWER_TAG);
     if (sockets.length === 0) return;
-    const messages = changeMessages(
-      entries.map((entry) => {
-        const json = JSON.stringify(entry);
-        return { json, bytes: json.length };
-      }),
-    );
+    const messages = changeMessages(rows);
     for (const ws of sockets) for (const message of messages) trySend(ws, message);
   }
 
