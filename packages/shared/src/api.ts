@@ -10,7 +10,6 @@ import { ID_PATTERN } from "./patterns";
 
 /** `POST /api/share` body. `sessionID` is the opencode session id (`ses_…`). */
 export const CreateShareBodySchema = z.looseObject({ sessionID: z.string().regex(ID_PATTERN) });
-export type CreateShareBody = z.infer<typeof CreateShareBodySchema>;
 
 /** `POST /api/share` answer: what the CLI stores and shows. `url` is `<public web origin>/share/<id>`. */
 export interface CreateShareResponse {
@@ -50,7 +49,6 @@ export interface SyncResponse {
 
 /** `DELETE /api/share/:id` body: the JSON body the CLI sends on unshare. */
 export const DeleteShareBodySchema = z.looseObject({ secret: z.string().min(1).max(256) });
-export type DeleteShareBody = z.infer<typeof DeleteShareBodySchema>;
 
 /**
  * A reference to an item too large to inline (over `INLINE_ITEM_MAX_BYTES`): stored in R2 as its own blob,

@@ -12,7 +12,6 @@ export const ERRORS = {
   share_not_found: { status: 404, message: "No share has this id." },
   blob_not_found: { status: 404, message: "No stored value has this reference." },
   not_found: { status: 404, message: "No such endpoint." },
-  method_not_allowed: { status: 405, message: "This endpoint does not accept that method." },
   payload_too_large: { status: 413, message: "The request body is too large." },
   share_too_large: { status: 413, message: "The share would exceed its size limit." },
   upgrade_required: { status: 426, message: "This endpoint needs a WebSocket upgrade." },

@@ -8,7 +8,7 @@
  *   Immutable; replaced only by a merged segment covering a wider range.
  * - `shares/<id>/blobs/<sha256>.json` — the JSON of one item over `INLINE_ITEM_MAX_BYTES`, written once.
  */
-import type { BlobRef, Entry } from "@shareroom/shared";
+import type { Entry } from "@shareroom/shared";
 
 /** The ShareRoom writes R2 at most this often (ms): R2 allows about one write per second to one key. */
 export const FLUSH_DELAY_MS = 1_000;
@@ -82,9 +82,4 @@ export function segmentName(lo: number, hi: number): string {
 /** Key of blob `hash` (SHA-256 hex of the item JSON) of share `id`. */
 export function blobKey(id: string, hash: string): string {
   return `${sharePrefix(id)}blobs/${hash}.json`;
-}
-
-/** Builds a {@link BlobRef}. */
-export function blobRef(hash: string, bytes: number, type: string): BlobRef {
-  return { hash, bytes, type };
 }
