@@ -9,7 +9,7 @@
  * Part sizes follow the captures' shapes, scaled up to real long sessions: ~1.7 KB per part on average (a
  * 3,000-part session is about 5 MB, the p99 session size in docs/reference "Sizes to design for").
  */
-import type { Item } from "@shareroom/shared";
+import { type Item, itemKey } from "@shareroom/shared";
 import { unsafeUniformIntDistribution, xoroshiro128plus } from "pure-rand";
 
 /** A seeded PRNG (pure-rand's xoroshiro128+) returning floats in [0, 1): the same session for the same seed. */
@@ -50,17 +50,6 @@ export interface SessionOptions {
   parts: number;
   seed: number;
   batchItems?: number;
-}
-
-/**
- * The merge key of an item: the rule of `itemKey` in @shareroom/shared, restated because Node runs the bench's
- * TypeScript without a bundler and the shared package's extensionless imports need one.
- */
-export function keyOf(item: Item): string {
-  const data = item.data as { id?: string; messageID?: string };
-  if (item.type === "message") return `message/${data.id}`;
-  if (item.type === "part") return `part/${data.messageID}/${data.id}`;
-  return item.type;
 }
 
 /**
@@ -194,7 +183,7 @@ export function generateSession(options: SessionOptions): GeneratedSession {
     if (queue.size === 0) return;
     const batch = [session(), sessionDiff, model, ...queue.values()];
     for (const item of batch) {
-      const key = keyOf(item);
+      const key = itemKey(item);
       const bytes = Buffer.byteLength(JSON.stringify(item));
       liveBytes += bytes - (finalBytes.get(key) ?? 0);
       finalBytes.set(key, bytes);
@@ -209,7 +198,7 @@ export function generateSession(options: SessionOptions): GeneratedSession {
   };
   const emit = (item: Item) => {
     tick(40, 400);
-    const key = keyOf(item);
+    const key = itemKey(item);
     if (item.type === "part") emittedParts.add(key);
     queue.delete(key);
     queue.set(key, item);

@@ -16,7 +16,7 @@ import type { Item, ShareSnapshot } from "@shareroom/shared";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../../scripts/chromium.mjs";
 import { Sessions, SnapshotBaseline } from "./api.ts";
-import { type GeneratedSession, generateSession, keyOf } from "./generate.ts";
+import { type GeneratedSession, generateSession } from "./generate.ts";
 import { now } from "./measure.ts";
 import { charts, consoleTable, figuresOf, type Machine, markdown, type Results } from "./report.ts";
 import { benchEnv, killNow, REPO, type Server, sessionsConfig, startWorker, stop } from "./servers.ts";
@@ -177,14 +177,7 @@ async function main(): Promise<number> {
         log(`storage: generating ${STORAGE_PARTS} parts; replaying (baseline to ${baselineParts} parts)`);
         const session = generateSession({ parts: STORAGE_PARTS, seed: 1 });
         const baseline = new SnapshotBaseline(baselineServer!.origin);
-        const storage = await runStorage(
-          sessions,
-          baseline,
-          session,
-          (item) => keyOf(item as Item),
-          baselineParts,
-          log,
-        );
+        const storage = await runStorage(sessions, baseline, session, baselineParts, log);
         results.storage = storage;
         storageShare = { id: storage.share.id, session };
         log("reconnect: 20,000-part share");

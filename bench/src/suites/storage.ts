@@ -10,7 +10,7 @@
  * p99 session); beyond that its bytes are computed exactly from the generated batches (the sum of its snapshot's
  * size after each sync), a model checked against its measured counters over the replayed range.
  */
-import type { CreateShareResponse } from "@shareroom/shared";
+import { type CreateShareResponse, itemKey } from "@shareroom/shared";
 import { Sessions, type SnapshotBaseline, type StorageStats } from "../api.ts";
 import type { GeneratedSession } from "../generate.ts";
 import { median, now } from "../measure.ts";
@@ -53,14 +53,14 @@ export const CHECKPOINTS = [250, 500, 1000, 2000, 3000, 5000, 10_000, 20_000];
  * The baseline's snapshot size after each batch, exactly as its worker serializes it
  * (`{"secret":…,"items":{"<key>":<item>,…}}`), from the batches alone.
  */
-function modelSizes(session: GeneratedSession, secret: string, keyOf: (item: unknown) => string): number[] {
+function modelSizes(session: GeneratedSession, secret: string): number[] {
   const entryBytes = new Map<string, number>();
   let entries = 0;
   const fixed = Buffer.byteLength(`{"secret":${JSON.stringify(secret)},"items":{}}`);
   const sizes: number[] = [];
   for (const batch of session.batches) {
     for (const item of batch) {
-      const key = keyOf(item);
+      const key = itemKey(item);
       const bytes = Buffer.byteLength(`${JSON.stringify(key)}:${JSON.stringify(item)}`);
       entries += bytes - (entryBytes.get(key) ?? 0);
       entryBytes.set(key, bytes);
@@ -74,14 +74,13 @@ export async function runStorage(
   sessions: Sessions,
   baseline: SnapshotBaseline,
   session: GeneratedSession,
-  keyOf: (item: unknown) => string,
   baselineParts: number,
   log: (line: string) => void,
 ): Promise<StorageResult> {
   const started = now();
   const share = await sessions.create(session.sessionID);
   const theirs = await baseline.create(session.sessionID);
-  const sizes = modelSizes(session, theirs.secret, keyOf);
+  const sizes = modelSizes(session, theirs.secret);
   const emptySize = Buffer.byteLength(JSON.stringify({ secret: theirs.secret, items: {} }));
 
   const checkpoints: Checkpoint[] = [];

@@ -4,9 +4,9 @@
  * `GET /data`).
  */
 import { z } from "zod";
-import type { ItemRefusalCode } from "./errors";
-import type { Item } from "./items";
-import { ID_PATTERN } from "./patterns";
+import type { ItemRefusalCode } from "./errors.ts";
+import type { Item } from "./items.ts";
+import { ID_PATTERN } from "./patterns.ts";
 
 /** `POST /api/share` body. `sessionID` is the opencode session id (`ses_…`). */
 export const CreateShareBodySchema = z.looseObject({ sessionID: z.string().regex(ID_PATTERN) });

@@ -6,7 +6,7 @@
  * make up the merge key); every other field passes through untouched, so new CLI fields are never lost.
  */
 import { z } from "zod";
-import { ID_PATTERN } from "./patterns";
+import { ID_PATTERN } from "./patterns.ts";
 
 /** Item types the CLI sends today; any other lowercase type name is stored opaquely under its own key. */
 export const KNOWN_ITEM_TYPES = ["session", "message", "part", "session_diff", "model"] as const;

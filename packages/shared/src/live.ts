@@ -9,7 +9,7 @@
 // (gzipped) of validator instead of all of zod (18 KB less on the share page). `safeParse`/`parse` behave as in
 // classic zod.
 import { z } from "zod/mini";
-import type { Entry } from "./api";
+import type { Entry } from "./api.ts";
 
 /** Close code sent when the share was deleted; a viewer must not reconnect. (4000–4999: application codes.) */
 export const CLOSE_SHARE_DELETED = 4404;

@@ -3,7 +3,7 @@
  * zod (`items.ts` and `api.ts` build classic zod schemas at module level, which no bundler can drop). Import them
  * from `@shareroom/shared/patterns` in the page; `@shareroom/shared` re-exports them for everyone else.
  */
-import { MAX_ID_LENGTH } from "./limits";
+import { MAX_ID_LENGTH } from "./limits.ts";
 
 /** Share ids this server issues: 22 base64url characters (128 random bits); 16–64 accepted. */
 export const SHARE_ID_PATTERN = /^[A-Za-z0-9_-]{16,64}$/;
