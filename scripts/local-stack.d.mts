@@ -20,10 +20,9 @@ export function waitForOk(url: string, servers: StartedProcess[]): Promise<void>
 export interface LocalStack {
   /** The page origin, e.g. `http://localhost:41234`; the API answers under `/api` on the same origin. */
   webOrigin: string;
-  /** The sessions worker's own origin. */
-  apiOrigin: string;
   stop(): Promise<void>;
 }
+export function buildPage(env: NodeJS.ProcessEnv, outDir?: string): Promise<void>;
 export function stackEnv(temp: string, extra?: Record<string, string>): NodeJS.ProcessEnv;
 export function startLocalStack(options?: {
   vars?: Record<string, string>;

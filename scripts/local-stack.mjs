@@ -103,14 +103,15 @@ export function stackEnv(temp, extra = {}) {
   };
 }
 
-/** Runs `vite build` for the page (what `vite preview` serves); rejects with the build's output on failure. */
-function buildPage(env) {
+/**
+ * Runs `vite build` for the page (what `vite preview` serves), into `outDir` when given instead of the package's
+ * own `dist/`; rejects with the build's output on failure.
+ */
+export function buildPage(env, outDir) {
+  const args = ["build", "--logLevel", "warn", ...(outDir ? ["--outDir", outDir, "--emptyOutDir"] : [])];
   return new Promise((resolve, reject) => {
-    execFile(
-      "vite",
-      ["build", "--logLevel", "warn"],
-      { cwd: join(REPO, "packages/web"), env },
-      (error, stdout, stderr) => (error ? reject(new Error(`vite build failed:\n${stdout}\n${stderr}`)) : resolve()),
+    execFile("vite", args, { cwd: join(REPO, "packages/web"), env }, (error, stdout, stderr) =>
+      error ? reject(new Error(`vite build failed:\n${stdout}\n${stderr}`)) : resolve(),
     );
   });
 }
@@ -120,7 +121,7 @@ function buildPage(env) {
  * `web: "preview"` builds the page for production and runs `vite preview` (the built worker with its real headers
  * and minified bundle; the sessions worker starts while the page builds). `vars` are extra `--var NAME:value`
  * bindings for the sessions worker (e.g. a run's own `ADMIN_TOKEN`).
- * Returns `{webOrigin, apiOrigin, stop()}`; `stop()` ends both process groups and removes the temporary state.
+ * Returns `{webOrigin, stop()}`; `stop()` ends both process groups and removes the temporary state.
  */
 export async function startLocalStack({ vars = {}, web = "dev" } = {}) {
   const temp = await mkdtemp(join(tmpdir(), "shareroom-stack-"));
@@ -170,5 +171,5 @@ export async function startLocalStack({ vars = {}, web = "dev" } = {}) {
     await stop();
     throw error;
   }
-  return { webOrigin, apiOrigin: `http://localhost:${sessionsPort}`, stop };
+  return { webOrigin, stop };
 }

@@ -3,14 +3,11 @@ import type { CreateShareResponse, StorageStats, SyncResponse } from "@shareroom
 
 export type { StorageStats };
 
-export class HttpError extends Error {}
-
 /** No single request of the bench takes near this long (a 5 MB sync: about a second); beyond it something hangs. */
 const REQUEST_TIMEOUT_MS = 120_000;
 
 async function checked(response: Response, what: string): Promise<Response> {
-  if (!response.ok)
-    throw new HttpError(`${what} answered ${response.status}: ${(await response.text()).slice(0, 500)}`);
+  if (!response.ok) throw new Error(`${what} answered ${response.status}: ${(await response.text()).slice(0, 500)}`);
   return response;
 }
 

@@ -15,11 +15,12 @@ import { join } from "node:path";
 import type { Item, ShareSnapshot } from "@shareroom/shared";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../../scripts/chromium.mjs";
+import { buildPage, stackEnv, stopProcess as stop } from "../../scripts/local-stack.mjs";
 import { Sessions, SnapshotBaseline } from "./api.ts";
 import { type GeneratedSession, generateSession } from "./generate.ts";
 import { now } from "./measure.ts";
 import { charts, consoleTable, figuresOf, type Machine, markdown, type Results } from "./report.ts";
-import { benchEnv, killNow, REPO, type Server, sessionsConfig, startWorker, stop } from "./servers.ts";
+import { killNow, REPO, type Server, sessionsConfig, startWorker } from "./servers.ts";
 import { fanoutBatchesNeeded, runFanout } from "./suites/fanout.ts";
 import { runIngest } from "./suites/ingest.ts";
 import { bundleSizes, measurePage, serveStatic, staticHtml } from "./suites/page.ts";
@@ -96,27 +97,15 @@ function storedForReplay(session: GeneratedSession): number {
 
 /** Formats `path` with biome, the repository's formatter, so `npm run lint` stays green. */
 async function formatMarkdown(path: string): Promise<void> {
-  const child = spawn("biome", ["format", "--write", path], { cwd: REPO, env: benchEnv(tmpdir()), stdio: "ignore" });
+  const child = spawn("biome", ["format", "--write", path], { cwd: REPO, env: stackEnv(tmpdir()), stdio: "ignore" });
   const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
   if (code !== 0) throw new Error(`biome format ${path} exited with ${code}`);
 }
 
 /** `vite build` of packages/web into `temp` (never into the package's own dist/). */
-async function buildPage(temp: string): Promise<{ outDir: string }> {
+async function buildPageInto(temp: string): Promise<{ outDir: string }> {
   const outDir = join(temp, "web-build");
-  const child = spawn("vite", ["build", "--outDir", outDir, "--emptyOutDir"], {
-    cwd: join(REPO, "packages/web"),
-    env: benchEnv(temp),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  const keep = (chunk: Buffer) => {
-    output = (output + chunk.toString()).slice(-5000);
-  };
-  child.stdout.on("data", keep);
-  child.stderr.on("data", keep);
-  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
-  if (code !== 0) throw new Error(`vite build of packages/web failed:\n${output}`);
+  await buildPage(stackEnv(temp), outDir);
   return { outDir };
 }
 
@@ -234,7 +223,7 @@ async function main(): Promise<number> {
           parts: session.partsAfter.at(-1)!,
           result: await runReconnect(sessions.origin, share.id, seqs, storedForReplay(session)),
         });
-        const build = await buildPage(temp);
+        const build = await buildPageInto(temp);
         const web = await startWorker(
           "web",
           join(build.outDir, "shareroom_web/wrangler.json"),

@@ -61,8 +61,3 @@ export function formatRatio(ratio: number | null): string {
   if (ratio >= 10) return `${ratio.toFixed(1)}×`;
   return `${ratio.toFixed(2)}×`;
 }
-
-/** Sleeps `ms` milliseconds. */
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}

@@ -19,11 +19,6 @@ export interface Server {
   log: () => string;
 }
 
-/** The environment of every process the bench starts (see `stackEnv` in scripts/local-stack.mjs). */
-export function benchEnv(temp: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return stackEnv(temp, extra);
-}
-
 /** Spawns a server in its own process group and waits until `origin + readyPath` answers 200. */
 export async function start(
   name: string,
@@ -35,7 +30,7 @@ export async function start(
   try {
     await waitForOk(options.origin + options.readyPath, [server]);
   } catch (error) {
-    await stop(server);
+    await stopProcess(server);
     throw error;
   }
   return server;
@@ -49,9 +44,6 @@ export function killNow(server: Server): void {
     // Already gone.
   }
 }
-
-/** Stops a server's whole process group: SIGTERM, then SIGKILL after a grace period. */
-export const stop: (server: Server) => Promise<void> = stopProcess;
 
 /** Starts `wrangler dev` for a bench worker config on a free port with state under `temp`. */
 export async function startWorker(
@@ -81,7 +73,7 @@ export async function startWorker(
   ];
   return start(name, "wrangler", args, {
     cwd: REPO,
-    env: benchEnv(temp),
+    env: stackEnv(temp),
     origin: `http://127.0.0.1:${port}`,
     readyPath,
   });

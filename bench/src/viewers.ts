@@ -63,8 +63,9 @@ function child(): void {
       ws.on("message", (data: Buffer) => {
         const at = now();
         if (!live) {
-          // Catch-up before `ready` is not part of the measurement.
-          if (data.toString().includes('"type":"ready"')) {
+          // Catch-up before `ready` is not part of the measurement. Every server message starts with its type, so
+          // this cannot match an item whose own `type` is "ready".
+          if (data.toString().startsWith('{"type":"ready"')) {
             live = true;
             resolve();
           }

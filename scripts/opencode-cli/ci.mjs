@@ -5,9 +5,10 @@ import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { REPO, startLocalStack } from "../local-stack.mjs";
+import { platformPackages, EXPECTED_VERSION as VERSION } from "./opencode.mjs";
 
-const VERSION = "1.18.33";
-const platform = `opencode-${process.platform}-${process.arch === "x64" ? "x64" : process.arch}`;
+// The platform package this CPU runs best (AVX2 or baseline, glibc or musl), as the harness itself resolves it.
+const platform = platformPackages()[0];
 const prefix = join(REPO, "node_modules/.cache/opencode-cli", VERSION);
 const bin = join(prefix, "node_modules", platform, "bin/opencode");
 

@@ -44,7 +44,6 @@ export interface StorageResult {
   share: CreateShareResponse;
   /** The product's seq after each batch. */
   seqs: number[];
-  replayMs: number;
 }
 
 export const CHECKPOINTS = [250, 500, 1000, 2000, 3000, 5000, 10_000, 20_000];
@@ -154,5 +153,5 @@ export async function runStorage(
     const measured = checkpoint.baseline.r2BytesWritten;
     modelError = Math.max(modelError, Math.abs(checkpoint.model.r2BytesWritten - measured) / measured);
   }
-  return { checkpoints, baselineParts, modelError, share, seqs, replayMs: now() - started };
+  return { checkpoints, baselineParts, modelError, share, seqs };
 }
