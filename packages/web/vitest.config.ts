@@ -12,7 +12,15 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "unit", include: ["test/unit/**/*.test.ts"], environment: "node" },
+        // Solid's package gives Node its server build, where signals never notify; the store's tests need the
+        // reactive one, so solid-js is bundled by vite with the browser condition.
+        ssr: { resolve: { conditions: ["browser"] } },
+        test: {
+          name: "unit",
+          include: ["test/unit/**/*.test.ts"],
+          environment: "node",
+          server: { deps: { inline: ["solid-js"] } },
+        },
       },
       {
         extends: true,

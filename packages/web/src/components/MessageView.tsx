@@ -43,7 +43,7 @@ export function MessageView(props: { id: string; previousId?: string; last?: boo
     return author(share.store.dataOf(`message/${props.previousId}`, "message")) === author(message());
   };
   const cwd = () => str(rec(message()?.path)?.cwd);
-  const partKeys = () => share.store.index().partKeys.get(props.id) ?? [];
+  const partKeys = () => share.store.partKeys(props.id);
   const created = () => num(rec(message()?.time)?.created);
   const duration = () => durationOf(message()?.time);
   const model = () => {

@@ -1,5 +1,5 @@
 import { createWindowVirtualizer } from "@tanstack/solid-virtual";
-import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show, untrack } from "solid-js";
 import { MessageView } from "./MessageView";
 import { useShare } from "./share-context";
 
@@ -40,15 +40,15 @@ export function Timeline(props: {
   onFollowChange?: (following: boolean, unseen: number) => void;
 }) {
   const share = useShare();
-  const ids = () => share.store.index().messageIds;
+  const ids = () => share.store.messageIds();
   let following = false;
   let unseenFrom = 0;
   let list!: HTMLDivElement;
   const [margin, setMargin] = createSignal(0);
 
   /** A rough height before a row is measured: by role and number of parts, to keep the scrollbar honest. */
-  const estimate = (list: string[]) => (index: number) => {
-    const parts = share.store.index().partKeys.get(list[index] ?? "")?.length ?? 0;
+  const estimate = (list: readonly string[]) => (index: number) => {
+    const parts = untrack(() => share.store.partKeys(list[index] ?? "").length);
     return parts <= 1 ? 96 : 56 + Math.min(parts - 2, 12) * 72;
   };
 

@@ -23,6 +23,10 @@ const SILENCE_MS = 2 * HEARTBEAT_MS + 10_000;
 const FAILED_OPENS_BEFORE_PROBE = 3;
 /** Longest wait (ms) between snapshot reloads when the server keeps answering `reset`. */
 const MAX_RESET_DELAY_MS = 30_000;
+/** Blobs (items stored by reference) fetched at once at most; the others wait their turn. */
+const MAX_BLOB_LOADS = 4;
+
+type RefEntry = Extract<Entry, { ref: unknown }>;
 
 /** The WebSocket URL for share `id` from `since` on, on this page's origin. */
 function socketUrl(id: string, since: number): string {
@@ -50,20 +54,64 @@ export function followShare(id: string) {
   let resets = 0;
   let stopped = false;
 
-  function loadRefs(entries: Extract<Entry, { ref: unknown }>[]): void {
-    for (const entry of entries) {
-      fetchBlob(id, entry.ref.hash).then(
-        (item) => store.resolve(entry.key, entry.seq, item),
-        () => store.fail(entry.key, entry.seq),
-      );
+  /** `<seq>:<key>` of every ref entry queued or loading, so an entry is fetched once however often it is asked for. */
+  const loading = new Set<string>();
+  const queue: RefEntry[] = [];
+  let activeLoads = 0;
+
+  /** Queues the blob of a ref entry, unless it is already queued or loading. */
+  function loadRef(entry: RefEntry): void {
+    const tag = `${entry.seq}:${entry.key}`;
+    if (loading.has(tag)) return;
+    loading.add(tag);
+    queue.push(entry);
+    pumpLoads();
+  }
+
+  function pumpLoads(): void {
+    while (activeLoads < MAX_BLOB_LOADS && queue.length > 0) {
+      const entry = queue.shift()!;
+      const tag = `${entry.seq}:${entry.key}`;
+      // The key moved on (or the share was cleared) while this waited: its blob is not wanted any more.
+      if (stopped || store.peek(entry.key)?.seq !== entry.seq) {
+        loading.delete(tag);
+        continue;
+      }
+      activeLoads++;
+      fetchBlob(id, entry.ref.hash)
+        .then(
+          (item) => store.resolve(entry.key, entry.seq, item),
+          () => store.fail(entry.key, entry.seq),
+        )
+        .finally(() => {
+          activeLoads--;
+          loading.delete(tag);
+          pumpLoads();
+        });
     }
+  }
+
+  /**
+   * Loads the ref entries the page needs whatever is on screen: the session and messages (totals, titles and the
+   * timeline read them). Parts load when their view mounts ({@link loadPart}).
+   */
+  function loadEager(entries: RefEntry[]): void {
+    for (const entry of entries) if (!entry.key.startsWith("part/")) loadRef(entry);
+  }
+
+  /** Loads the item held under `key` if it is stored by reference and neither loaded nor failed (a part on screen). */
+  function loadPart(key: string): void {
+    const held = store.peek(key);
+    if (!held?.ref || held.item !== null || held.failed) return;
+    loadRef({ key, seq: held.seq, ref: held.ref });
   }
 
   /** Loads a ref entry again after a failure (the placeholder's retry button). */
   function retryRef(key: string): void {
-    const held = store.entry(key);
-    if (!held?.ref) return;
-    loadRefs([{ key, seq: held.seq, ref: held.ref }]);
+    const held = store.peek(key);
+    if (!held?.ref || held.item !== null) return;
+    store.retrying(key, held.seq);
+    loadRef({ key, seq: held.seq, ref: held.ref });
   }
 
   function markDeleted(): void {
@@ -82,7 +130,7 @@ export function followShare(id: string) {
   function handle(message: ServerMessage): void {
     switch (message.type) {
       case "changes":
-        loadRefs(store.apply(message.changes));
+        loadEager(store.apply(message.changes));
         for (const entry of message.changes) since = Math.max(since, entry.seq);
         return;
       case "ready":
@@ -164,7 +212,7 @@ export function followShare(id: string) {
         markDeleted();
         return;
       }
-      loadRefs(store.replace(snapshot.entries));
+      loadEager(store.replace(snapshot.entries));
       since = snapshot.seq;
     } catch {
       // Keep what is shown; the next connection asks from the old `since` and gets another `reset` if need be.
@@ -204,7 +252,7 @@ export function followShare(id: string) {
       setLoad("not_found");
       return;
     }
-    loadRefs(store.apply(snapshot.entries));
+    loadEager(store.apply(snapshot.entries));
     since = snapshot.seq;
     setLoad("ready");
     connect();
@@ -219,6 +267,7 @@ export function followShare(id: string) {
     connection,
     /** Tries the first load again (after `load() === "error"`). */
     retry: () => void start(),
+    loadPart,
     retryRef,
   };
 }

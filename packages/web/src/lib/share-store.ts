@@ -24,28 +24,26 @@ import {
 export interface HeldEntry {
   /** The seq of the last change of this key the page has applied. */
   seq: number;
-  /**
-   * The item. For an entry stored by reference it is `null` until the blob has loaded, or the previous item of the
-   * key, kept on screen while the newer one loads.
-   */
+  /** The item at `seq`. For an entry stored by reference it is `null` until the blob has loaded. */
   item: Item | null;
+  /** For an entry stored by reference whose blob has not loaded: the key's previous item, kept on screen meanwhile. */
+  previous: Item | null;
   /** For an entry stored by reference: the blob that holds the item at `seq`. */
   ref: BlobRef | null;
-  /** Loading `ref` failed. */
+  /** Loading `ref` failed (the page offers a retry). */
   failed: boolean;
 }
 
-/** Where everything is, from the item keys alone (keys carry the ids: `message/<id>`, `part/<messageID>/<id>`). */
-export interface ShareIndex {
-  /** Message ids in id order: every message item, and any id that parts point at before their message arrives. */
-  messageIds: string[];
-  /** Part keys per message id, in part id order. */
-  partKeys: Map<string, string[]>;
+/** The item to show for a held entry: the one at its seq, else the previous one while that loads. */
+export function shownItem(held: HeldEntry | undefined): Item | null {
+  return held ? (held.item ?? held.previous) : null;
 }
 
 /** One user turn, for the turn index: the user message's id and the first line of what it says. */
 export interface Turn {
   messageId: string;
+  /** The message's position in {@link ShareStore}'s `messageIds`. */
+  index: number;
   /** 1-based. */
   number: number;
   title: string;
@@ -56,55 +54,98 @@ export type { Totals };
 /** The store of one share, with its mutations and derived views. Create inside a Solid owner (a component). */
 export type ShareStore = ReturnType<typeof createShareStore>;
 
-function buildIndex(keys: string[]): ShareIndex {
-  const messages = new Set<string>();
-  const parts = new Map<string, { id: string; key: string }[]>();
-  for (const key of keys) {
-    const [kind, first, second] = key.split("/");
-    if (kind === "message" && first) messages.add(first);
-    else if (kind === "part" && first && second) {
-      messages.add(first);
-      const list = parts.get(first) ?? [];
-      list.push({ id: second, key });
-      parts.set(first, list);
-    }
-  }
-  const partKeys = new Map<string, string[]>();
-  for (const [messageId, list] of parts) {
-    partKeys.set(
-      messageId,
-      list.sort((a, b) => byId(a.id, b.id)).map((part) => part.key),
-    );
-  }
-  return { messageIds: [...messages].sort(byId), partKeys };
+function sameIds(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
-function sameIndex(a: ShareIndex, b: ShareIndex): boolean {
-  if (a.messageIds.length !== b.messageIds.length || a.partKeys.size !== b.partKeys.size) return false;
-  if (a.messageIds.some((id, i) => id !== b.messageIds[i])) return false;
-  for (const [messageId, keys] of a.partKeys) {
-    const other = b.partKeys.get(messageId);
-    if (!other || other.length !== keys.length || keys.some((key, i) => key !== other[i])) return false;
+/** Where `id` goes in the sorted `list` (ids are time-ordered, so new ones usually go last). */
+function insertionPoint(list: readonly string[], id: string, idOf: (entry: string) => string = (x) => x): number {
+  const last = list[list.length - 1];
+  if (last === undefined || byId(idOf(last), id) < 0) return list.length;
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >> 1;
+    if (byId(idOf(list[mid]!), id) < 0) low = mid + 1;
+    else high = mid;
   }
-  return true;
+  return low;
 }
 
-function held(entry: Entry, previous: HeldEntry | undefined): HeldEntry {
-  if ("item" in entry) return { seq: entry.seq, item: entry.item, ref: null, failed: false };
-  return { seq: entry.seq, item: previous?.item ?? null, ref: entry.ref, failed: false };
+/** The message id and part id a key names (`message/<id>`, `part/<messageID>/<id>`), else `undefined`. */
+function keyIds(key: string): { messageId: string; partId?: string } | undefined {
+  const [kind, first, second] = key.split("/");
+  if (kind === "message" && first) return { messageId: first };
+  if (kind === "part" && first && second) return { messageId: first, partId: second };
+  return undefined;
+}
+
+const partIdOf = (key: string) => key.slice(key.lastIndexOf("/") + 1);
+
+function held(entry: Entry, current: HeldEntry | undefined): HeldEntry {
+  if ("item" in entry) return { seq: entry.seq, item: entry.item, previous: null, ref: null, failed: false };
+  return { seq: entry.seq, item: null, previous: shownItem(current), ref: entry.ref, failed: false };
 }
 
 /**
  * Creates an empty share store. Each item key has a signal of its own holding an immutable {@link HeldEntry}: an
  * item is replaced whole when its key changes (the CLI always sends whole items), so nothing is deep-proxied or
  * deep-copied, and a 20,000-part snapshot is taken in a few milliseconds.
+ *
+ * The index (message ids in id order, part keys per message in part id order) is kept up to date key by key as keys
+ * are added and removed, and published once per mutation: `messageIds` only when the list of ids changed, each
+ * message's part keys only when that message's parts changed.
  */
 export function createShareStore() {
   // A Map, not an object: item keys come from the wire, and an unknown item type may be named "constructor".
   const held_ = new Map<string, HeldEntry>();
   const cells = new Map<string, Signal<HeldEntry | undefined>>();
-  /** Bumped when keys are added or removed (the index depends on it, not on every change of every item). */
-  const [keyVersion, setKeyVersion] = createSignal(0);
+
+  /** Message ids in id order: every message item, and any id that parts point at before their message arrives. */
+  const messageList: string[] = [];
+  /** How many held keys name each message id (its message key and its part keys). */
+  const keysOfMessage = new Map<string, number>();
+  /** Part keys per message id, in part id order. */
+  const partLists = new Map<string, string[]>();
+  const partCells = new Map<string, Signal<readonly string[]>>();
+  const [publishedIds, setPublishedIds] = createSignal<readonly string[]>([], { equals: sameIds });
+  let idsDirty = false;
+  const partsDirty = new Set<string>();
+
+  function indexKey(key: string, added: boolean): void {
+    const ids = keyIds(key);
+    if (!ids) return;
+    const count = (keysOfMessage.get(ids.messageId) ?? 0) + (added ? 1 : -1);
+    if (count > 0) keysOfMessage.set(ids.messageId, count);
+    else keysOfMessage.delete(ids.messageId);
+    if (added && count === 1) {
+      messageList.splice(insertionPoint(messageList, ids.messageId), 0, ids.messageId);
+      idsDirty = true;
+    } else if (!added && count === 0) {
+      const at = insertionPoint(messageList, ids.messageId);
+      if (messageList[at] === ids.messageId) messageList.splice(at, 1);
+      idsDirty = true;
+    }
+    if (ids.partId === undefined) return;
+    let list = partLists.get(ids.messageId);
+    if (!list) {
+      list = [];
+      partLists.set(ids.messageId, list);
+    }
+    const at = insertionPoint(list, ids.partId, partIdOf);
+    if (added) list.splice(at, 0, key);
+    else if (list[at] === key) list.splice(at, 1);
+    if (list.length === 0) partLists.delete(ids.messageId);
+    partsDirty.add(ids.messageId);
+  }
+
+  /** Publishes the index changes of the current mutation (inside its batch). */
+  function publishIndex(): void {
+    if (idsDirty) setPublishedIds([...messageList]);
+    idsDirty = false;
+    for (const messageId of partsDirty) partCells.get(messageId)?.[1]([...(partLists.get(messageId) ?? [])]);
+    partsDirty.clear();
+  }
 
   function cell(key: string): Signal<HeldEntry | undefined> {
     let found = cells.get(key);
@@ -120,14 +161,18 @@ export function createShareStore() {
     return cell(key)[0]();
   }
 
-  /** Stores `next` under `key` (or forgets the key) and notifies whoever reads it. Returns whether it was new. */
-  function put(key: string, next: HeldEntry | undefined): boolean {
-    const added = next !== undefined && !held_.has(key);
-    const removed = next === undefined && held_.has(key);
+  /** What is held under `key`, untracked (for loaders, which must not subscribe whoever calls them). */
+  function peek(key: string): HeldEntry | undefined {
+    return held_.get(key);
+  }
+
+  /** Stores `next` under `key` (or forgets the key), keeps the index and notifies whoever reads it. */
+  function put(key: string, next: HeldEntry | undefined): void {
+    const had = held_.has(key);
     if (next === undefined) held_.delete(key);
     else held_.set(key, next);
+    if (had !== (next !== undefined)) indexKey(key, !had);
     cells.get(key)?.[1](next);
-    return added || removed;
   }
 
   /**
@@ -137,22 +182,22 @@ export function createShareStore() {
    */
   function apply(entries: readonly Entry[]): Extract<Entry, { ref: BlobRef }>[] {
     const toLoad: Extract<Entry, { ref: BlobRef }>[] = [];
-    let keysChanged = false;
     batch(() => {
       for (const entry of entries) {
         const current = held_.get(entry.key);
         if (current && current.seq >= entry.seq) continue;
-        if (put(entry.key, held(entry, current))) keysChanged = true;
+        put(entry.key, held(entry, current));
         if ("ref" in entry) toLoad.push(entry);
       }
-      if (keysChanged) setKeyVersion((version) => version + 1);
+      publishIndex();
     });
     return toLoad;
   }
 
   /**
    * Replaces everything held with a snapshot (after a `reset`, when the share may have moved backwards).
-   * Entries already loaded at the same seq are kept. Returns the entries stored by reference still to load.
+   * Entries already held at the same seq are kept (with their loaded item, or their pending or failed load).
+   * Returns the entries stored by reference whose item at that seq is not held.
    */
   function replace(entries: readonly Entry[]): Extract<Entry, { ref: BlobRef }>[] {
     const toLoad: Extract<Entry, { ref: BlobRef }>[] = [];
@@ -161,12 +206,18 @@ export function createShareStore() {
       for (const entry of entries) {
         seen.add(entry.key);
         const current = held_.get(entry.key);
-        if (current && current.seq === entry.seq && current.item) continue;
-        put(entry.key, held(entry, undefined));
+        if (current && current.seq === entry.seq) {
+          if (current.item !== null || !("ref" in entry)) continue;
+          // Still loading, or failed: a failed load is tried again, as for any entry this snapshot brings.
+          if (current.failed) put(entry.key, { ...current, failed: false });
+          toLoad.push(entry);
+          continue;
+        }
+        put(entry.key, held(entry, current));
         if ("ref" in entry) toLoad.push(entry);
       }
       for (const key of [...held_.keys()]) if (!seen.has(key)) put(key, undefined);
-      setKeyVersion((version) => version + 1);
+      publishIndex();
     });
     return toLoad;
   }
@@ -175,42 +226,53 @@ export function createShareStore() {
   function resolve(key: string, seq: number, item: Item): void {
     const current = held_.get(key);
     if (current?.seq !== seq) return;
-    put(key, { ...current, item, failed: false });
+    put(key, { ...current, item, previous: null, failed: false });
   }
 
   /** Marks a ref entry's load as failed (the page offers a retry), unless the key has moved on. */
   function fail(key: string, seq: number): void {
     const current = held_.get(key);
-    if (current?.seq !== seq) return;
+    if (current?.seq !== seq || current.item !== null) return;
     put(key, { ...current, failed: true });
+  }
+
+  /** Clears a failed mark before a new attempt to load the entry at `seq`, unless the key has moved on. */
+  function retrying(key: string, seq: number): void {
+    const current = held_.get(key);
+    if (current?.seq !== seq || !current.failed) return;
+    put(key, { ...current, failed: false });
   }
 
   /** Forgets everything (the share was deleted: its content should no longer be on screen). */
   function clear(): void {
     batch(() => {
       for (const key of [...held_.keys()]) put(key, undefined);
-      setKeyVersion((version) => version + 1);
+      publishIndex();
     });
   }
 
-  const index = createMemo(
-    () => {
-      keyVersion();
-      return buildIndex([...held_.keys()]);
-    },
-    undefined,
-    { equals: sameIndex },
-  );
+  /** Message ids in id order (a new array only when the ids changed). */
+  const messageIds = createMemo(() => publishedIds(), undefined, { equals: sameIds });
+
+  /** The part keys of message `messageId`, in part id order (tracked per message). */
+  function partKeys(messageId: string): readonly string[] {
+    let found = partCells.get(messageId);
+    if (!found) {
+      found = createSignal<readonly string[]>([...(partLists.get(messageId) ?? [])], { equals: sameIds });
+      partCells.set(messageId, found);
+    }
+    return found[0]();
+  }
 
   /** The data of the item held under `key` when it is of `type`, else `undefined`. */
   function dataOf(key: string, type: string): Record<string, unknown> | undefined {
-    const item = entry(key)?.item;
+    const item = shownItem(entry(key));
     return item?.type === type ? rec(item.data) : undefined;
   }
 
   /** The data of a non-keyed item (`model`, `session_diff`), which is an array, not an object. */
   function dataOfAny(key: string, type: string): unknown {
-    const item = entry(key)?.item;
+    const item = shownItem(entry(key));
     return item?.type === type ? item.data : undefined;
   }
 
@@ -220,7 +282,7 @@ export function createShareStore() {
   const modelNames = createMemo(() => modelNamesOf(dataOfAny("model", "model")));
 
   /** The data of every message item, in id order (`undefined` for ids whose message has not arrived). */
-  const messages = createMemo(() => index().messageIds.map((id) => dataOf(`message/${id}`, "message")));
+  const messages = createMemo(() => messageIds().map((id) => dataOf(`message/${id}`, "message")));
 
   /** Cost and tokens (see `computeTotals`). */
   const totals = createMemo((): Totals => computeTotals(messages(), session()));
@@ -240,19 +302,19 @@ export function createShareStore() {
   /** The user turns in order, each with the first line of its first visible text part. */
   const turns = createMemo((): Turn[] => {
     const list: Turn[] = [];
-    const ids = index().messageIds;
+    const ids = messageIds();
     messages().forEach((message, i) => {
       if (message?.role !== "user") return;
       const id = ids[i]!;
       let title = "";
-      for (const key of index().partKeys.get(id) ?? []) {
+      for (const key of partKeys(id)) {
         const part = dataOf(key, "part");
         if (part?.type === "text" && isVisiblePart(part)) {
           title = firstLine(str(part.text) ?? "");
           break;
         }
       }
-      list.push({ messageId: id, number: list.length + 1, title: title || "(no text)" });
+      list.push({ messageId: id, index: i, number: list.length + 1, title: title || "(no text)" });
     });
     return list;
   });
@@ -272,28 +334,34 @@ export function createShareStore() {
 
   /** The message id a part id belongs to (for deep links to `#prt_…`), or `undefined`. */
   function messageOfPart(partId: string): string | undefined {
-    for (const [messageId, keys] of index().partKeys) {
+    for (const [messageId, keys] of partLists) {
       if (keys.some((key) => key.endsWith(`/${partId}`))) return messageId;
     }
     return undefined;
   }
 
-  /** Every held item in key order, as `GET /api/share/:id/data` answers (for export); items not loaded are left out. */
+  /**
+   * Every held item in key order, as `GET /api/share/:id/data` answers (for export): what the page shows, so a key
+   * whose newer item is still loading gives its previous one, and items never loaded are left out.
+   */
   function items(): Item[] {
     return [...held_.keys()]
       .sort()
-      .map((key) => held_.get(key)!.item)
+      .map((key) => shownItem(held_.get(key)))
       .filter((item): item is Item => item !== null);
   }
 
   return {
     entry,
+    peek,
     apply,
     replace,
     resolve,
     fail,
+    retrying,
     clear,
-    index,
+    messageIds,
+    partKeys,
     dataOf,
     session,
     modelNames,

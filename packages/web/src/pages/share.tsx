@@ -37,16 +37,20 @@ function ShareView(props: { id: string }) {
     document.title = `${str(share.store.session()?.title)?.trim() || "Shared session"} · shareroom`;
   });
 
-  const messageIds = () => share.store.index().messageIds;
+  const messageIds = () => share.store.messageIds();
   /** The turn the reader is in: the last user message at or before the row at the top of the viewport. */
   const activeTurn = createMemo(() => {
-    const ids = messageIds();
-    let found: string | undefined;
-    for (const turn of share.store.turns()) {
-      if (ids.indexOf(turn.messageId) <= activeIndex()) found = turn.messageId;
-      else break;
+    const turns = share.store.turns();
+    const top = activeIndex();
+    // Turns are in message order: binary search for the last one whose message is at or before `top`.
+    let low = 0;
+    let high = turns.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (turns[mid]!.index <= top) low = mid + 1;
+      else high = mid;
     }
-    return found;
+    return turns[low - 1]?.messageId;
   });
 
   const showView = (next: View) => {

@@ -4,11 +4,13 @@
  * step-finish parts appear when the reader turns step details on). A renderer that throws on data nobody foresaw
  * costs only its own part, never the page.
  */
-import { type Component, createMemo, ErrorBoundary, Match, Show, Switch } from "solid-js";
+import type { BlobRef } from "@shareroom/shared";
+import { type Component, createEffect, createMemo, ErrorBoundary, Match, Show, Switch } from "solid-js";
 import { Dynamic } from "solid-js/web";
 import { rec, str } from "../../lib/data";
 import { formatBytes } from "../../lib/format";
 import { isVisiblePart } from "../../lib/session";
+import { shownItem } from "../../lib/share-store";
 import { showSteps } from "../../lib/ui";
 import { Permalink } from "../Permalink";
 import { useShare } from "../share-context";
@@ -67,18 +69,50 @@ export function PartBody(props: { part: Record<string, unknown>; partId: string;
   );
 }
 
-/** The part held under `partKey`, or a placeholder while it is stored by reference and not loaded yet. */
+/**
+ * The part held under `partKey`. A part stored by reference loads when this view mounts; until then (or while a
+ * newer version loads) a placeholder or the previous version is shown, and a failed load says so with a retry.
+ */
 export function PartView(props: { partKey: string; cwd?: string }) {
   const share = useShare();
   const held = () => share.store.entry(props.partKey);
   const part = createMemo(() => {
-    const item = held()?.item;
+    const item = shownItem(held());
     return item?.type === "part" ? rec(item.data) : undefined;
   });
   const partId = () => props.partKey.split("/")[2] ?? props.partKey;
+  // Loading is a side effect of being on screen: parts scrolled past are never fetched.
+  createEffect(() => {
+    const entry = held();
+    if (entry?.ref && entry.item === null && !entry.failed) share.loadPart(props.partKey);
+  });
+  const failedLine = (what: string, ref: BlobRef) => (
+    <>
+      <span class="muted">
+        {what} ({formatBytes(ref.bytes)}) could not be loaded.{" "}
+      </span>
+      <button type="button" class="link-button" onClick={() => share.retryRef(props.partKey)}>
+        Try again
+      </button>
+    </>
+  );
   return (
     <Switch>
-      <Match when={part()}>{(data) => <PartBody part={data()} partId={partId()} cwd={props.cwd} />}</Match>
+      <Match when={part()}>
+        {(data) => (
+          <>
+            <Show when={held()?.failed && held()?.ref}>
+              {(ref) => (
+                <div class="part placeholder" data-part-type="loading">
+                  {failedLine("The newer version of this part", ref())}
+                  <span class="muted"> The previous version is shown below.</span>
+                </div>
+              )}
+            </Show>
+            <PartBody part={data()} partId={partId()} cwd={props.cwd} />
+          </>
+        )}
+      </Match>
       <Match when={held()?.ref}>
         {(ref) => (
           <div class="part placeholder" id={partId()} data-part-id={partId()} data-part-type="loading">
@@ -90,10 +124,7 @@ export function PartView(props: { partKey: string; cwd?: string }) {
                 </span>
               }
             >
-              <span class="muted">This part ({formatBytes(ref().bytes)}) could not be loaded. </span>
-              <button type="button" class="link-button" onClick={() => share.retryRef(props.partKey)}>
-                Try again
-              </button>
+              {failedLine("This part", ref())}
             </Show>
           </div>
         )}
