@@ -6,7 +6,7 @@
  * | path | answer |
  * |---|---|
  * | `/api/*`, `/ws/*`, legacy `/share_*` | the sessions worker's response, through the `API` service binding, untouched |
- * | `/share/:id.md`, or `/share/:id` with `Accept: text/markdown` | the share as markdown (`lib/share-markdown.ts`) |
+ * | `/share/:id.md`, or `/share/:id` with `Accept: text/markdown` | the share as markdown (`lib/share-markdown.ts`), cached per seq, 413 above 32 MiB of data |
  * | `/share/:id` | the SPA (200) when the share exists, else the SPA's not-found view with 404 |
  * | `/`, `/admin` | the SPA |
  * | `/s/:id` | 301 to `/share/:id` (the page path legacy clients print) |
@@ -40,7 +40,7 @@ function notFound(request: Request, env: Env, url: URL): Promise<Response> | Res
 }
 
 export default {
-  async fetch(request, env) {
+  async fetch(request, env, ctx) {
     const url = new URL(request.url);
     const path = url.pathname;
     if (path.startsWith("/api/") || path.startsWith("/ws/") || LEGACY_API_PATHS.has(path)) {
@@ -61,7 +61,7 @@ export default {
       } catch {
         return notFound(request, env, url);
       }
-      if (share[2] || prefersMarkdown(request.headers.get("accept"))) return shareMarkdown(env, url, id);
+      if (share[2] || prefersMarkdown(request.headers.get("accept"))) return shareMarkdown(env, ctx, url, id);
       const existence = await shareExistence(env, url.origin, id);
       const snapshot = `/api/share/${encodeURIComponent(id)}/snapshot`;
       const page = await servePage(

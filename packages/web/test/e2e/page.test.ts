@@ -83,9 +83,16 @@ describe("the worker", () => {
     const negotiated = await fetch(share.url, { headers: { accept: "text/markdown, text/plain;q=0.5" } });
     expect(negotiated.headers.get("content-type")).toBe("text/markdown; charset=utf-8");
     expect(await negotiated.text()).toBe(expected);
+    // A second read is served from the cache at this seq, and is the same.
+    expect(await (await fetch(`${share.url}.md`)).text()).toBe(expected);
     const missing = await fetch(`${origin}/share/nO5uchShareExists00000.md`);
     expect(missing.status).toBe(404);
     expect(await missing.text()).toContain("# Share not found");
+    // The cached markdown does not outlive the share.
+    expect((await api("DELETE", `/api/share/${share.id}`, { secret: share.secret })).status).toBe(200);
+    const deleted = await fetch(`${share.url}.md`);
+    expect(deleted.status).toBe(404);
+    expect(await deleted.text()).toContain("# Share not found");
   });
 });
 
