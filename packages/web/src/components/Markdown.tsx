@@ -1,7 +1,6 @@
 import { createEffect, onCleanup } from "solid-js";
 import { grammarOf, highlight, highlightNow } from "../lib/highlight";
 import { renderMarkdown } from "../lib/markdown";
-import { markRedactions } from "../lib/redaction";
 import { copyText, toast } from "../lib/ui";
 
 /** Colours one fenced block (`<code class="language-…">`), at once if its grammar is loaded, else when it is. */
@@ -14,7 +13,6 @@ function colour(code: HTMLElement, isAlive: () => boolean): void {
     // highlight.js output: escaped text in <span class="hljs-…">; nothing from the input is markup.
     code.innerHTML = html;
     code.classList.add("hljs");
-    markRedactions(code);
   };
   const now = highlightNow(text, grammar);
   if (now !== undefined) apply(now);

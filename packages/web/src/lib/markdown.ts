@@ -25,7 +25,11 @@ const marked = new Marked({
   renderer: { html: (token) => escapeHtml(token.text) },
 });
 
-/** Schemes a link may use. Relative links (no scheme) stay: they can only point into this origin. */
+/**
+ * Schemes a link may use. Links without a scheme stay too, but are not all same-origin: `//host/x`, and `/\host`
+ * or `\\host` (browsers read `\` as `/` in http URLs), lead to another site, so every link but an in-page
+ * `#…` one is treated as external ({@link hardenLink}).
+ */
 const LINK_SCHEMES = new Set(["http:", "https:", "mailto:"]);
 
 /** Inline images that are shown: raster or SVG `data:` URLs (an `<img>` runs no script). */
@@ -40,7 +44,10 @@ function schemeOf(url: string): string | null {
   return match ? `${match[1]!.toLowerCase()}:` : null;
 }
 
-/** True when `url` may be the `href` of a link on the page: http, https, mailto or relative. */
+/**
+ * True when `url` may be the `href` of a link on the page: http, https, mailto or without a scheme (which may still
+ * lead to another site: the caller hardens it as external).
+ */
 export function isSafeLink(url: string): boolean {
   const scheme = schemeOf(url);
   return scheme === null || LINK_SCHEMES.has(scheme);
@@ -68,6 +75,7 @@ DOMPurify.addHook("afterSanitizeAttributes", (node) => {
   if (node.tagName === "A") {
     const href = node.getAttribute("href");
     if (href !== null && !isSafeLink(href)) node.removeAttribute("href");
+    // Only an in-page fragment is known to stay here; a relative link may be protocol-relative (see LINK_SCHEMES).
     if (node.getAttribute("href")?.startsWith("#") === false) hardenLink(node);
   } else if (node.tagName === "IMG") {
     const src = node.getAttribute("src");

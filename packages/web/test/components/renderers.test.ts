@@ -249,6 +249,18 @@ describe("attachments, notes and redaction", () => {
     expect(await harness.page.locator('[data-case="remote-md"] img').count()).toBe(0);
   });
 
+  it("hardens links without a scheme that leave this origin, and keeps in-page links as they are", async () => {
+    const markdown = "[a](//evil.example/x) [b](/\\evil.example) [c](#msg_1)";
+    await harness.page.evaluate((text) => window.harness.markdown("relative-links", text), markdown);
+    const links = harness.page.locator('[data-case="relative-links"] a');
+    expect(await links.count()).toBe(3);
+    for (const index of [0, 1]) {
+      expect(await links.nth(index).getAttribute("rel")).toBe("noopener noreferrer nofollow");
+      expect(await links.nth(index).getAttribute("target")).toBe("_blank");
+    }
+    expect(await links.nth(2).getAttribute("target")).toBeNull();
+  });
+
   it("renders retry, compaction, agent and subtask parts as notes", async () => {
     expect(await (await part("retry", synthetic.retry)).textContent()).toContain("Retry 2: Overloaded");
     expect(await (await part("compaction", synthetic.compaction)).textContent()).toContain(
