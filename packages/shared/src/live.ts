@@ -9,7 +9,7 @@
 // (gzipped) of validator instead of all of zod (18 KB less on the share page). `safeParse`/`parse` behave as in
 // classic zod.
 import { z } from "zod/mini";
-import type { Entry } from "./api.ts";
+import type { Entry, ShareSnapshot } from "./api.ts";
 
 /** Close code sent when the share was deleted; a viewer must not reconnect. (4000–4999: application codes.) */
 export const CLOSE_SHARE_DELETED = 4404;
@@ -32,7 +32,8 @@ export type ServerMessage =
   | { type: "reset"; seq: number; reason: "too_far_behind" | "ahead_of_share" }
   | { type: "deleted" };
 
-const EntrySchema = z.union([
+/** Validates one {@link Entry}: inline (`item`) or by reference (`ref`). Extra fields (`epoch`) are dropped. */
+export const EntrySchema = z.union([
   z.object({ key: z.string(), seq: z.int(), item: z.object({ type: z.string(), data: z.unknown() }) }),
   z.object({
     key: z.string(),
@@ -40,6 +41,15 @@ const EntrySchema = z.union([
     ref: z.object({ hash: z.string(), bytes: z.number(), type: z.string() }),
   }),
 ]);
+
+/** Validates a `GET /api/share/:id/snapshot` body ({@link ShareSnapshot}); the page parses the snapshot with it. */
+export const ShareSnapshotSchema = z.object({
+  id: z.string(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  seq: z.int().check(z.nonnegative()),
+  entries: z.array(EntrySchema),
+});
 
 /** Validates a message received by a viewer; the page parses every message with it. */
 export const ServerMessageSchema = z.discriminatedUnion("type", [

@@ -1,7 +1,7 @@
 /** The page's reads of the sessions API (through the page worker's `/api/*` forwarding, same origin). */
 import type { Item, ShareSnapshot } from "@shareroom/shared";
-import { ServerMessageSchema } from "@shareroom/shared/live";
-import { num, rec, str } from "./data";
+import { ShareSnapshotSchema } from "@shareroom/shared/live";
+import { rec } from "./data";
 import { takePrefetchedSnapshot } from "./prefetch";
 
 /** A read that failed for a reason other than "no such share": network, 5xx, or a body of the wrong shape. */
@@ -22,21 +22,9 @@ export async function fetchSnapshot(id: string, signal?: AbortSignal): Promise<S
   }
   if (response.status === 404 || response.status === 400) return null;
   if (!response.ok) throw new LoadError(`the server answered ${response.status}`);
-  const body = rec(await response.json().catch(() => undefined));
-  // The contract exports the entry schema only inside the live message union; a snapshot's entries are the same
-  // entries, so they are checked as a `changes` message.
-  const entries = ServerMessageSchema.safeParse({ type: "changes", changes: body?.entries });
-  const seq = num(body?.seq);
-  if (!body || !entries.success || entries.data.type !== "changes" || seq === undefined) {
-    throw new LoadError("the snapshot does not have the expected shape");
-  }
-  return {
-    id: str(body.id) ?? id,
-    createdAt: num(body.createdAt) ?? 0,
-    updatedAt: num(body.updatedAt) ?? 0,
-    seq,
-    entries: entries.data.changes as ShareSnapshot["entries"],
-  };
+  const parsed = ShareSnapshotSchema.safeParse(await response.json().catch(() => undefined));
+  if (!parsed.success) throw new LoadError("the snapshot does not have the expected shape");
+  return parsed.data as ShareSnapshot;
 }
 
 /**
