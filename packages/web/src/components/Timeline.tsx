@@ -4,7 +4,7 @@ import { MessageView } from "./MessageView";
 import { useShare } from "./share-context";
 
 /** Height (px) of the sticky bar over the page: rows scrolled to are placed under it. */
-export const TOP_BAR_PX = 52;
+const TOP_BAR_PX = 52;
 
 /** The top of what the reader sees, from the window's top: under the top bar, with a little slack (px). */
 const FOLD_PX = TOP_BAR_PX + 16;

@@ -103,7 +103,7 @@ const ALIASES: Record<string, string> = {
 };
 
 /** Text longer than this (characters) is shown plain: highlighting it would block the page for too long. */
-export const MAX_HIGHLIGHT_CHARS = 100_000;
+const MAX_HIGHLIGHT_CHARS = 100_000;
 
 /** The highlight.js grammar for a fence info string or file extension, or `undefined`. */
 export function grammarOf(language: string | undefined): string | undefined {
@@ -176,7 +176,7 @@ export async function highlight(text: string, grammar: string): Promise<string |
  * reopening them on the next line, so a token that spans lines (a block comment, a template string) keeps its
  * colour on every line. Relies on highlight.js output being only `<span class="…">`, `</span>` and escaped text.
  */
-export function splitHighlightedLines(html: string): string[] {
+function splitHighlightedLines(html: string): string[] {
   const lines: string[] = [];
   const open: string[] = [];
   let current = "";

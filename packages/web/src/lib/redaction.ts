@@ -6,7 +6,7 @@
 import { REDACTION_PATTERN } from "@shareroom/shared/patterns";
 
 /** A piece of text: plain, or one redaction marker with the rule that matched. */
-export type Segment = { text: string; rule?: undefined } | { text: string; rule: string };
+type Segment = { text: string; rule?: undefined } | { text: string; rule: string };
 
 /** Splits `text` at redaction markers. Text without markers comes back as one plain segment (cheap check first). */
 export function splitRedactions(text: string): Segment[] {
@@ -28,7 +28,7 @@ export function hasRedaction(text: string): boolean {
 }
 
 /** The badge element for one marker: its text is the marker itself, so copying the page copies the marker. */
-export function redactionBadge(marker: string, rule: string): HTMLElement {
+function redactionBadge(marker: string, rule: string): HTMLElement {
   const badge = document.createElement("span");
   badge.className = "redacted";
   badge.title = `A secret (${rule}) was removed by the server before this was stored`;

@@ -39,13 +39,13 @@ const RENDERERS: Record<string, Component<PartProps>> = {
 };
 
 /** The renderer for a part's type; the generic one for any type this page does not know. */
-export function rendererOf(part: Record<string, unknown>): Component<PartProps> {
+function rendererOf(part: Record<string, unknown>): Component<PartProps> {
   const type = str(part.type) ?? "";
   return Object.hasOwn(RENDERERS, type) ? RENDERERS[type]! : GenericPart;
 }
 
 /** Whether a part is shown now: visible by the hiding rules, or a step-finish while step details are on. */
-export function isShownPart(part: Record<string, unknown>): boolean {
+function isShownPart(part: Record<string, unknown>): boolean {
   return isVisiblePart(part) || (part.type === "step-finish" && showSteps() === "on");
 }
 
