@@ -1,6 +1,5 @@
 import { createSignal, For, Show } from "solid-js";
-import type { DiffSource } from "../lib/diff";
-import type { FileChange } from "../lib/session";
+import { changeSource, type FileChange } from "../lib/session";
 import { DiffView } from "./DiffView";
 
 const STATUS_LABELS: Record<string, string> = { added: "A", deleted: "D", modified: "M" };
@@ -14,17 +13,8 @@ export function ChangeCounts(props: { additions: number; deletions: number }) {
   );
 }
 
-/** What to diff for one changed file: its patch, or its whole contents before and after. */
-function sourceOf(change: FileChange): DiffSource | undefined {
-  if (change.patch) return { patch: change.patch };
-  if (change.before !== undefined || change.after !== undefined) {
-    return { before: change.before ?? "", after: change.after ?? "", file: change.file };
-  }
-  return undefined;
-}
-
 /** One changed file: a disclosure with its status, path and counts; its diff renders only once opened. */
-export function FileChangeView(props: { change: FileChange; open?: boolean }) {
+function FileChangeView(props: { change: FileChange; open?: boolean }) {
   const [opened, setOpened] = createSignal(props.open === true);
   const status = () => props.change.status ?? "modified";
   return (
@@ -41,7 +31,7 @@ export function FileChangeView(props: { change: FileChange; open?: boolean }) {
         <ChangeCounts additions={props.change.additions} deletions={props.change.deletions} />
       </summary>
       <Show when={opened()}>
-        <Show when={sourceOf(props.change)} fallback={<p class="muted small">No diff was shared for this file.</p>}>
+        <Show when={changeSource(props.change)} fallback={<p class="muted small">No diff was shared for this file.</p>}>
           {(source) => <DiffView source={source()} file={props.change.file} lines={80} />}
         </Show>
       </Show>

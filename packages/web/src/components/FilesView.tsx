@@ -1,6 +1,5 @@
 import { createMemo, For, Show } from "solid-js";
-import { arr } from "../lib/data";
-import { type FileChange, fileChangeOf, sumChanges, turnChanges } from "../lib/session";
+import { sessionDiffChanges, sumChanges, turnChanges } from "../lib/session";
 import { ChangeCounts, FileChangeList } from "./FileChanges";
 import { useShare } from "./share-context";
 
@@ -10,11 +9,7 @@ import { useShare } from "./share-context";
  */
 export function FilesView(props: { onOpenTurn: (messageId: string) => void }) {
   const share = useShare();
-  const net = createMemo(() =>
-    arr(share.store.entry("session_diff")?.item?.data)
-      .map(fileChangeOf)
-      .filter((change): change is FileChange => change !== undefined),
-  );
+  const net = createMemo(() => sessionDiffChanges(share.store.dataOfAny("session_diff", "session_diff")));
   const byTurn = createMemo(() =>
     share.store
       .turns()

@@ -1,18 +1,13 @@
 import { createMemo, For, Show } from "solid-js";
 import { num, rec, str } from "../lib/data";
 import { formatCost, formatDateTime, formatDuration, formatTime, formatTokens } from "../lib/format";
-import { durationOf, failureOf, modelKeyOf } from "../lib/session";
+import { authorKey, durationOf, failureOf, modelKeyOf, modelName } from "../lib/session";
 import { showSteps } from "../lib/ui";
 import { Permalink } from "./Permalink";
 import { PartView } from "./parts";
 import { RedactedText } from "./RedactedText";
 import { useShare } from "./share-context";
 import { TurnChanges } from "./TurnChanges";
-
-/** Who wrote a message and with what: consecutive assistant steps with the same author share one label. */
-function author(message: Record<string, unknown> | undefined): string {
-  return `${str(message?.role)}/${modelKeyOf(message)}/${str(message?.agent)}`;
-}
 
 /** The tokens of an assistant message as one line, for the cost's tooltip. */
 function tokenSummary(message: Record<string, unknown> | undefined): string | undefined {
@@ -40,7 +35,7 @@ export function MessageView(props: { id: string; previousId?: string; last?: boo
   const role = () => str(message()?.role) ?? "pending";
   const continued = () => {
     if (role() !== "assistant" || props.previousId === undefined) return false;
-    return author(share.store.dataOf(`message/${props.previousId}`, "message")) === author(message());
+    return authorKey(share.store.dataOf(`message/${props.previousId}`, "message")) === authorKey(message());
   };
   const cwd = () => str(rec(message()?.path)?.cwd);
   const partKeys = () => share.store.partKeys(props.id);
@@ -48,7 +43,7 @@ export function MessageView(props: { id: string; previousId?: string; last?: boo
   const duration = () => durationOf(message()?.time);
   const model = () => {
     const key = modelKeyOf(message());
-    return key ? (share.store.modelNames().get(key) ?? key.slice(key.indexOf("/") + 1)) : undefined;
+    return key ? modelName(key, share.store.modelNames()) : undefined;
   };
   const cost = () => num(message()?.cost);
   const failure = createMemo(() => failureOf(message()));

@@ -62,7 +62,7 @@ function addUsage(sum: Totals, cost: unknown, tokens: Data | undefined): void {
 }
 
 /** A zero {@link Totals}. */
-export function emptyTotals(): Totals {
+function emptyTotals(): Totals {
   return { cost: 0, input: 0, output: 0, reasoning: 0, cacheRead: 0, cacheWrite: 0 };
 }
 
@@ -106,6 +106,19 @@ export function modelKeyOf(message: Data | undefined): string | undefined {
   return `${str(message?.providerID) ?? str(model?.providerID) ?? ""}/${id}`;
 }
 
+/** The display name of model `key` (`<providerID>/<modelID>`): its name in the `model` item, else the model id. */
+export function modelName(key: string, names: ReadonlyMap<string, string>): string {
+  return names.get(key) ?? key.slice(key.indexOf("/") + 1);
+}
+
+/**
+ * Who wrote a message and with what (role, model, agent): consecutive assistant messages with the same author are
+ * steps of one turn, shown under one header.
+ */
+export function authorKey(message: Data | undefined): string {
+  return `${str(message?.role)}/${modelKeyOf(message)}/${str(message?.agent)}`;
+}
+
 /**
  * The models a share used, in order of first use, by display name (the `model` item's name, else the model id):
  * from its messages, then the session's own model when no message names one.
@@ -117,7 +130,7 @@ export function modelsUsed(
 ): string[] {
   const seen = new Map<string, string>();
   const add = (key: string | undefined) => {
-    if (key && !seen.has(key)) seen.set(key, names.get(key) ?? key.slice(key.indexOf("/") + 1));
+    if (key && !seen.has(key)) seen.set(key, modelName(key, names));
   };
   for (const message of messages) add(modelKeyOf(message));
   if (seen.size === 0) add(modelKeyOf(session));
@@ -146,9 +159,7 @@ export function fileChangeOf(value: unknown): FileChange | undefined {
 
 /** The per-turn diffs of a user message (`summary.diffs`). */
 export function turnChanges(message: Data | undefined): FileChange[] {
-  return arr(rec(message?.summary)?.diffs)
-    .map(fileChangeOf)
-    .filter((change): change is FileChange => change !== undefined);
+  return sessionDiffChanges(rec(message?.summary)?.diffs);
 }
 
 /** Sums a list of file changes. */
@@ -162,15 +173,20 @@ export function sumChanges(files: FileChange[]): FilesChanged {
   return { files, additions, deletions };
 }
 
+/** The file changes of a `session_diff` item's data (an array of FileDiffs of either shape). */
+export function sessionDiffChanges(sessionDiff: unknown): FileChange[] {
+  return arr(sessionDiff)
+    .map(fileChangeOf)
+    .filter((change): change is FileChange => change !== undefined);
+}
+
 /**
  * Files changed by the whole share: the `session_diff` item when it has entries (older CLIs, and CLI 1.18 after a
  * revert), else every user message's per-turn `summary.diffs`, latest turn winning per file (protocol reference
  * §1, "Observed": in 1.18.33 `session_diff` is `[]` and per-turn diffs live in user messages).
  */
 export function filesChanged(sessionDiff: unknown, userMessages: Iterable<Data | undefined>): FilesChanged {
-  const whole = arr(sessionDiff)
-    .map(fileChangeOf)
-    .filter((change): change is FileChange => change !== undefined);
+  const whole = sessionDiffChanges(sessionDiff);
   if (whole.length > 0) return sumChanges(whole);
   const byFile = new Map<string, FileChange>();
   for (const message of userMessages) {
@@ -233,4 +249,22 @@ export function extensionOf(path: string | undefined): string {
   const name = path?.split(/[\\/]/).pop() ?? "";
   const dot = name.lastIndexOf(".");
   return dot > 0 ? name.slice(dot + 1).toLowerCase() : name.toLowerCase() === "dockerfile" ? "dockerfile" : "";
+}
+
+/** What a `retry` part says went wrong: the provider's error message, else the error's name. */
+export function retryMessage(part: Data): string {
+  const error = rec(part.error);
+  return str(rec(error?.data)?.message) ?? str(error?.name) ?? "the request failed";
+}
+
+/** What to diff for one changed file: its unified patch, or its whole contents before and after; else nothing. */
+export type ChangeSource = { patch: string } | { before: string; after: string; file: string };
+
+/** The {@link ChangeSource} of a file change, or `undefined` when it carries neither a patch nor contents. */
+export function changeSource(change: FileChange): ChangeSource | undefined {
+  if (change.patch) return { patch: change.patch };
+  if (change.before !== undefined || change.after !== undefined) {
+    return { before: change.before ?? "", after: change.after ?? "", file: change.file };
+  }
+  return undefined;
 }

@@ -9,7 +9,11 @@
 import type { Item } from "@shareroom/shared";
 import { createTwoFilesPatch } from "diff";
 import { arr, byId, num, rec, str } from "./data";
+import { MAX_DIFF_INPUT_CHARS } from "./diff";
+import { formatCost, formatDuration, relativePath } from "./format";
 import {
+  authorKey,
+  changeSource,
   computeTotals,
   type Data,
   extensionOf,
@@ -18,16 +22,16 @@ import {
   filesChanged,
   isVisiblePart,
   modelKeyOf,
+  modelName,
   modelNamesOf,
   modelsUsed,
+  retryMessage,
 } from "./session";
 
 /** Longest tool output or file content copied into the document, in lines; the rest is counted, not copied. */
 const MAX_BLOCK_LINES = 400;
 /** Longest tool output or file content copied, in characters. */
 const MAX_BLOCK_CHARS = 40_000;
-/** Whole-file pairs (`{before, after}`) larger than this (characters) are listed but not diffed. */
-const MAX_DIFF_INPUT_CHARS = 400_000;
 
 /** Options of {@link buildShareMarkdown}. */
 export interface MarkdownOptions {
@@ -105,32 +109,8 @@ function count(value: number): string {
   return Math.round(value).toLocaleString("en-US");
 }
 
-/** A USD amount with cents (`$0.34`), `<$0.01` for tiny non-zero costs. */
-function usd(value: number): string {
-  if (value === 0) return "$0.00";
-  return value < 0.01 ? "<$0.01" : `$${value.toFixed(2)}`;
-}
-
-/** `1m 05s`, `2.3s`, `850ms`. */
-function duration(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)}ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
-  const hours = Math.floor(ms / 3_600_000);
-  const minutes = Math.floor((ms % 3_600_000) / 60_000);
-  const seconds = Math.round((ms % 60_000) / 1000);
-  const tail = `${minutes}m ${String(seconds).padStart(2, "0")}s`;
-  return hours > 0 ? `${hours}h ${tail}` : tail;
-}
-
 function iso(ms: number | undefined): string | undefined {
   return ms === undefined ? undefined : new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
-}
-
-/** The path relative to `cwd` when inside it. */
-function relative(path: string, cwd: string | undefined): string {
-  if (!cwd) return path;
-  const base = cwd.endsWith("/") ? cwd : `${cwd}/`;
-  return path.startsWith(base) ? path.slice(base.length) : path;
 }
 
 /** A fence info string for a file's language, from its extension (`ts` → `ts`). */
@@ -164,7 +144,7 @@ function toolMarkdown(part: Data, cwd: string | undefined): string {
     case "multiedit":
     case "apply_patch": {
       const files = arr(metadata.files).length;
-      head(path ? code(relative(path, cwd)) : files > 0 ? `${files} files` : undefined);
+      head(path ? code(relativePath(path, cwd)) : files > 0 ? `${files} files` : undefined);
       const diff = str(metadata.diff) ?? str(input.patchText);
       if (diff) lines.push(fence(capped(diff), "diff"));
       else if (str(input.newString) !== undefined) {
@@ -177,11 +157,11 @@ function toolMarkdown(part: Data, cwd: string | undefined): string {
       break;
     }
     case "write":
-      head(path ? code(relative(path, cwd)) : undefined);
+      head(path ? code(relativePath(path, cwd)) : undefined);
       if (str(input.content) !== undefined) lines.push(fence(capped(str(input.content)!), languageOf(path)));
       break;
     case "read":
-      head(path ? code(relative(path, cwd)) : undefined);
+      head(path ? code(relativePath(path, cwd)) : undefined);
       break;
     case "todowrite":
     case "todoread": {
@@ -240,7 +220,7 @@ function partMarkdown(part: Data, cwd: string | undefined): string | undefined {
         .join("\n");
     case "file": {
       const path = str(rec(part.source)?.path);
-      const name = str(part.filename) ?? (path ? relative(path, cwd) : "attachment");
+      const name = str(part.filename) ?? (path ? relativePath(path, cwd) : "attachment");
       return `_Attachment:_ ${code(name)}${str(part.mime) ? ` (${inline(str(part.mime)!)})` : ""}`;
     }
     case "tool":
@@ -252,7 +232,7 @@ function partMarkdown(part: Data, cwd: string | undefined): string | undefined {
         str(part.prompt) ? `\n\n${fence(capped(str(part.prompt)!), "text")}` : ""
       }`;
     case "retry":
-      return `_Retry ${num(part.attempt) ?? ""}:_ ${inline(str(rec(rec(part.error)?.data)?.message) ?? str(rec(part.error)?.name) ?? "the request failed")}`;
+      return `_Retry ${num(part.attempt) ?? ""}:_ ${inline(retryMessage(part))}`;
     case "compaction":
       return `_Context compacted${part.auto === true ? " automatically" : ""}._`;
     default:
@@ -262,12 +242,10 @@ function partMarkdown(part: Data, cwd: string | undefined): string | undefined {
 
 /** A diff for one changed file: its patch, or a patch computed from whole contents when small enough. */
 function changeDiff(change: FileChange): string | undefined {
-  if (change.patch) return change.patch;
-  if (change.before === undefined && change.after === undefined) return undefined;
-  const before = change.before ?? "";
-  const after = change.after ?? "";
-  if (before.length + after.length > MAX_DIFF_INPUT_CHARS) return undefined;
-  return createTwoFilesPatch(change.file, change.file, before, after, "", "", { context: 3 });
+  const source = changeSource(change);
+  if (!source || "patch" in source) return source?.patch;
+  if (source.before.length + source.after.length > MAX_DIFF_INPUT_CHARS) return undefined;
+  return createTwoFilesPatch(source.file, source.file, source.before, source.after, "", "", { context: 3 });
 }
 
 /**
@@ -296,10 +274,10 @@ export function buildShareMarkdown(items: readonly Item[], options: MarkdownOpti
   if (created !== undefined) facts.push(`Created ${iso(created)}`);
   if (updated !== undefined) facts.push(`Updated ${iso(updated)}`);
   if (created !== undefined && updated !== undefined && updated >= created) {
-    facts.push(`Duration ${duration(updated - created)}`);
+    facts.push(`Duration ${formatDuration(updated - created)}`);
   }
   if (models.length > 0) facts.push(`Models: ${models.map(inline).join(", ")}`);
-  facts.push(`Cost: ${usd(totals.cost)}`);
+  facts.push(`Cost: ${formatCost(totals.cost)}`);
   facts.push(
     `Tokens: ${count(totals.input)} input, ${count(totals.output)} output, ${count(totals.reasoning)} reasoning, ` +
       `${count(totals.cacheRead)} cache read, ${count(totals.cacheWrite)} cache write`,
@@ -314,7 +292,7 @@ export function buildShareMarkdown(items: readonly Item[], options: MarkdownOpti
     const data = message.data;
     const role = str(data?.role);
     const cwd = str(rec(data?.path)?.cwd);
-    const author = `${role}/${modelKeyOf(data)}/${str(data?.agent)}`;
+    const author = authorKey(data);
     const body = message.parts
       .map((part) => partMarkdown(part, cwd))
       .filter((text) => text !== undefined && text !== "");
@@ -324,7 +302,7 @@ export function buildShareMarkdown(items: readonly Item[], options: MarkdownOpti
         role === "user"
           ? "User"
           : role === "assistant"
-            ? `Assistant${modelKeyOf(data) ? ` (${inline(modelNames.get(modelKeyOf(data)!) ?? str(data?.modelID) ?? "")}${str(data?.agent) ? ` · ${inline(str(data!.agent)!)}` : ""})` : ""}`
+            ? `Assistant${modelKeyOf(data) ? ` (${inline(modelName(modelKeyOf(data)!, modelNames))}${str(data?.agent) ? ` · ${inline(str(data!.agent)!)}` : ""})` : ""}`
             : "Message";
       const at = iso(num(rec(data?.time)?.created));
       out.push(`## ${label}${at ? ` — ${at}` : ""}`);

@@ -363,6 +363,7 @@ export function createShareStore() {
     messageIds,
     partKeys,
     dataOf,
+    dataOfAny,
     session,
     modelNames,
     messages,

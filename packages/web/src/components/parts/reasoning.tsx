@@ -1,17 +1,14 @@
 import { Show } from "solid-js";
 import { num, rec, str } from "../../lib/data";
 import { formatDuration } from "../../lib/format";
+import { durationOf } from "../../lib/session";
 import { Markdown } from "../Markdown";
 import type { PartProps } from "./types";
 
 /** A `reasoning` part: the model's thinking, collapsed by default. */
 export function ReasoningPart(props: PartProps) {
   const time = () => rec(props.part.time);
-  const duration = () => {
-    const start = num(time()?.start);
-    const end = num(time()?.end);
-    return start !== undefined && end !== undefined && end >= start ? end - start : undefined;
-  };
+  const duration = () => durationOf(time());
   return (
     <details class="reasoning">
       <summary>
