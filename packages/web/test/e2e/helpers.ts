@@ -121,3 +121,27 @@ export async function reveal(page: Page, id: string): Promise<void> {
   }, id);
   await page.locator(`[id="${id}"]`).waitFor();
 }
+
+/**
+ * Waits until the page's layout has settled — the scroll position, the document height and (given a selector) that
+ * element's top are the same on two consecutive pairs of animation frames — and returns the element's top (px from
+ * the viewport top; 0 without a selector). Frames, not timers: a busy machine only makes it slower.
+ */
+export async function settledTop(page: Page, selector?: string): Promise<number> {
+  return page.evaluate(async (selector) => {
+    const measure = () => [
+      window.scrollY,
+      document.documentElement.scrollHeight,
+      selector ? (document.querySelector(selector)?.getBoundingClientRect().top ?? Number.NaN) : 0,
+    ];
+    const frames = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    let last = measure();
+    for (let i = 0; i < 600; i++) {
+      await frames();
+      const next = measure();
+      if (next.every((value, index) => value === last[index])) return next[2]!;
+      last = next;
+    }
+    throw new Error("layout did not settle within 600 frame pairs");
+  }, selector);
+}

@@ -15,6 +15,7 @@ import {
   openPage,
   origin,
   reveal,
+  settledTop,
   sync,
   waitForSnapshot,
 } from "./helpers";
@@ -265,6 +266,8 @@ describe("the share page", () => {
         (details as HTMLDetailsElement).open = true;
     });
     await page.locator(".files-view table.diff-table").first().waitFor();
+    // The one deliberate pause: a payload that would run does so on an event (an image error, a load) with nothing
+    // in the page to await; give such events a moment to fire before asserting that nothing ran.
     await page.waitForTimeout(300);
 
     expect(await page.evaluate(() => (window as unknown as { __xss?: unknown }).__xss)).toBeUndefined();
@@ -291,7 +294,7 @@ describe("the share page", () => {
     await page.locator('[data-connection="live"]').waitFor();
     // Read somewhere in the middle.
     await page.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight * 0.45));
-    await page.waitForTimeout(400);
+    await settledTop(page);
     const before = await page.evaluate(() => {
       const rows = [...document.querySelectorAll<HTMLElement>("[data-message-id]")];
       const top = rows.find((row) => row.getBoundingClientRect().bottom > 60)!;
@@ -336,11 +339,7 @@ describe("the share page", () => {
       },
     ]);
     await page.getByTestId("jump-latest").filter({ hasText: "new" }).waitFor();
-    await page.waitForTimeout(500);
-    const after = await page.evaluate(
-      (id) => document.querySelector(`[data-message-id="${id}"]`)!.getBoundingClientRect().top,
-      before.id,
-    );
+    const after = await settledTop(page, `[data-message-id="${before.id}"]`);
     console.log(`scroll hold: anchor row moved ${Math.abs(after - before.top).toFixed(1)} px after the live update`);
     expect(Math.abs(after - before.top)).toBeLessThanOrEqual(2);
     // Jump to latest follows to the end, where the appended messages are.
@@ -467,9 +466,9 @@ describe("the admin page", () => {
     // Shares are listed 50 at a time, in id order; other tests' shares come first now and then.
     await page.locator(".admin-row").first().waitFor();
     while ((await row.count()) === 0) {
+      const listed = await page.locator(".admin-row").count();
       await page.getByRole("button", { name: "Load more" }).click();
-      await page.locator(".admin-list + .button:not([disabled]), .admin-row").first().waitFor();
-      await page.waitForTimeout(100);
+      await expect.poll(() => page.locator(".admin-row").count()).toBeGreaterThan(listed);
     }
     expect(await row.locator(".admin-title").textContent()).toBe("Admin deletes this one");
     expect(await row.getByTestId("viewers").textContent()).toBe("1");
