@@ -1,4 +1,4 @@
-import type { AdminShareSummary as AdminShare, AdminShareDetail, AdminShareList } from "@shareroom/shared";
+import type { AdminShareDetail, AdminShareList, AdminShareSummary, ErrorBody } from "@shareroom/shared";
 import { createMemo, createSignal, For, onMount, Show } from "solid-js";
 import { formatBytes, formatDate } from "../lib/format";
 
@@ -27,6 +27,11 @@ function keepToken(token: string): void {
   }
 }
 
+/** What to tell the operator about a failed admin call. */
+function failureText(failure: unknown): string {
+  return failure instanceof Unauthorized ? "The token was refused." : String((failure as Error).message);
+}
+
 /** An admin API call with the bearer token. Throws {@link Unauthorized} on 401, `Error` on other failures. */
 async function adminFetch(token: string, path: string, init: RequestInit = {}): Promise<Response> {
   const response = await fetch(path, {
@@ -36,14 +41,14 @@ async function adminFetch(token: string, path: string, init: RequestInit = {}): 
   });
   if (response.status === 401 || response.status === 403) throw new Unauthorized();
   if (!response.ok) {
-    const body = (await response.json().catch(() => undefined)) as { error?: { message?: string } } | undefined;
+    const body = (await response.json().catch(() => undefined)) as ErrorBody | undefined;
     throw new Error(body?.error?.message ?? `The server answered ${response.status}.`);
   }
   return response;
 }
 
 /** One share's row: title, id, size, updated, viewers; open, details (`GET /api/sessions/:id`), delete with confirm. */
-function ShareRow(props: { share: AdminShare; token: string; onDeleted: (id: string) => void }) {
+function ShareRow(props: { share: AdminShareSummary; token: string; onDeleted: (id: string) => void }) {
   const [confirming, setConfirming] = createSignal(false);
   const [busy, setBusy] = createSignal(false);
   const [details, setDetails] = createSignal<AdminShareDetail>();
@@ -55,7 +60,7 @@ function ShareRow(props: { share: AdminShare; token: string; onDeleted: (id: str
       await adminFetch(props.token, `/api/sessions/${encodeURIComponent(props.share.id)}`, { method: "DELETE" });
       props.onDeleted(props.share.id);
     } catch (failure) {
-      setError(failure instanceof Unauthorized ? "The token was refused." : String((failure as Error).message));
+      setError(failureText(failure));
       setBusy(false);
       setConfirming(false);
     }
@@ -69,7 +74,7 @@ function ShareRow(props: { share: AdminShare; token: string; onDeleted: (id: str
       const response = await adminFetch(props.token, `/api/sessions/${encodeURIComponent(props.share.id)}`);
       setDetails((await response.json()) as AdminShareDetail);
     } catch (failure) {
-      setError(failure instanceof Unauthorized ? "The token was refused." : String((failure as Error).message));
+      setError(failureText(failure));
     }
   };
   return (
@@ -164,7 +169,7 @@ function ShareRow(props: { share: AdminShare; token: string; onDeleted: (id: str
  */
 export default function AdminPage() {
   const [token, setToken] = createSignal(readToken());
-  const [shares, setShares] = createSignal<AdminShare[]>([]);
+  const [shares, setShares] = createSignal<AdminShareSummary[]>([]);
   const [cursor, setCursor] = createSignal<string | null>(null);
   const [loading, setLoading] = createSignal(false);
   const [error, setError] = createSignal<string>();

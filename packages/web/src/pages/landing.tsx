@@ -1,4 +1,5 @@
 import { createSignal, onMount } from "solid-js";
+import { copyText } from "../lib/ui";
 
 /** `/`: what shareroom is, and the exact `opencode.json` that points the CLI at this server. */
 export default function LandingPage() {
@@ -8,14 +9,11 @@ export default function LandingPage() {
   onMount(() => {
     document.title = "shareroom";
   });
+  // When the clipboard refuses, the snippet is still selectable text: copying by hand works.
   const copy = async () => {
-    try {
-      await navigator.clipboard.writeText(snippet);
-      setCopied(true);
-      setTimeout(() => setCopied(false), 2000);
-    } catch {
-      // The snippet is selectable text; copying by hand still works.
-    }
+    if (!(await copyText(snippet))) return;
+    setCopied(true);
+    setTimeout(() => setCopied(false), 2000);
   };
   return (
     <main class="landing">

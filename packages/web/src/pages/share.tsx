@@ -9,7 +9,7 @@ import { TurnIndex } from "../components/TurnIndex";
 import { str } from "../lib/data";
 import { loadDiff } from "../lib/diff";
 import { followShare } from "../lib/live";
-import { setShowSteps, showSteps, toastText } from "../lib/ui";
+import { linkTo, setShowSteps, showSteps, toastText } from "../lib/ui";
 import { Notice, ShareNotFound } from "./not-found";
 
 type View = "conversation" | "files";
@@ -65,9 +65,7 @@ function ShareView(props: { id: string }) {
   const goTo = (id: string) => {
     const run = () => {
       if (timeline?.goTo(id)) {
-        const url = new URL(location.href);
-        url.hash = id;
-        history.replaceState(history.state, "", url);
+        linkTo(id);
       }
     };
     if (view() !== "conversation") {
