@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { ItemRefusalCode } from "./errors.ts";
 import type { Item } from "./items.ts";
+import { MAX_REMOVALS_PER_SYNC } from "./limits.ts";
 import { ID_PATTERN } from "./patterns.ts";
 
 /** `POST /api/share` body. `sessionID` is the opencode session id (`ses_…`). */
@@ -21,9 +22,25 @@ export interface CreateShareResponse {
 /**
  * `POST /api/share/:id/sync` body. `data` is checked element by element later (see `checkItem`), so one bad item
  * never costs the batch its good items.
+ *
+ * `removed` is shareroom's extension, never sent by the opencode CLI: item keys (as {@link itemKey} builds them) to
+ * delete from the share, applied after `data`'s items of the same batch. Removing `message/<id>` removes that
+ * message's parts (`part/<id>/…`) too; a key that is not stored is ignored. Each removed key gets a `seq` like any
+ * change and reaches viewers as a `removed` message (`live.ts`). Used by `shareroom share` when a transcript drops
+ * messages (Gemini CLI's `$rewindTo`). Older servers ignore the field.
  */
-export const SyncBodySchema = z.looseObject({ secret: z.string().min(1).max(256), data: z.array(z.unknown()) });
+export const SyncBodySchema = z.looseObject({
+  secret: z.string().min(1).max(256),
+  data: z.array(z.unknown()),
+  removed: z.array(z.string().min(1).max(512)).max(MAX_REMOVALS_PER_SYNC).optional(),
+});
 export type SyncBody = z.infer<typeof SyncBodySchema>;
+
+/** One removal as stored and broadcast: the removed item key and the `seq` the removal was given. */
+export interface Removal {
+  key: string;
+  seq: number;
+}
 
 /** One item of a sync batch that was not stored, with its position in `data`. */
 export interface RefusedItem {
@@ -36,13 +53,15 @@ export interface RefusedItem {
  * `POST /api/share/:id/sync` answer (the CLI ignores it; other clients may read it).
  * `seq` is the share's sequence number after the batch; `redacted` counts secrets replaced on ingest (see
  * `REDACTION_PATTERN`); `accepted` counts items that changed stored state,
- * `unchanged` those identical to, or older than, what was stored (see the merge rule).
+ * `unchanged` those identical to, or older than, what was stored (see the merge rule); `removed` counts stored
+ * keys deleted by the batch's `removed` list (parts removed with their message included).
  */
 export interface SyncResponse {
   ok: true;
   seq: number;
   accepted: number;
   unchanged: number;
+  removed?: number;
   redacted: number;
   refused: RefusedItem[];
 }

@@ -27,6 +27,9 @@ export const INLINE_ITEM_MAX_BYTES = 1 * MiB;
 /** Largest live size of one share (sum of its items' JSON), in bytes; a sync beyond it gets 413 `share_too_large`. */
 export const MAX_SHARE_BYTES = 512 * MiB;
 
+/** Largest number of keys in one sync batch's `removed` list (shareroom's removal extension). */
+export const MAX_REMOVALS_PER_SYNC = 10_000;
+
 /** Largest number of items in one sync batch. */
 export const MAX_ITEMS_PER_SYNC = 10_000;
 

@@ -9,7 +9,7 @@
 // (gzipped) of validator instead of all of zod (18 KB less on the share page). `safeParse`/`parse` behave as in
 // classic zod.
 import { z } from "zod/mini";
-import type { Entry, ShareSnapshot } from "./api.ts";
+import type { Entry, Removal, ShareSnapshot } from "./api.ts";
 
 /** Close code sent when the share was deleted; a viewer must not reconnect. (4000–4999: application codes.) */
 export const CLOSE_SHARE_DELETED = 4404;
@@ -22,12 +22,16 @@ export const PONG = "pong";
  * Server → viewer messages:
  * - `changes`: changed entries in ascending `seq` (catch-up after connect, then one message per accepted sync;
  *   large sets are split over several messages);
+ * - `removed`: item keys deleted from the share (the removal extension of a sync, `api.ts`), each with the `seq` of
+ *   its removal, interleaved with `changes` in seq order; a viewer drops the key (and, for `message/<id>`, that
+ *   message's parts) and remembers the seq like any other;
  * - `ready`: catch-up is complete; `seq` is the share's sequence number at that moment;
  * - `reset`: the changes after `since` are not held (or `since` is ahead of the share): reload the snapshot;
  * - `deleted`: the share is gone; the socket closes with {@link CLOSE_SHARE_DELETED}.
  */
 export type ServerMessage =
   | { type: "changes"; changes: Entry[] }
+  | { type: "removed"; removed: Removal[] }
   | { type: "ready"; seq: number }
   | { type: "reset"; seq: number; reason: "too_far_behind" | "ahead_of_share" }
   | { type: "deleted" };
@@ -54,6 +58,7 @@ export const ShareSnapshotSchema = z.object({
 /** Validates a message received by a viewer; the page parses every message with it. */
 export const ServerMessageSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("changes"), changes: z.array(EntrySchema) }),
+  z.object({ type: z.literal("removed"), removed: z.array(z.object({ key: z.string(), seq: z.int() })) }),
   z.object({ type: z.literal("ready"), seq: z.int().check(z.nonnegative()) }),
   z.object({
     type: z.literal("reset"),
