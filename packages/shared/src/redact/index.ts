@@ -1,7 +1,8 @@
 /**
  * Best-effort secret redaction for what agents share, the same in the API worker (workerd) and in Node ≥ 20 (a
  * client redacting before upload). Two maintained rule sets run on every text: secretlint's recommended preset and
- * gitleaks' rules file (see `secretlint.ts`, `gitleaks.ts`). Patterns miss things — an unknown token format, a
+ * gitleaks' rules file (see `secretlint.ts`, `gitleaks.ts`), plus one grammar rule, passwords in URLs
+ * (`url-credentials.ts`). Patterns miss things — an unknown token format, a
  * password without a telling name — so this lowers the risk of publishing a credential; it does not remove it.
  *
  * Import it from `@shareroom/shared/redact` (not from `@shareroom/shared`: the page never ships the rules).
@@ -10,6 +11,7 @@ import { redactionMarker } from "../patterns.ts";
 import { gitleaksFindings } from "./gitleaks.ts";
 import { secretlintFindings } from "./secretlint.ts";
 import type { Finding } from "./types.ts";
+import { urlPasswordFindings } from "./url-credentials.ts";
 
 /** How much one call may find and scan before it stops looking and redacts the rest wholesale. */
 export interface RedactionBudget {
@@ -157,6 +159,22 @@ function normalize(findings: Finding[], text: string): Finding[] {
   return merged;
 }
 
+/** `text` with the ranges of `findings` replaced by as many spaces (offsets are kept). */
+function blankOut(text: string, findings: readonly Finding[]): string {
+  if (findings.length === 0) return text;
+  const ranges = findings.map(({ start, end }) => [start, end] as const).sort((a, b) => a[0] - b[0]);
+  const pieces: string[] = [];
+  let at = 0;
+  for (const [start, end] of ranges) {
+    if (end <= at) continue;
+    const from = Math.max(start, at);
+    pieces.push(text.slice(at, from), " ".repeat(end - from));
+    at = end;
+  }
+  pieces.push(text.slice(at));
+  return pieces.join("");
+}
+
 /** Rule ids as the page's marker pattern accepts them (`[a-z0-9-]+`). */
 function ruleName(rule: string): string {
   return rule.toLowerCase().replace(/[^a-z0-9-]+/g, "-") || "secret";
@@ -169,7 +187,9 @@ function rebuild(value: unknown, next: () => string | undefined): unknown {
     let copy: unknown[] | undefined;
     for (let index = 0; index < value.length; index++) {
       const element = rebuild(value[index], next);
-      if (element !== value[index]) (copy ??= value.slice())[index] = element;
+      if (element === value[index]) continue;
+      copy ??= value.slice();
+      copy[index] = element;
     }
     return copy ?? value;
   }
@@ -205,11 +225,24 @@ export async function redactItems(
   budget: Partial<RedactionBudget> = {},
 ): Promise<RedactionReport> {
   const { maxFindings, maxScannedBytes } = { ...DEFAULT_REDACTION_BUDGET, ...budget };
-  const { text, slots, itemEnds, cutItem, cutAt } = layout(items, maxScannedBytes);
+  const laid = layout(items, maxScannedBytes);
+  const { slots, itemEnds } = laid;
+  let { text, cutItem, cutAt } = laid;
   const raw: Finding[] = [];
   if (text.length > 0) {
-    await secretlintFindings(text, raw);
-    gitleaksFindings(text, text.toLowerCase(), raw);
+    // Past too many secrets the rules stop looking, and what they did not scan is redacted wholesale.
+    const stop = (scanned: number) => {
+      if (scanned >= text.length) return;
+      text = text.slice(0, scanned);
+      cutItem = itemEnds.findIndex((end) => end > scanned);
+      cutAt = scanned;
+      let kept = 0;
+      for (const finding of raw) if (finding.start < scanned) raw[kept++] = finding;
+      raw.length = kept;
+    };
+    stop(gitleaksFindings(text, text.toLowerCase(), raw, maxFindings));
+    urlPasswordFindings(text, raw);
+    stop(await secretlintFindings(blankOut(text, raw), raw, maxFindings));
   }
   const findings = normalize(raw, text);
 
@@ -222,7 +255,8 @@ export async function redactItems(
   let item = 0;
   for (const finding of findings) {
     while (item < itemEnds.length - 1 && finding.start >= itemEnds[item]!) item++;
-    if (wholesaleFrom.has(item)) continue;
+    const from = wholesaleFrom.get(item);
+    if (from !== undefined && finding.start >= from) continue;
     if (kept >= maxFindings) {
       wholesaleFrom.set(item, finding.start);
       continue;
