@@ -276,6 +276,17 @@ export async function redactItems(
     const end = slot.start + slot.value.length;
     const wholesale = slot.item > cutItem ? 0 : wholesaleFrom.get(slot.item);
     while (next < findings.length && findings[next]!.end <= slot.start) next++;
+    const found = next < findings.length && findings[next]!.start < end;
+    const past = wholesale !== undefined && wholesale < end;
+    if (!found && !past) continue;
+    if (wholesale !== undefined && wholesale <= slot.start && past) {
+      // All of this string lies past the budget.
+      if (slot.value.length > 0) {
+        replaced.set(index, limitMarker);
+        changed.add(slot.item);
+      }
+      continue;
+    }
     const pieces: string[] = [];
     let at = slot.start;
     for (let f = next; f < findings.length && findings[f]!.start < end; f++) {
