@@ -2,8 +2,8 @@
  * Best-effort secret redaction for what agents share, the same in the API worker (workerd) and in Node ≥ 20 (a
  * client redacting before upload). Two maintained rule sets run on every text: secretlint's recommended preset and
  * gitleaks' rules file (see `secretlint.ts`, `gitleaks.ts`), plus one grammar rule, passwords in URLs
- * (`url-credentials.ts`). Patterns miss things — an unknown token format, a
- * password without a telling name — so this lowers the risk of publishing a credential; it does not remove it.
+ * (`url-credentials.ts`). Patterns miss things — an unknown token format, a password without a telling name — so
+ * this lowers the risk of publishing a credential; it does not remove it.
  *
  * Import it from `@shareroom/shared/redact` (not from `@shareroom/shared`: the page never ships the rules).
  */
@@ -13,20 +13,21 @@ import { secretlintFindings } from "./secretlint.ts";
 import type { Finding } from "./types.ts";
 import { urlPasswordFindings } from "./url-credentials.ts";
 
-/** How much one call may find and scan before it stops looking and redacts the rest wholesale. */
+/**
+ * How much one call may find and scan. Past either limit the rules stop looking, and what they did not scan — the
+ * rest of the item they stopped in and every item after it — is replaced by `[redacted:over-limit]`, so content
+ * built to exhaust the scanner is lost rather than published.
+ */
 export interface RedactionBudget {
-  /** Secrets replaced in one call; an item holding the next one is redacted wholesale from that secret on. */
+  /** Secrets found in one call; the rules stop at the first one past it. */
   maxFindings: number;
-  /**
-   * Characters of string values scanned in one call (UTF-16 code units, which is bytes for ASCII text); the item
-   * that crosses it is redacted wholesale from there on, and so is every item after it.
-   */
+  /** Characters of string values scanned in one call (UTF-16 code units, which is bytes for ASCII text). */
   maxScannedBytes: number;
 }
 
 /**
  * The defaults: 10,000 secrets (no real session holds as many; a batch that does is an attack or a dump of keys) and
- * 16 MiB scanned (the largest item a share accepts, `MAX_ITEM_BYTES`; about 0.3 s of scanning).
+ * 16 MiB scanned (`MAX_ITEM_BYTES`, the largest item a share accepts), which bound the CPU time of one sync.
  */
 export const DEFAULT_REDACTION_BUDGET: Readonly<RedactionBudget> = {
   maxFindings: 10_000,

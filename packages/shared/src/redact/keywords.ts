@@ -8,6 +8,7 @@ const ALPHABET = 128;
 
 /** Finds which keywords (lowercase ASCII) occur in a lowercased text. */
 export class KeywordSet {
+  /** Transitions, `state * 128 + character` → state; a state whose number is negative ends a keyword. */
   readonly #delta: Int32Array;
   /** Per state: the keywords that end there (directly or through its failure links), or undefined. */
   readonly #ends: (number[] | undefined)[];
@@ -56,6 +57,8 @@ export class KeywordSet {
         }
       }
     }
+    // States that end a keyword are stored as their bitwise complement, so the scan tests a sign, not an array.
+    for (let i = 0; i < delta.length; i++) if (ends[delta[i]!] !== undefined) delta[i] = ~delta[i]!;
     this.#delta = delta;
     this.#ends = ends;
   }
@@ -66,8 +69,8 @@ export class KeywordSet {
     let state = 0;
     for (let i = 0; i < lower.length; i++) {
       const code = lower.charCodeAt(i);
-      state = delta[state * ALPHABET + (code < ALPHABET ? code : 0)]!;
-      if (this.#ends[state] !== undefined) return true;
+      state = delta[(state << 7) | (code < ALPHABET ? code : 0)]!;
+      if (state < 0) return true;
     }
     return false;
   }
@@ -80,14 +83,13 @@ export class KeywordSet {
     let added = 0;
     for (let i = 0; i < lower.length; i++) {
       const code = lower.charCodeAt(i);
-      state = delta[state * ALPHABET + (code < ALPHABET ? code : 0)]!;
-      const hit = ends[state];
-      if (hit !== undefined) {
-        for (const id of hit) {
-          if (found[id] === 0) {
-            found[id] = 1;
-            added++;
-          }
+      state = delta[(state << 7) | (code < ALPHABET ? code : 0)]!;
+      if (state >= 0) continue;
+      state = ~state;
+      for (const id of ends[state]!) {
+        if (found[id] === 0) {
+          found[id] = 1;
+          added++;
         }
       }
     }
