@@ -99,6 +99,15 @@ export function ShareHeader(props: { shareId: string; onShowFiles: () => void })
         <Show when={created() !== undefined && updated() !== undefined && updated()! >= created()!}>
           <span>Duration {formatDuration(updated()! - created()!)}</span>
         </Show>
+        <Show when={share.store.redactions() > 0}>
+          <span
+            class="redacted"
+            data-testid="redactions"
+            title="Secrets recognised in what the agent sent were replaced before it was stored (best-effort)"
+          >
+            {share.store.redactions().toLocaleString()} {share.store.redactions() === 1 ? "secret" : "secrets"} redacted
+          </span>
+        </Show>
       </p>
       <Show when={share.store.models().length > 0}>
         <p class="share-models">

@@ -22,6 +22,19 @@ export function splitRedactions(text: string): Segment[] {
   return segments;
 }
 
+/** How many redaction markers the strings of `value` (an item, any JSON value) hold. */
+export function countRedactions(value: unknown): number {
+  if (typeof value === "string") {
+    if (!value.includes("[redacted:")) return 0;
+    return value.match(new RegExp(REDACTION_PATTERN.source, "g"))?.length ?? 0;
+  }
+  let count = 0;
+  if (Array.isArray(value)) for (const element of value) count += countRedactions(element);
+  else if (value !== null && typeof value === "object")
+    for (const element of Object.values(value)) count += countRedactions(element);
+  return count;
+}
+
 /** True when `text` holds at least one redaction marker. */
 export function hasRedaction(text: string): boolean {
   return text.includes("[redacted:") && new RegExp(REDACTION_PATTERN.source).test(text);

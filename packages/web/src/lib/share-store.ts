@@ -9,6 +9,7 @@
 import type { BlobRef, Entry, Item } from "@shareroom/shared";
 import { batch, createMemo, createSignal, type Signal } from "solid-js";
 import { byId, num, rec, str } from "./data";
+import { countRedactions } from "./redaction";
 import {
   computeTotals,
   type FilesChanged,
@@ -109,6 +110,9 @@ export function createShareStore() {
   const partLists = new Map<string, string[]>();
   const partCells = new Map<string, Signal<readonly string[]>>();
   const [publishedIds, setPublishedIds] = createSignal<readonly string[]>([], { equals: sameIds });
+  /** Redaction markers per held key (of the item shown for it), and their sum. */
+  const redactionsOf = new Map<string, number>();
+  const [redactions, setRedactions] = createSignal(0);
   let idsDirty = false;
   const partsDirty = new Set<string>();
 
@@ -172,6 +176,11 @@ export function createShareStore() {
     if (next === undefined) held_.delete(key);
     else held_.set(key, next);
     if (had !== (next !== undefined)) indexKey(key, !had);
+    const markers = countRedactions(shownItem(next));
+    const before = redactionsOf.get(key) ?? 0;
+    if (markers > 0) redactionsOf.set(key, markers);
+    else redactionsOf.delete(key);
+    if (markers !== before) setRedactions((total) => total + markers - before);
     cells.get(key)?.[1](next);
   }
 
@@ -373,6 +382,8 @@ export function createShareStore() {
     turns,
     updatedAt,
     working,
+    /** How many secrets the share's items show as removed (redaction markers in the items held). */
+    redactions,
     messageOfPart,
     items,
   };

@@ -35,6 +35,21 @@ function withStore(body: (store: ShareStore) => void): void {
 const textOf = (store: ShareStore) => store.dataOf(KEY, "part")?.text;
 
 describe("share store", () => {
+  it("counts the secrets its items show as redacted, following replacements and removals", () => {
+    withStore((store) => {
+      expect(store.redactions()).toBe(0);
+      store.apply([inline(1, "key [redacted:aws] and [redacted:github-pat]")]);
+      store.apply([inline(1, "[redacted:openai]", "part/msg_1/prt_2")]);
+      expect(store.redactions()).toBe(3);
+      store.apply([inline(2, "key [redacted:over-limit]")]);
+      expect(store.redactions()).toBe(2);
+      store.replace([inline(2, "key [redacted:over-limit]")]);
+      expect(store.redactions()).toBe(1);
+      store.apply([inline(3, "[redacted:<b>]: not a marker")]);
+      expect(store.redactions()).toBe(0);
+    });
+  });
+
   it("applies an entry only when its seq is higher than the held one", () => {
     withStore((store) => {
       store.apply([inline(2, "second")]);
