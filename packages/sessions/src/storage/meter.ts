@@ -43,14 +43,15 @@ export function meteredBucket(bucket: R2Bucket, count: Count) {
   };
 }
 
-/** A reader that counts its GETs, for the `x-shareroom-r2-reads` header. */
+/** A reader that counts its GETs (whole or ranged; HEADs are not counted), for the `x-shareroom-r2-reads` header. */
 export function countingReader(bucket: R2Bucket) {
   const reader = {
     reads: 0,
-    async get(key: string) {
+    get: ((key: string, options?: R2GetOptions) => {
       reader.reads++;
-      return bucket.get(key);
-    },
+      return bucket.get(key, options);
+    }) as R2Bucket["get"],
+    head: (key: string) => bucket.head(key),
   };
   return reader;
 }
