@@ -3,6 +3,10 @@ import { cloudflare } from "@cloudflare/vite-plugin";
 import { defineConfig, type Plugin } from "vite";
 import solid from "vite-plugin-solid";
 
+// miniflare otherwise downloads `request.cf` sample data from workers.cloudflare.com on every start (and prints
+// `getaddrinfo ENOTFOUND` offline); the runtime's built-in sample does for local work.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
+
 /** Dev server port: 5173 unless `SHAREROOM_WEB_PORT` says otherwise (the e2e test picks a free one). */
 const port = Number(process.env.SHAREROOM_WEB_PORT) || 5173;
 
