@@ -146,6 +146,8 @@ export async function startLocalStack({ vars = {}, web = "dev", state } = {}) {
   const [sessionsPort, inspectorPort, webPort] = [await freePort(), await freePort(), await freePort()];
   const env = stackEnv(temp, {
     SHAREROOM_WEB_PORT: String(webPort),
+    // Where the page's `vite dev` waits for the sessions worker (vite.config.ts).
+    SHAREROOM_API_PORT: String(sessionsPort),
     SHAREROOM_PERSIST_DIR: join(stateDir, "web-state"),
     // Test runners set NODE_ENV=test, which would make vite build and serve a development bundle.
     ...(web === "preview" ? { NODE_ENV: "production" } : {}),
@@ -189,14 +191,15 @@ export async function startLocalStack({ vars = {}, web = "dev", state } = {}) {
   try {
     const sessions = servers[0];
     const alive = () => sessions.child.exitCode === null && sessions.child.signalCode === null;
-    await Promise.all([
-      building,
-      waitForApi(env.MINIFLARE_REGISTRY_PATH, `http://127.0.0.1:${sessionsPort}/api/health`, { alive }).catch(
+    await building;
+    // `vite dev` waits for the sessions worker itself (vite.config.ts); `vite preview` starts its runtime at once.
+    if (web === "preview") {
+      await waitForApi(env.MINIFLARE_REGISTRY_PATH, `http://127.0.0.1:${sessionsPort}/api/health`, { alive }).catch(
         (error) => {
           throw new Error(`${error.message}\n--- ${sessions.name}\n${sessions.log()}`);
         },
-      ),
-    ]);
+      );
+    }
     servers.push(startProcess(`web (vite ${web})`, "vite", [web], join(REPO, "packages/web"), env));
     await waitForOk(`${webOrigin}/api/health`, servers);
   } catch (error) {

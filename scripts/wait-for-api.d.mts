@@ -6,3 +6,5 @@ export function waitForApi(
   healthUrl: string,
   options?: { deadlineMs?: number; alive?: () => boolean },
 ): Promise<void>;
+export function apiOrigin(): string;
+export function devRegistryPath(): Promise<string>;

@@ -12,14 +12,23 @@
  * `npm run dev` in seven died with `binding "API" refers to a service "core:user:shareroom-sessions", but no such
  * service is defined`. A page started only after this wait finds the registry naming the running sessions worker.
  *
- * As a command (`node scripts/wait-for-api.mjs`, the page's `npm run dev` runs it first): waits for the worker on
- * `http://127.0.0.1:${SHAREROOM_API_PORT ?? 8787}` (the port in packages/sessions/wrangler.jsonc) in the registry
- * the vite plugin reads, for at most 90 s; exits 1 with a message when it is not there.
+ * The page's vite config holds `vite dev` in this wait before the Cloudflare plugin starts its runtime (so vite's own
+ * start-up overlaps wrangler's); `scripts/local-stack.mjs` waits before `vite preview`.
  */
 import { readFile, stat } from "node:fs/promises";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
+
+/** The sessions worker's local origin: `SHAREROOM_API_PORT`, else the `dev.port` of its wrangler.jsonc (8787). */
+export function apiOrigin() {
+  return `http://127.0.0.1:${process.env.SHAREROOM_API_PORT || "8787"}`;
+}
+
+/** The dev registry the vite plugin reads (`MINIFLARE_REGISTRY_PATH`, else the user's wrangler config folder). */
+export async function devRegistryPath() {
+  const { getDefaultDevRegistryPath } = await import("miniflare");
+  return getDefaultDevRegistryPath();
+}
 
 /** The sessions worker's name, as its wrangler.jsonc and the page's `services` binding spell it. */
 export const API_WORKER = "shareroom-sessions";
@@ -81,19 +90,4 @@ export async function waitForApi(registryPath, healthUrl, { deadlineMs = 90_000,
     await sleep(250);
   }
   throw new Error(`the sessions worker was not ready within ${deadlineMs} ms: ${reason}`);
-}
-
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  // The registry the vite plugin reads (MINIFLARE_REGISTRY_PATH, else the user's wrangler config folder).
-  const { getDefaultDevRegistryPath } = await import("miniflare");
-  const port = process.env.SHAREROOM_API_PORT || "8787";
-  try {
-    await waitForApi(getDefaultDevRegistryPath(), `http://127.0.0.1:${port}/api/health`);
-  } catch (error) {
-    console.error(
-      `${error instanceof Error ? error.message : String(error)}\n` +
-        "The page needs the sessions worker: run `npm run dev` at the repository root, which starts both.",
-    );
-    process.exit(1);
-  }
 }

@@ -43,7 +43,11 @@ export function meteredBucket(bucket: R2Bucket, count: Count) {
   };
 }
 
-/** A reader that counts its GETs (whole or ranged; HEADs are not counted), for the `x-shareroom-r2-reads` header. */
+/**
+ * A reader that counts its GETs (whole or ranged; HEADs are not counted), for the `x-shareroom-r2-reads` header. A
+ * streamed read sends the header with the count of its index pass (the head and each segment once); ranged GETs of
+ * segments over the kept budget come after it (`storage/read.ts`).
+ */
 export function countingReader(bucket: R2Bucket) {
   const reader = {
     reads: 0,

@@ -13,7 +13,7 @@
  *    read with a ranged GET of at least {@link WINDOW_BYTES}, reused while the next winners of that segment fall
  *    inside it (entries are written in seq order, which mostly follows key order). Blobs are read one at a time.
  *
- * So the memory of a read is the index plus at most `KEEP_SEGMENT_BYTES + MAX_SEGMENTS × WINDOW_BYTES`
+ * So the memory of a read is the index plus at most `KEEP_SEGMENT_BYTES + MAX_WINDOWS × WINDOW_BYTES`
  * (8 + 8 × 1 MiB) plus one item (a blob, at most `MAX_ITEM_BYTES`), not the share. Every failure before the first
  * byte of a body is a {@link StorageError} (the route answers 503 `storage_unavailable` with `Retry-After`): a head
  * that cannot be read or parsed, a segment the head names that is missing (after re-reading the head three times,
@@ -37,6 +37,9 @@ export const KEEP_SEGMENT_BYTES = 8 * 1024 * 1024;
 
 /** Smallest ranged GET of a segment during the stream pass (bytes); one such window is kept per segment. */
 export const WINDOW_BYTES = 1024 * 1024;
+
+/** At most this many segments keep a window at once (the least recently read one gives its window up). */
+export const MAX_WINDOWS = MAX_SEGMENTS;
 
 /** What `read.ts` needs of R2: GET (whole or ranged) and HEAD. */
 export type ReadBucket = Pick<R2Bucket, "get" | "head">;
@@ -217,6 +220,9 @@ export class ShareIndex {
     private readonly segments: ScannedSegment[],
   ) {}
 
+  /** Segments holding a window, least recently read first. */
+  private readonly windowed: ScannedSegment[] = [];
+
   /** The stored entry of a winner (one R2 GET at most, when it is outside the kept bytes and windows). */
   async entry(winner: Winner): Promise<StoredEntry> {
     if (winner.segment < 0) return this.head.tail[winner.start] as StoredEntry;
@@ -244,23 +250,36 @@ export class ShareIndex {
           await r2(`share ${this.id}: reading ${segment.info.name}`, () => object.arrayBuffer()),
         );
         segment.window = { start: winner.start, bytes: read };
+        const at = this.windowed.indexOf(segment);
+        if (at >= 0) this.windowed.splice(at, 1);
+        this.windowed.push(segment);
+        if (this.windowed.length > MAX_WINDOWS) this.windowed.shift()!.window = null;
         bytes = read.subarray(0, length);
       }
     }
     return JSON.parse(decoder.decode(bytes)) as StoredEntry;
   }
 
-  /** The item of a live winner: inline, or its blob read from R2. Errors: {@link StorageError} for a missing blob. */
-  async item(winner: Winner): Promise<Item> {
+  /**
+   * The JSON of a live winner's item: inline, or its blob's text as stored (the room writes blobs with
+   * `JSON.stringify`, so the text is what re-serializing the parsed item would give, without holding both).
+   * Errors: {@link StorageError} for a missing blob.
+   */
+  async itemJson(winner: Winner): Promise<string> {
     const entry = await this.entry(winner);
-    if ("item" in entry) return entry.item;
+    if ("item" in entry) return JSON.stringify(entry.item);
     if (!("ref" in entry)) throw new StorageError(`share ${this.id}: ${winner.key} has no item`);
     const object = await r2(`share ${this.id}: reading blob ${entry.ref.hash}`, () =>
       this.bucket.get(blobKey(this.id, entry.ref.hash)),
     );
     if (!object) throw new StorageError(`share ${this.id}: blob ${entry.ref.hash} is missing`);
-    const text = await r2(`share ${this.id}: reading blob ${entry.ref.hash}`, () => object.text());
-    return JSON.parse(text) as Item;
+    return r2(`share ${this.id}: reading blob ${entry.ref.hash}`, () => object.text());
+  }
+
+  /** The item of a live winner, parsed. Errors: as {@link itemJson}. */
+  async item(winner: Winner): Promise<Item> {
+    const entry = await this.entry(winner);
+    return "item" in entry ? entry.item : (JSON.parse(await this.itemJson(winner)) as Item);
   }
 
   /** Checks that every blob the winners reference exists (one R2 HEAD each). Errors: {@link StorageError}. */
@@ -319,8 +338,6 @@ export async function openShare(
     if (!read) return null;
     const { head, etag } = read;
     if (etagMatches(ifNoneMatch, etag)) return { notModified: etag };
-    if (head.segments.length > MAX_SEGMENTS * 4)
-      throw new StorageError(`share ${id}: the head names too many segments`);
     const latest = new Map<string, Winner>();
     const segments: ScannedSegment[] = [];
     let kept = 0;
@@ -390,7 +407,7 @@ export async function* itemsJson(index: ShareIndex): AsyncGenerator<string> {
   yield "[";
   let first = true;
   for (const winner of index.winners) {
-    yield (first ? "" : ",") + JSON.stringify(await index.item(winner));
+    yield (first ? "" : ",") + (await index.itemJson(winner));
     first = false;
   }
   yield "]";
