@@ -1,9 +1,10 @@
 /**
  * Starts shareroom's local stack as a developer runs it — `wrangler dev` for the sessions worker and `vite dev` for
  * the page — each with its own temporary state, finding each other through a temporary dev registry (so a
- * developer's running `npm run dev` is neither used nor disturbed). Ready when `GET /api/health` answers 200 through
- * the page origin, i.e. through the service binding. Used by the page's browser tests, the real-CLI contract test
- * and the benchmarks.
+ * developer's running `npm run dev` is neither used nor disturbed). The page starts only once the sessions worker is
+ * registered and healthy (`wait-for-api.mjs` says why), and the stack is ready when `GET /api/health` answers 200
+ * through the page origin, i.e. through the service binding. Used by the page's browser tests, the crash test, the
+ * real-CLI contract test and the benchmarks.
  */
 import { execFile, spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
@@ -11,6 +12,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { waitForApi } from "./wait-for-api.mjs";
 
 /** The repository root (ends with a slash). */
 export const REPO = fileURLToPath(new URL("../", import.meta.url));
@@ -42,6 +44,19 @@ export function startProcess(name, command, args, cwd, env) {
   child.stdout?.on("data", keep);
   child.stderr?.on("data", keep);
   return { name, child, log: () => log };
+}
+
+/** Kills a server's whole process group with SIGKILL at once (a crash: nothing is flushed or cleaned up). */
+export async function killProcess(server) {
+  const { child } = server;
+  if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", () => resolve()));
+  try {
+    process.kill(-child.pid, "SIGKILL");
+  } catch {
+    // The group is already gone.
+  }
+  await exited;
 }
 
 /** Stops a server's whole process group: SIGTERM, then SIGKILL after a grace period (5 s). */
@@ -120,15 +135,20 @@ export function buildPage(env, outDir) {
  * Starts both workers on free ports with temporary state. `web: "dev"` runs `vite dev` (as `npm run dev` does);
  * `web: "preview"` builds the page for production and runs `vite preview` (the built worker with its real headers
  * and minified bundle; the sessions worker starts while the page builds). `vars` are extra `--var NAME:value`
- * bindings for the sessions worker (e.g. a run's own `ADMIN_TOKEN`).
- * Returns `{webOrigin, stop()}`; `stop()` ends both process groups and removes the temporary state.
+ * bindings for the sessions worker (e.g. a run's own `ADMIN_TOKEN`). `state`: a folder to keep both workers' state
+ * in (Durable Objects, R2), kept after the stack ends so a later stack can start on it; by default a temporary one.
+ * Returns `{webOrigin, stop(), kill()}`: `stop()` ends both process groups and removes the temporary folders;
+ * `kill()` SIGKILLs them at once, as a crash would, and leaves `state` as the crash left it.
  */
-export async function startLocalStack({ vars = {}, web = "dev" } = {}) {
+export async function startLocalStack({ vars = {}, web = "dev", state } = {}) {
   const temp = await mkdtemp(join(tmpdir(), "shareroom-stack-"));
+  const stateDir = state ?? temp;
   const [sessionsPort, inspectorPort, webPort] = [await freePort(), await freePort(), await freePort()];
   const env = stackEnv(temp, {
     SHAREROOM_WEB_PORT: String(webPort),
-    SHAREROOM_PERSIST_DIR: join(temp, "web-state"),
+    // Where the page's `vite dev` waits for the sessions worker (vite.config.ts).
+    SHAREROOM_API_PORT: String(sessionsPort),
+    SHAREROOM_PERSIST_DIR: join(stateDir, "web-state"),
     // Test runners set NODE_ENV=test, which would make vite build and serve a development bundle.
     ...(web === "preview" ? { NODE_ENV: "production" } : {}),
   });
@@ -150,7 +170,7 @@ export async function startLocalStack({ vars = {}, web = "dev" } = {}) {
         "--inspector-port",
         String(inspectorPort),
         "--persist-to",
-        join(temp, "sessions-state"),
+        join(stateDir, "sessions-state"),
         "--show-interactive-dev-session=false",
         ...varArgs,
       ],
@@ -162,14 +182,29 @@ export async function startLocalStack({ vars = {}, web = "dev" } = {}) {
     await Promise.all(servers.map(stopProcess));
     await rm(temp, { recursive: true, force: true });
   };
+  const kill = async () => {
+    await Promise.all(servers.map(killProcess));
+    await rm(join(temp, "registry"), { recursive: true, force: true });
+    if (state !== undefined) await rm(temp, { recursive: true, force: true });
+  };
   const webOrigin = `http://localhost:${webPort}`;
   try {
+    const sessions = servers[0];
+    const alive = () => sessions.child.exitCode === null && sessions.child.signalCode === null;
     await building;
+    // `vite dev` waits for the sessions worker itself (vite.config.ts); `vite preview` starts its runtime at once.
+    if (web === "preview") {
+      await waitForApi(env.MINIFLARE_REGISTRY_PATH, `http://127.0.0.1:${sessionsPort}/api/health`, { alive }).catch(
+        (error) => {
+          throw new Error(`${error.message}\n--- ${sessions.name}\n${sessions.log()}`);
+        },
+      );
+    }
     servers.push(startProcess(`web (vite ${web})`, "vite", [web], join(REPO, "packages/web"), env));
     await waitForOk(`${webOrigin}/api/health`, servers);
   } catch (error) {
     await stop();
     throw error;
   }
-  return { webOrigin, stop };
+  return { webOrigin, stop, kill };
 }

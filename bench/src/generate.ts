@@ -1,5 +1,5 @@
 /**
- * A seeded generator of long opencode sessions, sent the way the CLI sends them (protocol reference §1 "Timing"
+ * A seeded generator of long opencode sessions, sent the way the CLI sends them (docs/opencode-protocol.md §1 "Timing"
  * and the captures in fixtures/): turns of a user message and assistant steps, each step an assistant message
  * with `step-start`, reasoning, text, tool calls and `step-finish` parts; parts sent as whole snapshots, tools first
  * `running` then `completed`, text and reasoning first unfinished then finished; the queue holds one value per key

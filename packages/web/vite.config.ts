@@ -2,6 +2,11 @@ import type { AddressInfo } from "node:net";
 import { cloudflare } from "@cloudflare/vite-plugin";
 import { defineConfig, type Plugin } from "vite";
 import solid from "vite-plugin-solid";
+import { apiOrigin, devRegistryPath, waitForApi } from "../../scripts/wait-for-api.mjs";
+
+// miniflare otherwise downloads `request.cf` sample data from workers.cloudflare.com on every start (and prints
+// `getaddrinfo ENOTFOUND` offline); the runtime's built-in sample does for local work.
+process.env.CLOUDFLARE_CF_FETCH_ENABLED ??= "false";
 
 /** Dev server port: 5173 unless `SHAREROOM_WEB_PORT` says otherwise (the e2e test picks a free one). */
 const port = Number(process.env.SHAREROOM_WEB_PORT) || 5173;
@@ -37,9 +42,28 @@ function announce(): Plugin {
   };
 }
 
+/**
+ * Holds `vite dev` until the sessions worker is registered and healthy, before the Cloudflare plugin (next in the
+ * list) starts the page's runtime and binds `API` through the dev registry: a page started earlier can fail to
+ * start at all (`scripts/wait-for-api.mjs` says why). Vite runs `configureServer` hooks one after the other, so its
+ * own start-up still overlaps wrangler's.
+ */
+function awaitApi(): Plugin {
+  return {
+    name: "shareroom:await-api",
+    apply: "serve",
+    async configureServer(server) {
+      const origin = apiOrigin();
+      server.config.logger.info(`  waiting for the sessions worker (${origin}, npm run dev starts it)…`);
+      await waitForApi(await devRegistryPath(), `${origin}/api/health`);
+    },
+  };
+}
+
 export default defineConfig({
   plugins: [
     solid(),
+    awaitApi(),
     // No auxiliaryWorkers: the sessions worker runs as its own `wrangler dev`, as it deploys on its own, and the
     // `API` service binding reaches it through the local dev registry.
     cloudflare({ persistState: persistDir ? { path: persistDir } : true }),

@@ -10,7 +10,7 @@ import { appendFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
 
-/** Merge key of a share item (see the protocol reference, "Items and the merge rule"). */
+/** Merge key of a share item (docs/opencode-protocol.md §1, "Items"). */
 export function itemKey(item) {
   switch (item?.type) {
     case "session":

@@ -7,12 +7,14 @@ import { errorResponse, onError } from "./middleware/errors";
 import { admin } from "./routes/admin";
 import { legacy } from "./routes/legacy";
 import { live } from "./routes/live";
+import { reads } from "./routes/reads";
 import { shares } from "./routes/shares";
 
 export { ShareRoom } from "./share-room";
 
 const app = new Hono<{ Bindings: Env }>()
   .route("/api/share", shares)
+  .route("/api/share", reads)
   .route("/api/sessions", admin)
   .route("/ws", live)
   .route("/", legacy)

@@ -1,6 +1,6 @@
 /**
  * Request and response bodies of the HTTP API (`docs/api.md`).
- * Source for the opencode-compatible routes: protocol reference §1 (`POST /api/share`, `/sync`, `DELETE`,
+ * Source for the opencode-compatible routes: docs/opencode-protocol.md §1 (`POST /api/share`, `/sync`, `DELETE`,
  * `GET /data`).
  */
 import { z } from "zod";

@@ -11,12 +11,17 @@ export const ERRORS = {
   invalid_secret: { status: 403, message: "The secret does not match this share." },
   share_not_found: { status: 404, message: "No share has this id." },
   blob_not_found: { status: 404, message: "No stored value has this reference." },
+  segment_not_found: { status: 404, message: "No stored segment has this name; read the share's head again." },
   not_found: { status: 404, message: "No such endpoint." },
   payload_too_large: { status: 413, message: "The request body is too large." },
   share_too_large: { status: 413, message: "The share would exceed its size limit." },
   upgrade_required: { status: 426, message: "This endpoint needs a WebSocket upgrade." },
   rate_limited: { status: 429, message: "Too many requests; retry later." },
   internal_error: { status: 500, message: "Something went wrong on the server." },
+  storage_unavailable: {
+    status: 503,
+    message: "The share's storage cannot be read right now; retry after the time in Retry-After.",
+  },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** A stable error code from {@link ERRORS}. */

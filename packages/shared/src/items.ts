@@ -1,8 +1,8 @@
 /**
  * Items: the units the opencode CLI syncs, their schemas, and their merge keys.
  *
- * Source: the opencode share protocol (`shared/reference/opencode-share-protocol.md` §1 and §3, gathered from the
- * public opencode repository and the CLI 1.18.33). Schemas check only what storage relies on (the fields that
+ * Source: the opencode share protocol (docs/opencode-protocol.md §1 and §3, gathered from the public
+ * opencode repository and the CLI 1.18.33). Schemas check only what storage relies on (the fields that
  * make up the merge key); every other field passes through untouched, so new CLI fields are never lost.
  */
 import { z } from "zod";
@@ -119,7 +119,7 @@ export function checkItem(raw: unknown): ItemCheck {
  * Returns `item` without the fields that must never be stored (copies only what it changes):
  * `session.share.secret` (CLI 1.0.x–1.1.x put the share secret into the session) and `model[].headers` /
  * `model[].options` (merged from the user's provider config; can hold credentials).
- * Source: protocol reference §1, "Fields to strip on ingest".
+ * Source: docs/opencode-protocol.md §1, "Removed on ingest".
  */
 export function stripPrivateFields(item: Item): Item {
   if (item.type === "session") {

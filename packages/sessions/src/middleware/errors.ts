@@ -2,6 +2,7 @@
 import { ERRORS, type ErrorCode, errorBody } from "@shareroom/shared";
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { STORAGE_RETRY_AFTER_S, StorageError } from "../storage/read";
 
 /** An error that becomes the `{error: {code, message}}` response of {@link ERRORS}`[code]`. */
 export class ApiError extends Error {
@@ -20,11 +21,16 @@ export function errorResponse(code: ErrorCode, message?: string, headers?: Recor
 }
 
 /**
- * Hono `onError`: an {@link ApiError} becomes its response; anything else is logged and answered 500
- * `internal_error` with no detail (never a stack trace).
+ * Hono `onError`: an {@link ApiError} becomes its response; a {@link StorageError} (R2 failing, or a share's objects
+ * missing) is logged and answered 503 `storage_unavailable` with `Retry-After`; anything else is logged and answered
+ * 500 `internal_error` with no detail (never a stack trace).
  */
 export function onError(error: Error, c: Context): Response {
   if (error instanceof ApiError) return errorResponse(error.code, error.message, error.headers);
+  if (error instanceof StorageError) {
+    console.error(`${c.req.method} ${new URL(c.req.url).pathname}:`, error.message);
+    return errorResponse("storage_unavailable", undefined, { "retry-after": String(STORAGE_RETRY_AFTER_S) });
+  }
   if (error instanceof HTTPException && error.status < 500) {
     return errorResponse(error.status === 404 ? "not_found" : "invalid_body", error.message);
   }

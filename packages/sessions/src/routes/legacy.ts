@@ -1,7 +1,7 @@
 /**
  * The legacy opencode share protocol (CLI ≤ 1.0.143, `OPENCODE_API=<origin>`), mapped onto the same storage and
- * the same ShareRoom as the current one, so a legacy share is viewable on the same page. Source: protocol reference
- * §2 (the old opencode share worker, `packages/function` in the opencode repository).
+ * the same ShareRoom as the current one, so a legacy share is viewable on the same page. Source: docs/opencode-protocol.md,
+ * "The legacy protocol" (the old opencode share worker, `packages/function` in the opencode repository).
  *
  * | route | what |
  * |---|---|
@@ -20,7 +20,7 @@ import { z } from "zod";
 import { readJson } from "../middleware/body";
 import { ApiError } from "../middleware/errors";
 import { newSecret } from "../secrets";
-import { readItems } from "../storage/read";
+import { itemsIn, jsonStream, openShare, type ShareIndex } from "../storage/read";
 import { createShare, publicOrigin, readLimit, room, shareId, unwrap } from "./shares";
 
 const CreateBody = z.looseObject({ sessionID: z.string().min(1).max(256) });
@@ -49,6 +49,38 @@ export function legacyItem(key: string, content: unknown): Item {
   throw new ApiError("invalid_body", `Unknown legacy key "${key.slice(0, 100)}".`);
 }
 
+/**
+ * The body of legacy `GET /share_data`, `{info, messages: {[messageID]: {...message, parts}}}`, as JSON text pieces:
+ * `info` is the session (or `null`), messages in key order, each message's parts sorted by id. Streamed one item at
+ * a time from the index (parts of a message are the keys `part/<messageID>/…`, adjacent in key order), so neither
+ * the share nor one message's parts are held whole. Message ids are written as JSON keys, never used to look up a
+ * plain object, so ids such as `constructor` or `__proto__` are ordinary ids.
+ */
+export async function* legacyShareData(index: ShareIndex): AsyncGenerator<string> {
+  const [sessionFrom, sessionTo] = index.range("session");
+  let info: unknown = null;
+  for await (const item of itemsIn(index, [sessionFrom, sessionTo])) if (item.type === "session") info = item.data;
+  yield `{"info":${JSON.stringify(info)},"messages":{`;
+  let first = true;
+  for await (const message of itemsIn(index, index.range("message/"))) {
+    if (message.type !== "message") continue;
+    const data = message.data as { id: string };
+    // The parts go where `parts` sits in `{...message, parts}`: a random marker stands in for them.
+    const marker = `parts:${crypto.randomUUID()}`;
+    const [before, after] = JSON.stringify({ ...data, parts: marker }).split(JSON.stringify(marker));
+    yield `${first ? "" : ","}${JSON.stringify(data.id)}:${before}[`;
+    first = false;
+    let firstPart = true;
+    for await (const part of itemsIn(index, index.range(`part/${data.id}/`))) {
+      if (part.type !== "part") continue;
+      yield (firstPart ? "" : ",") + JSON.stringify(part.data);
+      firstPart = false;
+    }
+    yield `]${after}`;
+  }
+  yield "}}";
+}
+
 export const legacy = new Hono<{ Bindings: Env }>()
   .post("/share_create", async (c) => {
     const body = await readJson(c.req.raw, CreateBody, MAX_SMALL_BODY_BYTES);
@@ -70,25 +102,12 @@ export const legacy = new Hono<{ Bindings: Env }>()
   })
   .get("/share_data", readLimit, async (c) => {
     const id = shareId(c.req.query("id") ?? "");
-    const items = await readItems(c.env.SHARES, id);
-    if (!items) throw new ApiError("share_not_found");
-    const messages: Record<string, Record<string, unknown> & { parts: unknown[] }> = {};
-    let info: unknown = null;
-    for (const item of items) if (item.type === "session") info = item.data;
-    for (const item of items) {
-      if (item.type !== "message") continue;
-      const data = item.data as { id: string };
-      messages[data.id] = { ...data, parts: [] };
-    }
-    for (const item of items) {
-      if (item.type !== "part") continue;
-      const data = item.data as { messageID: string; id: string };
-      messages[data.messageID]?.parts.push(data);
-    }
-    for (const message of Object.values(messages)) {
-      (message.parts as { id: string }[]).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-    }
-    return c.json({ info, messages });
+    const index = await openShare(c.env.SHARES, id);
+    if (!index || "notModified" in index) throw new ApiError("share_not_found");
+    await index.checkBlobs();
+    return c.body(jsonStream(legacyShareData(index), `GET /share_data?id=${id}`), 200, {
+      "content-type": "application/json",
+    });
   })
   .get("/share_poll", readLimit, async (c) => {
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new ApiError("upgrade_required");

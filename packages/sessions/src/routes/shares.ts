@@ -1,15 +1,12 @@
 /**
- * The opencode-compatible share API (protocol reference §1) plus the page's snapshot and blob reads.
+ * The writes of the opencode-compatible share API (docs/opencode-protocol.md, "The current protocol"); the reads are
+ * in `reads.ts`.
  *
  * | route | what |
  * |---|---|
  * | `POST /api/share` | create a share → `{id, url, secret}` |
  * | `POST /api/share/:id/sync` | apply a batch of items (through the share's ShareRoom) |
  * | `DELETE /api/share/:id` | delete the share, JSON body `{secret}` |
- * | `GET /api/share/:id` | {@link ShareSummary}: does the share exist, its title and times (one R2 HEAD) |
- * | `GET /api/share/:id/data` | `Item[]` (used by `opencode import`), from R2 |
- * | `GET /api/share/:id/snapshot` | {@link ShareSnapshot} with its `seq`, for the page, from R2 |
- * | `GET /api/share/:id/blob/:hash` | one item stored by reference |
  */
 import {
   CreateShareBodySchema,
@@ -19,7 +16,6 @@ import {
   MAX_SMALL_BODY_BYTES,
   MAX_SYNC_BODY_BYTES,
   SHARE_ID_PATTERN,
-  type ShareSummary,
   SyncBodySchema,
 } from "@shareroom/shared";
 import { Hono } from "hono";
@@ -28,9 +24,6 @@ import { ApiError } from "../middleware/errors";
 import { clientIp, rateLimit } from "../middleware/rate-limit";
 import { newSecret, newShareId, sha256Hex } from "../secrets";
 import type { RoomResult } from "../share-room";
-import { headKey } from "../storage/layout";
-import { countingReader } from "../storage/meter";
-import { readBlob, readItems, readSnapshot } from "../storage/read";
 
 /** The share's `ShareRoom` stub. */
 export function room(env: Env, id: string) {
@@ -81,8 +74,6 @@ export const readLimit = rateLimit(
 );
 
 export const shares = new Hono<{ Bindings: Env }>()
-  // "/:id/*" also matches "/:id" itself.
-  .on(["GET", "HEAD"], "/:id/*", readLimit)
   .post(
     "/",
     rateLimit(
@@ -115,43 +106,4 @@ export const shares = new Hono<{ Bindings: Env }>()
     const body = await readJson(c.req.raw, DeleteShareBodySchema, MAX_SMALL_BODY_BYTES);
     unwrap(await room(c.env, id).remove(body.secret));
     return c.json({ ok: true });
-  })
-  .get("/:id", async (c) => {
-    // Existence and summary from the head's metadata alone (one R2 HEAD): what the page worker checks before
-    // serving a share page, so a missing share answers a real 404.
-    const head = await c.env.SHARES.head(headKey(shareId(c.req.param("id"))));
-    if (!head) throw new ApiError("share_not_found");
-    const meta = head.customMetadata ?? {};
-    return c.json(
-      {
-        id: c.req.param("id"),
-        title: meta.title ?? "",
-        createdAt: Number(meta.createdAt) || 0,
-        updatedAt: Number(meta.updatedAt) || 0,
-        seq: Number(meta.seq) || 0,
-      } satisfies ShareSummary,
-      200,
-      { "cache-control": "no-store" },
-    );
-  })
-  .get("/:id/data", async (c) => {
-    const id = shareId(c.req.param("id"));
-    // One-shot readers (`opencode import`) cannot catch up live, so the room first writes out its last second.
-    // It answers share_not_found for an unknown id without creating any storage.
-    unwrap(await room(c.env, id).flushNow());
-    const reader = countingReader(c.env.SHARES);
-    const items = await readItems(reader, id);
-    if (!items) throw new ApiError("share_not_found");
-    return c.json(items, 200, { "cache-control": "no-store", "x-shareroom-r2-reads": String(reader.reads) });
-  })
-  .get("/:id/snapshot", async (c) => {
-    const reader = countingReader(c.env.SHARES);
-    const snapshot = await readSnapshot(reader, shareId(c.req.param("id")));
-    if (!snapshot) throw new ApiError("share_not_found");
-    return c.json(snapshot, 200, { "cache-control": "no-store", "x-shareroom-r2-reads": String(reader.reads) });
-  })
-  .get("/:id/blob/:hash{[0-9a-f]{64}}", async (c) => {
-    const blob = await readBlob(c.env.SHARES, shareId(c.req.param("id")), c.req.param("hash"));
-    if (!blob) throw new ApiError("blob_not_found");
-    return new Response(blob.body, { headers: { "content-type": "application/json", "cache-control": "no-store" } });
   });

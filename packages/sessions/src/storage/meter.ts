@@ -43,14 +43,19 @@ export function meteredBucket(bucket: R2Bucket, count: Count) {
   };
 }
 
-/** A reader that counts its GETs, for the `x-shareroom-r2-reads` header. */
+/**
+ * A reader that counts its GETs (whole or ranged; HEADs are not counted), for the `x-shareroom-r2-reads` header. A
+ * streamed read sends the header with the count of its index pass (the head and each segment once); ranged GETs of
+ * segments over the kept budget come after it (`storage/read.ts`).
+ */
 export function countingReader(bucket: R2Bucket) {
   const reader = {
     reads: 0,
-    async get(key: string) {
+    get: ((key: string, options?: R2GetOptions) => {
       reader.reads++;
-      return bucket.get(key);
-    },
+      return bucket.get(key, options);
+    }) as R2Bucket["get"],
+    head: (key: string) => bucket.head(key),
   };
   return reader;
 }

@@ -1,63 +1,471 @@
 /**
- * Reading a share from R2 alone — no Durable Object involved. A read costs one GET of the head plus one GET per
- * segment (at most `MAX_SEGMENTS`, none at all while the share is under `TAIL_INLINE_MAX_BYTES`), whatever the
- * number of items.
+ * Reading a share from R2 alone — no Durable Object involved — in bounded memory, whatever the share's size.
+ *
+ * A read is two passes over the share's objects (layout: `storage/layout.ts`, `docs/storage.md`):
+ *
+ * 1. **Index.** The head is read whole (it is bounded: its inline tail stays under `TAIL_INLINE_MAX_BYTES`), then
+ *    each segment it names is streamed once, one at a time, with {@link scanEntries}: per key only the winning entry's
+ *    place is kept (the highest `seq` across tail and segments; a tombstone `{key, seq, removed: true}` that wins
+ *    removes the key). What a read holds is this index — one key, one seq and a byte range per live key, about
+ *    100 bytes per item plus its key — and every segment of at most {@link KEEP_SEGMENT_BYTES} in all kept whole
+ *    from this pass.
+ * 2. **Stream.** Winners are emitted in key order. An entry of a kept segment is sliced from memory; any other is
+ *    read with a ranged GET of at least {@link WINDOW_BYTES}, reused while the next winners of that segment fall
+ *    inside it (entries are written in seq order, which mostly follows key order). Blobs are read one at a time.
+ *
+ * So the memory of a read is the index plus at most `KEEP_SEGMENT_BYTES + MAX_WINDOWS × WINDOW_BYTES`
+ * (8 + 8 × 1 MiB) plus one item (a blob, at most `MAX_ITEM_BYTES`), not the share. Every failure before the first
+ * byte of a body is a {@link StorageError} (the route answers 503 `storage_unavailable` with `Retry-After`): a head
+ * that cannot be read or parsed, a segment the head names that is missing (after re-reading the head three times,
+ * since a compaction may have replaced it), a blob the winners reference that is missing, or R2 failing. A failure
+ * after it errors the stream, so a client never receives a truncated body that parses.
  */
 import type { Entry, Item, ShareSnapshot } from "@shareroom/shared";
-import { blobKey, type Head, headKey, type Segment, sharePrefix } from "./layout";
+import { blobKey, type Head, headKey, MAX_SEGMENTS, type SegmentInfo, sharePrefix } from "./layout";
 
-/** Thrown when a share's objects are inconsistent in a way a retry does not fix. */
+/**
+ * A share's objects are missing, unreadable or R2 failed: the read cannot be answered now, and may be on a retry
+ * (answered 503 `storage_unavailable` with `Retry-After`). Never read as an empty share.
+ */
 export class StorageError extends Error {}
 
+/** Seconds a client is told to wait (`Retry-After`) after a {@link StorageError}. */
+export const STORAGE_RETRY_AFTER_S = 5;
+
+/** Segments of at most this many bytes in all are kept in memory from the index pass instead of read again. */
+export const KEEP_SEGMENT_BYTES = 8 * 1024 * 1024;
+
+/** Smallest ranged GET of a segment during the stream pass (bytes); one such window is kept per segment. */
+export const WINDOW_BYTES = 1024 * 1024;
+
+/** At most this many segments keep a window at once (the least recently read one gives its window up). */
+export const MAX_WINDOWS = MAX_SEGMENTS;
+
+/** What `read.ts` needs of R2: GET (whole or ranged) and HEAD. */
+export type ReadBucket = Pick<R2Bucket, "get" | "head">;
+
+/** An entry as stored in R2: an {@link Entry}, or the tombstone of a removed key (never sent to readers). */
+export type StoredEntry = Entry | { key: string; seq: number; removed: true; epoch?: number };
+
+const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+
+/** Runs one R2 call; a thrown error becomes a {@link StorageError}. */
+async function r2<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw new StorageError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The head of share `id` as stored, or `null` when there is none (never created, or deleted). */
+export async function readHead(bucket: ReadBucket, id: string): Promise<{ head: Head; etag: string } | null> {
+  const object = await r2(`share ${id}: reading the head`, () => bucket.get(headKey(id)));
+  if (!object) return null;
+  const text = await r2(`share ${id}: reading the head`, () => object.text());
+  try {
+    const head = JSON.parse(text) as Head;
+    if (!Array.isArray(head.segments) || !Array.isArray(head.tail)) throw new Error("not a head");
+    return { head, etag: headEtag(head.seq, object.etag) };
+  } catch {
+    throw new StorageError(`share ${id}: the head is not readable`);
+  }
+}
+
 /**
- * Reads share `id` and merges its head and segments into one entry per key (the highest seq wins).
- * Returns `null` when the share does not exist (never created, or deleted).
- * A segment can vanish between reading the head and reading it (a compaction replaced it and its grace period
- * ran out); the read then starts over, up to three times, before throwing {@link StorageError}.
+ * The ETag of a head (and of the snapshot built from it): its `seq` and the R2 ETag of the head object, so it
+ * changes with every change of seq and with every rewrite of the head at the same seq (a compaction renames
+ * segments; a client must not keep naming the old ones).
  */
-export async function readSnapshot(bucket: Pick<R2Bucket, "get">, id: string): Promise<ShareSnapshot | null> {
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const headObject = await bucket.get(headKey(id));
-    if (!headObject) return null;
-    const head = (await headObject.json()) as Head;
-    const segments = await Promise.all(
-      head.segments.map(async (info) => {
-        const object = await bucket.get(sharePrefix(id) + info.name);
-        return object ? ((await object.json()) as Segment) : null;
-      }),
-    );
-    if (segments.some((segment) => segment === null)) continue;
-    const latest = new Map<string, Entry>();
-    for (const entries of [...segments.map((segment) => segment!.entries), head.tail]) {
-      for (const entry of entries) {
-        const seen = latest.get(entry.key);
-        if (!seen || seen.seq < entry.seq) latest.set(entry.key, entry);
+export function headEtag(seq: number, r2Etag: string): string {
+  return `"${seq}-${r2Etag}"`;
+}
+
+/** Whether an `If-None-Match` header names `etag` (or is `*`). Weak comparison, as RFC 9110 §13.1.2 asks. */
+export function etagMatches(ifNoneMatch: string | null | undefined, etag: string): boolean {
+  if (!ifNoneMatch) return false;
+  const bare = (value: string) => value.trim().replace(/^W\//, "");
+  return ifNoneMatch.split(",").some((value) => value.trim() === "*" || bare(value) === bare(etag));
+}
+
+/**
+ * Streams the elements of the top-level `entries` array of a segment's JSON (`{"lo", "hi", "entries": [...]}`,
+ * any field order, any whitespace), calling `onEntry` with each element's bytes and its byte range in the object.
+ * Holds one element at a time. Errors: {@link StorageError} when the bytes are not such a segment.
+ */
+export async function scanEntries(
+  body: ReadableStream<Uint8Array>,
+  onEntry: (bytes: Uint8Array, start: number, end: number) => void,
+): Promise<void> {
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let lastKey = "";
+  let keyBytes: number[] | null = null;
+  let inEntries = false;
+  let seenEntries = false;
+  let elementStart = -1;
+  let parts: Uint8Array[] = [];
+  let offset = 0;
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    let from = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const byte = chunk[i]!;
+      if (inString) {
+        if (escaped) escaped = false;
+        else if (byte === 0x5c) escaped = true;
+        else if (byte === 0x22) {
+          inString = false;
+          if (keyBytes) {
+            lastKey = decoder.decode(new Uint8Array(keyBytes));
+            keyBytes = null;
+          }
+        } else if (keyBytes) {
+          keyBytes.push(byte);
+          if (keyBytes.length > 64) keyBytes = null;
+        } else {
+          // Skip to the next quote or backslash: strings are most of a segment's bytes.
+          const quote = chunk.indexOf(0x22, i);
+          const slash = chunk.indexOf(0x5c, i);
+          const next = quote < 0 ? slash : slash < 0 ? quote : Math.min(quote, slash);
+          i = (next < 0 ? chunk.length : next) - 1;
+        }
+        continue;
+      }
+      switch (byte) {
+        case 0x22:
+          inString = true;
+          if (depth === 1) keyBytes = [];
+          break;
+        case 0x7b:
+        case 0x5b:
+          if (depth === 1 && byte === 0x5b && lastKey === "entries") {
+            inEntries = true;
+            seenEntries = true;
+          } else if (depth === 2 && inEntries) {
+            elementStart = offset + i;
+            from = i;
+            parts = [];
+          }
+          depth++;
+          break;
+        case 0x7d:
+        case 0x5d:
+          depth--;
+          if (depth === 2 && inEntries && elementStart >= 0) {
+            parts.push(chunk.subarray(from, i + 1));
+            const bytes = parts.length === 1 ? parts[0]! : concat(parts);
+            onEntry(bytes, elementStart, offset + i + 1);
+            elementStart = -1;
+            parts = [];
+          } else if (depth === 1 && inEntries) inEntries = false;
+          else if (depth < 0) throw new StorageError("a segment is not readable");
+          break;
+        case 0x3a:
+        case 0x2c:
+          if (depth === 1 && byte === 0x2c) lastKey = "";
+          break;
       }
     }
-    const entries = [...latest.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return { id: head.id, createdAt: head.createdAt, updatedAt: head.updatedAt, seq: head.seq, entries };
+    if (elementStart >= 0) {
+      parts.push(chunk.subarray(from));
+    }
+    offset += chunk.length;
   }
-  throw new StorageError(`share ${id}: segments kept changing during the read`);
+  if (depth !== 0 || inString || !seenEntries) throw new StorageError("a segment is not readable");
 }
 
-/** Reads the JSON of a stored blob, or `null` when there is none. */
-export async function readBlob(bucket: Pick<R2Bucket, "get">, id: string, hash: string): Promise<R2ObjectBody | null> {
-  return bucket.get(blobKey(id, hash));
+function concat(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** Where the winning entry of one key lives: in the head's tail (`segment` -1) or a byte range of a segment. */
+interface Winner {
+  key: string;
+  seq: number;
+  segment: number;
+  /** Index in the tail, or byte range in the segment object. */
+  start: number;
+  end: number;
+  removed: boolean;
+  /** SHA-256 of the blob, for entries stored by reference. */
+  blob?: string;
+}
+
+/** A segment as the index pass saw it: its R2 ETag (the stream pass reads that exact object) and kept bytes. */
+interface ScannedSegment {
+  info: SegmentInfo;
+  etag: string;
+  size: number;
+  bytes: Uint8Array | null;
+  window: { start: number; bytes: Uint8Array } | null;
+}
+
+/** The index of a share: its head, and the winning entry of every live key in key order. See the module doc. */
+export class ShareIndex {
+  constructor(
+    private readonly bucket: ReadBucket,
+    readonly id: string,
+    readonly head: Head,
+    readonly etag: string,
+    /** Live keys' winners (no tombstones), sorted by key. */
+    readonly winners: Winner[],
+    private readonly segments: ScannedSegment[],
+  ) {}
+
+  /** Segments holding a window, least recently read first. */
+  private readonly windowed: ScannedSegment[] = [];
+
+  /** The stored entry of a winner (one R2 GET at most, when it is outside the kept bytes and windows). */
+  async entry(winner: Winner): Promise<StoredEntry> {
+    if (winner.segment < 0) return this.head.tail[winner.start] as StoredEntry;
+    const segment = this.segments[winner.segment]!;
+    const length = winner.end - winner.start;
+    let bytes: Uint8Array;
+    if (segment.bytes) bytes = segment.bytes.subarray(winner.start, winner.end);
+    else {
+      const window = segment.window;
+      if (window && winner.start >= window.start && winner.end <= window.start + window.bytes.length) {
+        bytes = window.bytes.subarray(winner.start - window.start, winner.end - window.start);
+      } else {
+        const span = Math.min(Math.max(WINDOW_BYTES, length), segment.size - winner.start);
+        const name = sharePrefix(this.id) + segment.info.name;
+        const object = await r2(`share ${this.id}: reading ${segment.info.name}`, () =>
+          this.bucket.get(name, {
+            range: { offset: winner.start, length: span },
+            onlyIf: { etagMatches: segment.etag },
+          }),
+        );
+        if (!object || !("body" in object)) {
+          throw new StorageError(`share ${this.id}: ${segment.info.name} changed or vanished during the read`);
+        }
+        const read = new Uint8Array(
+          await r2(`share ${this.id}: reading ${segment.info.name}`, () => object.arrayBuffer()),
+        );
+        segment.window = { start: winner.start, bytes: read };
+        const at = this.windowed.indexOf(segment);
+        if (at >= 0) this.windowed.splice(at, 1);
+        this.windowed.push(segment);
+        if (this.windowed.length > MAX_WINDOWS) this.windowed.shift()!.window = null;
+        bytes = read.subarray(0, length);
+      }
+    }
+    return JSON.parse(decoder.decode(bytes)) as StoredEntry;
+  }
+
+  /**
+   * The JSON of a live winner's item: inline, or its blob's text as stored (the room writes blobs with
+   * `JSON.stringify`, so the text is what re-serializing the parsed item would give, without holding both).
+   * Errors: {@link StorageError} for a missing blob.
+   */
+  async itemJson(winner: Winner): Promise<string> {
+    const entry = await this.entry(winner);
+    if ("item" in entry) return JSON.stringify(entry.item);
+    if (!("ref" in entry)) throw new StorageError(`share ${this.id}: ${winner.key} has no item`);
+    const object = await r2(`share ${this.id}: reading blob ${entry.ref.hash}`, () =>
+      this.bucket.get(blobKey(this.id, entry.ref.hash)),
+    );
+    if (!object) throw new StorageError(`share ${this.id}: blob ${entry.ref.hash} is missing`);
+    return r2(`share ${this.id}: reading blob ${entry.ref.hash}`, () => object.text());
+  }
+
+  /** The item of a live winner, parsed. Errors: as {@link itemJson}. */
+  async item(winner: Winner): Promise<Item> {
+    const entry = await this.entry(winner);
+    return "item" in entry ? entry.item : (JSON.parse(await this.itemJson(winner)) as Item);
+  }
+
+  /** Checks that every blob the winners reference exists (one R2 HEAD each). Errors: {@link StorageError}. */
+  async checkBlobs(): Promise<void> {
+    for (const winner of this.winners) {
+      if (!winner.blob) continue;
+      const hash = winner.blob;
+      const object = await r2(`share ${this.id}: checking blob ${hash}`, () =>
+        this.bucket.head(blobKey(this.id, hash)),
+      );
+      if (!object) throw new StorageError(`share ${this.id}: blob ${hash} is missing`);
+    }
+  }
+
+  /** Index range of the winners whose key starts with `prefix` (keys are sorted). */
+  range(prefix: string): [number, number] {
+    const lower = (bound: string) => {
+      let lo = 0;
+      let hi = this.winners.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (this.winners[mid]!.key < bound) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    // U+FFFF sorts after every character an item key can hold (ids are ASCII, see `ID_PATTERN`).
+    return [lower(prefix), lower(`${prefix}\uffff`)];
+  }
+}
+
+/** Adds one stored entry's place to the index if it is newer than what the index holds for its key. */
+function consider(latest: Map<string, Winner>, entry: StoredEntry, segment: number, start: number, end: number) {
+  const seen = latest.get(entry.key);
+  if (seen && seen.seq >= entry.seq) return;
+  const removed = "removed" in entry && entry.removed === true;
+  const blob = !removed && "ref" in entry ? entry.ref.hash : undefined;
+  latest.set(entry.key, { key: entry.key, seq: entry.seq, segment, start, end, removed, blob });
 }
 
 /**
- * The share as the opencode CLI expects from `GET /api/share/:id/data`: `Item[]` in key order, with every item
- * stored by reference loaded from its blob. Returns `null` when the share does not exist.
+ * Builds the {@link ShareIndex} of share `id` (the index pass). Returns `null` when the share has no head (never
+ * created, or deleted). A segment can vanish between reading the head and reading it (a compaction replaced it and
+ * its grace period ran out); the read then starts over, up to three times. `ifNoneMatch`: when it names the head's
+ * ETag the segments are not read and `{notModified: etag}` is returned.
+ * Errors: {@link StorageError} (see the module doc).
  */
-export async function readItems(bucket: Pick<R2Bucket, "get">, id: string): Promise<Item[] | null> {
-  const snapshot = await readSnapshot(bucket, id);
-  if (!snapshot) return null;
-  return Promise.all(
-    snapshot.entries.map(async (entry) => {
-      if ("item" in entry) return entry.item;
-      const blob = await readBlob(bucket, id, entry.ref.hash);
-      if (!blob) throw new StorageError(`share ${id}: blob ${entry.ref.hash} is missing`);
-      return (await blob.json()) as Item;
-    }),
-  );
+export async function openShare(
+  bucket: ReadBucket,
+  id: string,
+  options: { ifNoneMatch?: string | null; keepAll?: boolean } = {},
+): Promise<ShareIndex | { notModified: string } | null> {
+  const { ifNoneMatch, keepAll = false } = options;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const read = await readHead(bucket, id);
+    if (!read) return null;
+    const { head, etag } = read;
+    if (etagMatches(ifNoneMatch, etag)) return { notModified: etag };
+    const latest = new Map<string, Winner>();
+    const segments: ScannedSegment[] = [];
+    let kept = 0;
+    let missing = false;
+    for (const [index, info] of head.segments.entries()) {
+      const object = await r2(`share ${id}: reading ${info.name}`, () => bucket.get(sharePrefix(id) + info.name));
+      if (!object) {
+        missing = true;
+        break;
+      }
+      const keep = keepAll || kept + object.size <= KEEP_SEGMENT_BYTES;
+      const chunks: Uint8Array[] = [];
+      const body = keep
+        ? object.body.pipeThrough(
+            new TransformStream<Uint8Array, Uint8Array>({
+              transform(chunk, controller) {
+                chunks.push(chunk);
+                controller.enqueue(chunk);
+              },
+            }),
+          )
+        : object.body;
+      await r2(`share ${id}: reading ${info.name}`, () =>
+        scanEntries(body, (bytes, start, end) => {
+          consider(latest, JSON.parse(decoder.decode(bytes)) as StoredEntry, index, start, end);
+        }),
+      );
+      if (keep) kept += object.size;
+      segments.push({ info, etag: object.etag, size: object.size, bytes: keep ? concat(chunks) : null, window: null });
+    }
+    if (missing) continue;
+    for (const [index, entry] of head.tail.entries()) consider(latest, entry as StoredEntry, -1, index, index);
+    const winners = [...latest.values()].filter((winner) => !winner.removed);
+    latest.clear();
+    winners.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    return new ShareIndex(bucket, id, head, etag, winners, segments);
+  }
+  throw new StorageError(`share ${id}: a segment the head names is missing`);
+}
+
+/** The live entries of a stored one: a tombstone never reaches a reader. */
+function live(entry: StoredEntry): Entry {
+  return entry as Entry;
+}
+
+/**
+ * The body of `GET /api/share/:id/snapshot` ({@link ShareSnapshot}), as JSON text pieces: byte for byte what
+ * `JSON.stringify` of the whole snapshot gives, entries in key order.
+ */
+export async function* snapshotJson(index: ShareIndex): AsyncGenerator<string> {
+  const { head } = index;
+  yield `{"id":${JSON.stringify(head.id)},"createdAt":${JSON.stringify(head.createdAt)},"updatedAt":${JSON.stringify(head.updatedAt)},"seq":${JSON.stringify(head.seq)},"entries":[`;
+  let first = true;
+  for (const winner of index.winners) {
+    const entry = live(await index.entry(winner));
+    yield (first ? "" : ",") + JSON.stringify(entry);
+    first = false;
+  }
+  yield "]}";
+}
+
+/**
+ * The body of `GET /api/share/:id/data`: `Item[]` in key order, every item stored by reference loaded from its
+ * blob, one at a time; byte for byte what `JSON.stringify` of the whole array gives.
+ */
+export async function* itemsJson(index: ShareIndex): AsyncGenerator<string> {
+  yield "[";
+  let first = true;
+  for (const winner of index.winners) {
+    yield (first ? "" : ",") + (await index.itemJson(winner));
+    first = false;
+  }
+  yield "]";
+}
+
+/** Items of the winners in index range `[from, to)`, one at a time. */
+export async function* itemsIn(index: ShareIndex, [from, to]: [number, number]): AsyncGenerator<Item> {
+  for (let i = from; i < to; i++) yield index.item(index.winners[i]!);
+}
+
+/**
+ * A response body streamed from JSON text pieces, about 64 KiB per chunk, pulled as the client reads (so memory
+ * stays bounded by the read, not the body). A failure mid-body errors the stream (logged): the client gets a broken
+ * transfer, never a truncated body that parses.
+ */
+export function jsonStream(pieces: AsyncIterator<string>, what: string): ReadableStream<Uint8Array> {
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      let buffered = "";
+      try {
+        while (buffered.length < 64 * 1024) {
+          const next = await pieces.next();
+          if (next.done) {
+            if (buffered) controller.enqueue(encoder.encode(buffered));
+            controller.close();
+            return;
+          }
+          buffered += next.value;
+        }
+        controller.enqueue(encoder.encode(buffered));
+      } catch (error) {
+        console.error(`${what}: the body failed mid-stream:`, error);
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      await pieces.return?.(undefined);
+    },
+  });
+}
+
+/**
+ * Reads share `id` whole into memory: head and segments merged into one entry per key (the highest seq wins,
+ * removed keys dropped), in key order. For the ShareRoom's rehydration only; readers stream ({@link openShare}).
+ * Returns `null` when the share has no head. Errors: {@link StorageError}.
+ */
+export async function readSnapshot(bucket: Pick<R2Bucket, "get">, id: string): Promise<ShareSnapshot | null> {
+  // Every segment is kept from the index pass, so no ranged GET and no HEAD is made (the room's metered bucket
+  // offers plain GETs only).
+  const index = await openShare(bucket as ReadBucket, id, { keepAll: true });
+  if (!index || "notModified" in index) return null;
+  const entries: Entry[] = [];
+  for (const winner of index.winners) entries.push(live(await index.entry(winner)));
+  const { head } = index;
+  return { id: head.id, createdAt: head.createdAt, updatedAt: head.updatedAt, seq: head.seq, entries };
+}
+
+/** Reads one stored blob, or `null` when there is none. Errors: {@link StorageError} when R2 fails. */
+export async function readBlob(bucket: ReadBucket, id: string, hash: string): Promise<R2ObjectBody | null> {
+  return r2(`share ${id}: reading blob ${hash}`, () => bucket.get(blobKey(id, hash)));
 }

@@ -1,0 +1,375 @@
+/**
+ * Reads from R2: streamed bodies byte-identical to the in-memory reads they replaced, the page's head and segment
+ * reads with their caching headers, and missing or failing storage answered 503 with a code, never as an empty share.
+ */
+import { createExecutionContext, env, runDurableObjectAlarm, waitOnExecutionContext } from "cloudflare:test";
+import { type ErrorBody, INLINE_ITEM_MAX_BYTES, type ShareSnapshot } from "@shareroom/shared";
+import { describe, expect, it } from "vitest";
+import worker from "../src/index";
+import { type Head, headKey, type SegmentInfo, segmentName, sharePrefix } from "../src/storage/layout";
+import { scanEntries } from "../src/storage/read";
+import { CAPTURES, call, createShare, ORIGIN, random, sync } from "./helpers";
+import { inMemoryItems, inMemoryShareData, inMemorySnapshot } from "./in-memory-reads";
+
+const part = (id: string, text: string, messageID = "msg_1") => ({
+  type: "part",
+  data: { id, messageID, type: "text", text },
+});
+const roomOf = (id: string) => env.SHARE_ROOM.get(env.SHARE_ROOM.idFromName(id));
+
+async function head(id: string): Promise<Head> {
+  return (await (await env.SHARES.get(headKey(id)))!.json()) as Head;
+}
+
+async function expectError(response: Response, status: number, code: string) {
+  expect(response.status).toBe(status);
+  expect(((await response.json()) as ErrorBody).error.code).toBe(code);
+}
+
+/** Expects `/data`, `/snapshot` and `/share_data` to answer exactly what the in-memory reads give. */
+async function expectSameAsInMemory(id: string) {
+  const data = await call("GET", `/api/share/${id}/data`);
+  expect(data.status).toBe(200);
+  expect(await data.text()).toBe(JSON.stringify(await inMemoryItems(env.SHARES, id)));
+  const snapshot = await call("GET", `/api/share/${id}/snapshot`);
+  expect(snapshot.status).toBe(200);
+  expect(await snapshot.text()).toBe(JSON.stringify(await inMemorySnapshot(env.SHARES, id)));
+  const legacy = await call("GET", `/share_data?id=${id}`);
+  expect(legacy.status).toBe(200);
+  expect(await legacy.text()).toBe(JSON.stringify(await inMemoryShareData(env.SHARES, id)));
+}
+
+/** The worker answering `path` with `bucket` in place of its R2 binding (the Durable Object keeps the real one). */
+async function callWith(bucket: R2Bucket, path: string, headers: Record<string, string> = {}) {
+  const ctx = createExecutionContext();
+  const response = await worker.fetch(new Request(ORIGIN + path, { headers }), { ...env, SHARES: bucket }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+/** The real R2 binding, with `get` and `head` failing for keys `fails` selects (as R2 does when it is down). */
+function failing(fails: (key: string, method: "get" | "head") => boolean): R2Bucket {
+  return new Proxy(env.SHARES, {
+    get(target, property) {
+      if (property === "get" || property === "head") {
+        return (key: string, options?: R2GetOptions) => {
+          if (fails(key, property)) return Promise.reject(new Error("injected R2 failure"));
+          return property === "get" ? target.get(key, options) : target.head(key);
+        };
+      }
+      const value = Reflect.get(target, property);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+/** A share whose R2 state is one segment plus an inline tail, with a blob; flushed. */
+async function shareWithSegment() {
+  const share = await createShare();
+  const batch = Array.from({ length: 5 }, (_, i) => part(`prt_${i}`, "s".repeat(64 * 1024)));
+  await sync(share, [...batch, part("prt_big", "B".repeat(INLINE_ITEM_MAX_BYTES + 1))]);
+  await runDurableObjectAlarm(roomOf(share.id));
+  await sync(share, [part("prt_tail", "in the tail")]);
+  await runDurableObjectAlarm(roomOf(share.id));
+  const written = await head(share.id);
+  expect(written.segments).toHaveLength(1);
+  expect(written.tail).toHaveLength(1);
+  return { share, head: written };
+}
+
+describe("streamed reads", () => {
+  it.each(CAPTURES)(
+    "answer byte for byte what the in-memory reads answered, for the capture $name",
+    async (capture) => {
+      const share = await createShare();
+      for (const batch of capture.batches) expect((await sync(share, batch)).status).toBe(200);
+      await call("GET", `/api/share/${share.id}/data`); // makes the room flush
+      await expectSameAsInMemory(share.id);
+    },
+  );
+
+  // About 10 MiB through the room's ingest (redaction included): slow on a loaded 2-core machine.
+  it("answer the same over many segments read by range, blobs and keys re-sent across segments", {
+    timeout: 180_000,
+  }, async () => {
+    const share = await createShare();
+    const next = random(7);
+    const ids: string[] = [];
+    // About 10 MiB in all, so some segments are read back by range (over KEEP_SEGMENT_BYTES) rather than kept.
+    for (let round = 0; round < 12; round++) {
+      const batch = Array.from({ length: 16 }, () => {
+        const id = `prt_${Math.floor(next() * 1e9).toString(36)}`;
+        ids.push(id);
+        // Quotes, backslashes, brackets and non-ASCII inside strings must not confuse the segment scanner.
+        return part(id, `${id} "}]\\ ✓ {[" `.repeat(2_500), `msg_${Math.floor(next() * 4)}`);
+      });
+      // Earlier keys change again, so stale copies stay behind in older segments.
+      const again = ids.slice(0, 3).map((id) => part(id, `round ${round}`, "msg_0"));
+      await sync(share, [...batch, ...again]);
+      await runDurableObjectAlarm(roomOf(share.id));
+    }
+    await sync(share, [part("prt_big", "B".repeat(INLINE_ITEM_MAX_BYTES + 1), "msg_2")]);
+    await sync(share, [
+      { type: "session", data: { id: "ses_1", title: "big", time: { created: 1, updated: 2 } } },
+      ...[0, 1, 2, 3].map((n) => ({ type: "message", data: { id: `msg_${n}`, role: "assistant" } })),
+    ]);
+    await runDurableObjectAlarm(roomOf(share.id));
+    expect((await head(share.id)).segments.length).toBeGreaterThan(1);
+    await expectSameAsInMemory(share.id);
+    let ranged = 0;
+    const counting = new Proxy(env.SHARES, {
+      get(target, property) {
+        if (property === "get") {
+          return (key: string, options?: R2GetOptions) => {
+            if (options?.range) ranged++;
+            return target.get(key, options);
+          };
+        }
+        const value = Reflect.get(target, property);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const snapshot = await callWith(counting, `/api/share/${share.id}/snapshot`);
+    expect(await snapshot.text()).toBe(JSON.stringify(await inMemorySnapshot(env.SHARES, share.id)));
+    expect(ranged).toBeGreaterThan(1);
+  });
+
+  it("take the highest seq per key across segments and tail and leave out removed keys", async () => {
+    const id = `handwritten${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}`;
+    const item = (text: string) => part("prt_1", text);
+    const segment = {
+      lo: 0,
+      hi: 4,
+      entries: [
+        { key: "part/msg_1/prt_1", seq: 1, item: item("old") },
+        { key: "part/msg_1/prt_2", seq: 2, item: part("prt_2", "removed later") },
+        { key: "message/msg_1", seq: 3, item: { type: "message", data: { id: "msg_1", role: "user" } } },
+        { key: "part/msg_1/prt_3", seq: 4, removed: true },
+      ],
+    };
+    const name = segmentName(0, 4);
+    const body = JSON.stringify(segment);
+    await env.SHARES.put(sharePrefix(id) + name, body);
+    const tail = [
+      { key: "part/msg_1/prt_1", seq: 5, item: item("new") },
+      { key: "part/msg_1/prt_2", seq: 6, removed: true },
+      { key: "part/msg_1/prt_3", seq: 7, item: part("prt_3", "back after its removal") },
+    ];
+    const stored: Head = {
+      version: 1,
+      id,
+      createdAt: 1,
+      updatedAt: 2,
+      seq: 7,
+      segments: [{ name, lo: 0, hi: 4, bytes: body.length } satisfies SegmentInfo],
+      tail: tail as Head["tail"],
+    };
+    await env.SHARES.put(headKey(id), JSON.stringify(stored), { customMetadata: { seq: "7" } });
+    const snapshot = (await (await call("GET", `/api/share/${id}/snapshot`)).json()) as ShareSnapshot;
+    expect(snapshot.entries.map((entry) => [entry.key, entry.seq])).toEqual([
+      ["message/msg_1", 3],
+      ["part/msg_1/prt_1", 5],
+      ["part/msg_1/prt_3", 7],
+    ]);
+    const legacy = (await (await call("GET", `/share_data?id=${id}`)).json()) as {
+      messages: Record<string, { parts: { text: string }[] }>;
+    };
+    expect(legacy.messages.msg_1!.parts.map((p) => p.text)).toEqual(["new", "back after its removal"]);
+  });
+});
+
+describe("the segment scanner", () => {
+  it("finds each entry's exact bytes however the segment is split into chunks", async () => {
+    const entries = [
+      { key: "part/m/a", seq: 1, item: { type: "part", data: { text: 'a "quoted" } ] \\ \u0000 ✓ 🎉' } } },
+      { key: 'k"}', seq: 2, removed: true },
+      { key: "part/m/b", seq: 3, ref: { hash: "0".repeat(64), bytes: 5, type: "part:text" } },
+    ];
+    const text = `{ "lo" : 0, "note": "entries: [not these]", "hi":3,\n "entries" : [ ${entries.map((e) => JSON.stringify(e)).join(" ,\n")} ] }`;
+    const bytes = new TextEncoder().encode(text);
+    for (const size of [1, 2, 3, 7, 64, bytes.length]) {
+      const found: unknown[] = [];
+      const stream = new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (let at = 0; at < bytes.length; at += size) controller.enqueue(bytes.slice(at, at + size));
+          controller.close();
+        },
+      });
+      await scanEntries(stream, (entry, start, end) => {
+        expect(new TextDecoder().decode(bytes.subarray(start, end))).toBe(new TextDecoder().decode(entry));
+        found.push(JSON.parse(new TextDecoder().decode(entry)));
+      });
+      expect(found, `chunks of ${size}`).toEqual(entries);
+    }
+  });
+});
+
+describe("missing or failing storage", () => {
+  it("answers 503 storage_unavailable with Retry-After when a segment the head names is missing", async () => {
+    const { share, head: written } = await shareWithSegment();
+    const key = sharePrefix(share.id) + written.segments[0]!.name;
+    const saved = await (await env.SHARES.get(key))!.arrayBuffer();
+    await env.SHARES.delete(key);
+    for (const path of [
+      `/api/share/${share.id}/snapshot`,
+      `/api/share/${share.id}/data`,
+      `/share_data?id=${share.id}`,
+    ]) {
+      const response = await call("GET", path);
+      await expectError(response.clone(), 503, "storage_unavailable");
+      expect(Number(response.headers.get("retry-after"))).toBeGreaterThan(0);
+    }
+    await expectError(
+      await call("GET", `/api/share/${share.id}/${written.segments[0]!.name}`),
+      404,
+      "segment_not_found",
+    );
+    // Once the object is back, the same reads answer in full.
+    await env.SHARES.put(key, saved);
+    expect((await call("GET", `/api/share/${share.id}/snapshot`)).status).toBe(200);
+    expect((await call("GET", `/api/share/${share.id}/data`)).status).toBe(200);
+  });
+
+  it("answers 503 when a blob the share references is missing, before sending any item", async () => {
+    const { share } = await shareWithSegment();
+    const listed = await env.SHARES.list({ prefix: `${sharePrefix(share.id)}blobs/` });
+    expect(listed.objects).toHaveLength(1);
+    await env.SHARES.delete(listed.objects[0]!.key);
+    await expectError(await call("GET", `/api/share/${share.id}/data`), 503, "storage_unavailable");
+    await expectError(await call("GET", `/share_data?id=${share.id}`), 503, "storage_unavailable");
+  });
+
+  it("answers 503 for a head that cannot be parsed, and for a share the room holds whose head is gone", async () => {
+    const share = await createShare();
+    await sync(share, [part("prt_1", "hello")]);
+    await call("GET", `/api/share/${share.id}/data`);
+    await env.SHARES.put(headKey(share.id), '{"version":1,"tail":[', { customMetadata: { seq: "1" } });
+    await expectError(await call("GET", `/api/share/${share.id}/snapshot`), 503, "storage_unavailable");
+    await env.SHARES.delete(headKey(share.id));
+    await expectError(await call("GET", `/api/share/${share.id}/data`), 503, "storage_unavailable");
+  });
+
+  it("answers 503 on every read while R2 fails, and 200 again once it is back", async () => {
+    const { share, head: written } = await shareWithSegment();
+    const down = failing(() => true);
+    const blobs = await env.SHARES.list({ prefix: `${sharePrefix(share.id)}blobs/` });
+    const hash = blobs.objects[0]!.key.slice(-"0".repeat(64).length - ".json".length, -".json".length);
+    const paths = [
+      `/api/share/${share.id}`,
+      `/api/share/${share.id}/head`,
+      `/api/share/${share.id}/${written.segments[0]!.name}`,
+      `/api/share/${share.id}/snapshot`,
+      `/api/share/${share.id}/data`,
+      `/api/share/${share.id}/blob/${hash}`,
+      `/share_data?id=${share.id}`,
+    ];
+    for (const path of paths) {
+      const response = await callWith(down, path);
+      expect(response.headers.get("retry-after"), path).not.toBeNull();
+      await expectError(response, 503, "storage_unavailable");
+    }
+    for (const path of paths) expect((await callWith(env.SHARES, path)).status, path).toBe(200);
+  });
+
+  it("fails the body, never ends it early, when R2 fails after the answer has started", async () => {
+    const { share } = await shareWithSegment();
+    // HEADs (the blob check before the answer) pass; the blob's GET, made mid-body, fails.
+    const response = await callWith(
+      failing((key, method) => method === "get" && key.includes("/blobs/")),
+      `/api/share/${share.id}/data`,
+    );
+    expect(response.status).toBe(200);
+    await expect(response.text()).rejects.toThrow();
+  });
+});
+
+describe("the page's reads", () => {
+  it("serves the head as stored with an ETag from its seq, 304 for a client that holds it, a new ETag after a flush", async () => {
+    const { share } = await shareWithSegment();
+    const response = await call("GET", `/api/share/${share.id}/head`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toBe("no-cache");
+    const etag = response.headers.get("etag")!;
+    expect(etag).toMatch(/^"7-/);
+    expect(await response.text()).toBe(await (await env.SHARES.get(headKey(share.id)))!.text());
+    const again = await call("GET", `/api/share/${share.id}/head`, undefined, { "if-none-match": etag });
+    expect(again.status).toBe(304);
+    expect(await again.text()).toBe("");
+    await sync(share, [part("prt_more", "more")]);
+    await runDurableObjectAlarm(roomOf(share.id));
+    const changed = await call("GET", `/api/share/${share.id}/head`, undefined, { "if-none-match": etag });
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get("etag")).not.toBe(etag);
+  });
+
+  it("serves each segment the head names, immutable, with a strong ETag and 304", async () => {
+    const { share, head: written } = await shareWithSegment();
+    const info = written.segments[0]!;
+    const response = await call("GET", `/api/share/${share.id}/${info.name}`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
+    const etag = response.headers.get("etag")!;
+    expect(etag).toMatch(/^"[^"]+"$/);
+    const segment = (await response.json()) as { lo: number; hi: number; entries: unknown[] };
+    expect(segment).toMatchObject({ lo: info.lo, hi: info.hi });
+    expect(segment.entries.length).toBeGreaterThan(0);
+    const again = await call("GET", `/api/share/${share.id}/${info.name}`, undefined, { "if-none-match": etag });
+    expect(again.status).toBe(304);
+    await expectError(
+      await call("GET", `/api/share/${share.id}/segments/000000000000-000000000001.json`),
+      404,
+      "segment_not_found",
+    );
+  });
+
+  it("gives the snapshot an ETag and answers 304 without reading the segments", async () => {
+    const { share } = await shareWithSegment();
+    const response = await call("GET", `/api/share/${share.id}/snapshot`);
+    expect(response.headers.get("x-shareroom-r2-reads")).toBe("2");
+    expect(response.headers.get("cache-control")).toBe("no-cache");
+    const etag = response.headers.get("etag")!;
+    expect(etag).toBe((await call("GET", `/api/share/${share.id}/head`)).headers.get("etag"));
+    const again = await call("GET", `/api/share/${share.id}/snapshot`, undefined, { "if-none-match": etag });
+    expect(again.status).toBe(304);
+    expect(again.headers.get("etag")).toBe(etag);
+    await sync(share, [part("prt_more", "more")]);
+    await runDurableObjectAlarm(roomOf(share.id));
+    expect((await call("GET", `/api/share/${share.id}/snapshot`, undefined, { "if-none-match": etag })).status).toBe(
+      200,
+    );
+  });
+
+  it("answers 404 for the head, segments and snapshot of a deleted share", async () => {
+    const { share, head: written } = await shareWithSegment();
+    expect((await call("DELETE", `/api/share/${share.id}`, { secret: share.secret })).status).toBe(200);
+    await expectError(await call("GET", `/api/share/${share.id}/head`), 404, "share_not_found");
+    await expectError(await call("GET", `/api/share/${share.id}/snapshot`), 404, "share_not_found");
+    await expectError(
+      await call("GET", `/api/share/${share.id}/${written.segments[0]!.name}`),
+      404,
+      "segment_not_found",
+    );
+  });
+});
+
+describe("client-chosen ids", () => {
+  it("keeps messages with ids such as constructor and __proto__, with their parts, in /share_data and /data", async () => {
+    const share = await createShare();
+    const ids = ["constructor", "__proto__", "toString", "msg_1"];
+    await sync(share, [
+      ...ids.map((id) => ({ type: "message", data: { id, role: "user" } })),
+      ...ids.map((id) => part(`prt_${id}`, `text of ${id}`, id)),
+    ]);
+    const data = await call("GET", `/api/share/${share.id}/data`);
+    expect(data.status).toBe(200);
+    expect(((await data.json()) as unknown[]).length).toBe(8);
+    const response = await call("GET", `/share_data?id=${share.id}`);
+    expect(response.status).toBe(200);
+    const legacy = JSON.parse(await response.text()) as { messages: Record<string, { parts: { text: string }[] }> };
+    expect(Object.keys(legacy.messages).sort()).toEqual([...ids].sort());
+    for (const id of ids) {
+      expect(Object.hasOwn(legacy.messages, id)).toBe(true);
+      expect(legacy.messages[id]!.parts.map((p) => p.text)).toEqual([`text of ${id}`]);
+    }
+  });
+});
