@@ -1,0 +1,128 @@
+/**
+ * The opencode items a transcript maps to, kept as one session with its messages and their parts. Readers mutate it
+ * record by record; {@link Conversation.items} renders the current state as the items a sync sends (protocol
+ * reference §3 in docs/agents.md: session, message, part).
+ */
+import type { Item } from "@shareroom/shared";
+
+/** Plain item data (a session, message or part), as JSON. */
+export type Data = Record<string, unknown>;
+
+/** Which agent wrote a transcript. */
+export type AgentId = "claude" | "codex" | "gemini";
+
+/** The agent a session came from, as the session item carries it in `client` (docs/agents.md, "Session"). */
+export interface ClientInfo {
+  /** `claude-code`, `codex` or `gemini-cli`. */
+  id: string;
+  /** The product's name, e.g. `Claude Code`. */
+  name: string;
+  /** The CLI's version as its transcript records it (e.g. `2.1.332`); absent when the transcript does not say. */
+  version?: string;
+}
+
+/** The client facts of each agent. */
+export const CLIENTS: Record<AgentId, ClientInfo> = {
+  claude: { id: "claude-code", name: "Claude Code" },
+  codex: { id: "codex", name: "Codex CLI" },
+  gemini: { id: "gemini-cli", name: "Gemini CLI" },
+};
+
+interface MessageEntry {
+  info: Data;
+  parts: Map<string, Data>;
+}
+
+/** One session's messages and parts, keyed by id; items come out sorted by id (creation order). */
+export class Conversation {
+  /** The session item's data; readers fill it in (`id` and `sessionID` of children are set here). */
+  readonly session: Data;
+  private readonly messages = new Map<string, MessageEntry>();
+
+  /** The session's id; every message and part carries it as `sessionID`. */
+  readonly sessionID: string;
+
+  constructor(sessionID: string, client: ClientInfo) {
+    this.sessionID = sessionID;
+    this.session = { id: sessionID, title: "", client: { ...client }, time: { created: 0, updated: 0 } };
+  }
+
+  /** The message `id`, if present. */
+  message(id: string): Data | undefined {
+    return this.messages.get(id)?.info;
+  }
+
+  /** Adds or replaces message `info` (its `id` is the key; `sessionID` is set). */
+  putMessage(info: Data & { id: string }): Data {
+    const entry = this.messages.get(info.id);
+    const data = { ...info, sessionID: this.sessionID };
+    if (entry) entry.info = data;
+    else this.messages.set(info.id, { info: data, parts: new Map() });
+    return data;
+  }
+
+  /** Removes a message and its parts. */
+  removeMessage(id: string): void {
+    this.messages.delete(id);
+  }
+
+  /** The part `id` of message `messageID`, if present. */
+  part(messageID: string, id: string): Data | undefined {
+    return this.messages.get(messageID)?.parts.get(id);
+  }
+
+  /** Adds or replaces a part of an existing message; ignored when the message is unknown. */
+  putPart(messageID: string, part: Data & { id: string; type: string }): Data | undefined {
+    const entry = this.messages.get(messageID);
+    if (!entry) return undefined;
+    const data = { ...part, sessionID: this.sessionID, messageID };
+    entry.parts.set(part.id, data);
+    return data;
+  }
+
+  /** Drops every part of message `messageID` (a record that is rewritten whole is mapped again). */
+  clearParts(messageID: string): void {
+    this.messages.get(messageID)?.parts.clear();
+  }
+
+  /** Whether the session has any message yet. */
+  get empty(): boolean {
+    return this.messages.size === 0;
+  }
+
+  /** The session, then each message (by id) followed by its parts (by id). */
+  items(): Item[] {
+    const items: Item[] = [{ type: "session", data: structuredClone(this.session) as Item["data"] & { id: string } }];
+    const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    for (const id of [...this.messages.keys()].sort(byId)) {
+      const entry = this.messages.get(id)!;
+      items.push({ type: "message", data: structuredClone(entry.info) as { id: string } });
+      for (const partId of [...entry.parts.keys()].sort(byId)) {
+        items.push({ type: "part", data: structuredClone(entry.parts.get(partId)!) as never });
+      }
+    }
+    return items;
+  }
+}
+
+/** The item type that carries a subagent's session inside its parent's share (docs/agents.md, "Subagents"). */
+export const CHILD_SESSION_TYPE_PREFIX = "child_session.";
+
+/**
+ * A child conversation's items as they travel in the parent's share: its session as a `child_session.<id>` item
+ * (one key per child; the share's own `session` key stays the parent's), its messages and parts unchanged (their
+ * `sessionID` names the child).
+ */
+export function childItems(items: Item[]): Item[] {
+  return items.map((item) =>
+    item.type === "session"
+      ? { type: `${CHILD_SESSION_TYPE_PREFIX}${(item.data as Data).id as string}`, data: item.data }
+      : item,
+  );
+}
+
+/** The first line of `text`, at most `max` characters, for titles. */
+export function titleOf(text: string, max = 100): string {
+  const line = text.trim().split("\n", 1)[0] ?? "";
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
