@@ -80,6 +80,17 @@ export class Conversation {
     return data;
   }
 
+  /** Replaces fields of an existing part (e.g. a tool's `state` once its result arrives). */
+  updatePart(messageID: string, id: string, fields: Data): void {
+    const part = this.messages.get(messageID)?.parts.get(id);
+    if (part) this.messages.get(messageID)!.parts.set(id, { ...part, ...fields });
+  }
+
+  /** How many parts message `messageID` has (a new part's position, for its id's order byte). */
+  partCount(messageID: string): number {
+    return this.messages.get(messageID)?.parts.size ?? 0;
+  }
+
   /** Drops every part of message `messageID` (a record that is rewritten whole is mapped again). */
   clearParts(messageID: string): void {
     this.messages.get(messageID)?.parts.clear();

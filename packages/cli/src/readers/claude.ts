@@ -33,6 +33,11 @@ class ClaudeReader implements TranscriptReader {
   private readonly links = new Map<string, ChildLink>();
   private lastUser: string | undefined;
   private directory: string | undefined;
+  /**
+   * The latest timestamp so far, plus 1 ms per new message: ids use it, so they sort in file order even where
+   * timestamps step back or repeat.
+   */
+  private clock = 0;
 
   constructor(options: ReaderOptions) {
     const id = options.child ? claudeChildSessionId(options.nativeId) : sessionId("claude", options.nativeId);
@@ -59,6 +64,7 @@ class ClaudeReader implements TranscriptReader {
     const ts = timeOf(row.timestamp);
     if (type === "system" && row.subtype !== "compact_boundary") return;
     this.touch(row, ts);
+    this.clock = Math.max(this.clock, ts);
     if (type === "user") this.user(row, ts);
     else if (type === "assistant") this.assistant(row, ts);
     else this.compaction(row, ts);
@@ -116,10 +122,10 @@ class ClaudeReader implements TranscriptReader {
     const shown = blocks.flatMap((block) => this.userBlock(block, ts));
     if (shown.length === 0) return;
     const uuid = str(row.uuid) ?? `${ts}`;
-    const id = itemId("msg", ts, `user:${uuid}`);
+    const id = itemId("msg", ++this.clock, `user:${uuid}`);
     this.conv.putMessage({ id, role: "user", time: { created: ts } });
     shown.forEach((part, index) => {
-      this.conv.putPart(id, { ...part, id: itemId("prt", ts, `${uuid}:${index}`, index) } as Data & {
+      this.conv.putPart(id, { ...part, id: itemId("prt", this.clock, `${uuid}:${index}`, index) } as Data & {
         id: string;
         type: string;
       });
@@ -158,7 +164,7 @@ class ClaudeReader implements TranscriptReader {
     const apiId = str(message.id) ?? uuid;
     let id = this.assistants.get(apiId);
     if (!id) {
-      id = itemId("msg", ts, `assistant:${apiId}`);
+      id = itemId("msg", ++this.clock, `assistant:${apiId}`);
       this.assistants.set(apiId, id);
     }
     const previous = this.conv.message(id);
@@ -187,11 +193,12 @@ class ClaudeReader implements TranscriptReader {
     arr(message.content).forEach((raw, index) => {
       const block = rec(raw);
       if (!block) return;
+      const order = this.conv.partCount(id);
       if (block.type === "thinking" || block.type === "text") {
         const text = str(block.type === "thinking" ? block.thinking : block.text) ?? "";
         if (text === "") return;
         this.conv.putPart(id, {
-          id: itemId("prt", ts, `${uuid}:${index}`, index),
+          id: itemId("prt", this.clock, `${uuid}:${index}`, order),
           type: block.type === "thinking" ? "reasoning" : "text",
           text,
           time: { start: ts, end: ts },
@@ -200,7 +207,7 @@ class ClaudeReader implements TranscriptReader {
         const callID = str(block.id) ?? `${uuid}:${index}`;
         const name = str(block.name) ?? "tool";
         const { tool, input } = mapToolCall(name, block.input);
-        const partID = itemId("prt", ts, `tool:${callID}`, index);
+        const partID = itemId("prt", this.clock, `tool:${callID}`, order);
         this.conv.putPart(id, {
           id: partID,
           type: "tool",
@@ -246,7 +253,7 @@ class ClaudeReader implements TranscriptReader {
       this.links.set(agentId, link);
       metadata.sessionId = link.sessionID;
     }
-    this.conv.putPart(ref.messageID, { ...part, state: next } as Data & { id: string; type: string });
+    this.conv.updatePart(ref.messageID, ref.partID, { state: next });
   }
 
   /** A background subagent finished: its `<result>` completes the `task` part that started it. */
@@ -263,22 +270,26 @@ class ClaudeReader implements TranscriptReader {
     const next = failed
       ? { status: "error", ...common, error: output, time: { start, end: ts } }
       : { status: "completed", ...common, output, time: { start, end: ts } };
-    this.conv.putPart(ref.messageID, { ...part, state: next } as Data & { id: string; type: string });
+    this.conv.updatePart(ref.messageID, ref.partID, { state: next });
   }
 
   private compaction(row: Data, ts: number): void {
     const uuid = str(row.uuid) ?? `${ts}`;
-    const id = itemId("msg", ts, `user:${uuid}`);
+    const id = itemId("msg", ++this.clock, `user:${uuid}`);
     const trigger = str(rec(row.compactMetadata)?.trigger);
     this.conv.putMessage({ id, role: "user", time: { created: ts } });
-    this.conv.putPart(id, { id: itemId("prt", ts, `${uuid}:0`), type: "compaction", auto: trigger !== "manual" });
+    this.conv.putPart(id, {
+      id: itemId("prt", this.clock, `${uuid}:0`),
+      type: "compaction",
+      auto: trigger !== "manual",
+    });
     this.lastUser = id;
   }
 
   /** The summary Claude Code continues from after a compaction: opencode's `summary` assistant message. */
   private compactSummary(row: Data, ts: number, text: string): void {
     const uuid = str(row.uuid) ?? `${ts}`;
-    const id = itemId("msg", ts, `summary:${uuid}`);
+    const id = itemId("msg", ++this.clock, `summary:${uuid}`);
     this.conv.putMessage({
       id,
       role: "assistant",
@@ -293,7 +304,9 @@ class ClaudeReader implements TranscriptReader {
       cost: 0,
       tokens: { input: 0, output: 0, reasoning: 0, cache: { read: 0, write: 0 } },
     });
-    if (text) this.conv.putPart(id, { id: itemId("prt", ts, `${uuid}:0`), type: "text", text, time: { start: ts } });
+    if (text) {
+      this.conv.putPart(id, { id: itemId("prt", this.clock, `${uuid}:0`), type: "text", text, time: { start: ts } });
+    }
   }
 }
 

@@ -31,6 +31,11 @@ class CodexReader implements TranscriptReader {
   private model = "";
   private provider = "openai";
   private directory: string | undefined;
+  /**
+   * The latest timestamp so far, plus 1 ms per new message: ids use it, so they sort in file order even where
+   * timestamps step back or repeat.
+   */
+  private clock = 0;
 
   constructor(options: ReaderOptions) {
     this.conv = new Conversation(sessionId("codex", options.nativeId), CLIENTS.codex);
@@ -41,6 +46,7 @@ class CodexReader implements TranscriptReader {
     const row = parseLine(text);
     if (!row) return;
     const ts = timeOf(row.timestamp);
+    this.clock = Math.max(this.clock, ts);
     const payload = rec(row.payload) ?? {};
     switch (row.type) {
       case "session_meta":
@@ -163,10 +169,10 @@ class CodexReader implements TranscriptReader {
       }
     }
     if (parts.length === 0) return;
-    const id = itemId("msg", ts, `user:${native}`);
+    const id = itemId("msg", ++this.clock, `user:${native}`);
     this.conv.putMessage({ id, role: "user", time: { created: ts }, model: this.modelRef() });
     parts.forEach((part, index) => {
-      this.conv.putPart(id, { ...part, id: itemId("prt", ts, `${native}:${index}`, index) } as never);
+      this.conv.putPart(id, { ...part, id: itemId("prt", this.clock, `${native}:${index}`, index) } as never);
     });
     const text = parts.find((part) => part.type === "text");
     if (!this.conv.session.title && text) this.conv.session.title = titleOf(String(text.text));
@@ -182,7 +188,7 @@ class CodexReader implements TranscriptReader {
   /** Adds a part to the current reply, opening a new assistant message when the model starts a new reply. */
   private addPart(ts: number, native: string, part: Data): { messageID: string; partID: string } | undefined {
     if (!this.assistant || this.replied) {
-      this.assistant = itemId("msg", ts, `assistant:${native}`);
+      this.assistant = itemId("msg", ++this.clock, `assistant:${native}`);
       this.conv.putMessage({
         id: this.assistant,
         role: "assistant",
@@ -202,7 +208,7 @@ class CodexReader implements TranscriptReader {
       const time = rec(message.time) ?? {};
       this.conv.putMessage({ ...message, id: this.assistant, time: { ...time, completed: ts } });
     }
-    const partID = itemId("prt", ts, native);
+    const partID = itemId("prt", this.clock, native, this.conv.partCount(this.assistant));
     this.conv.putPart(this.assistant, { ...part, id: partID } as Data & { id: string; type: string });
     return { messageID: this.assistant, partID };
   }
@@ -236,7 +242,7 @@ class CodexReader implements TranscriptReader {
           title: state.title,
           time: { start, end: ts },
         };
-    this.conv.putPart(ref.messageID, { ...part, state: next } as Data & { id: string; type: string });
+    this.conv.updatePart(ref.messageID, ref.partID, { state: next });
   }
 
   private event(payload: Data, ts: number): void {
@@ -268,9 +274,9 @@ class CodexReader implements TranscriptReader {
   }
 
   private compaction(ts: number, index: number): void {
-    const id = itemId("msg", ts, `compacted:${index}`);
+    const id = itemId("msg", ++this.clock, `compacted:${index}`);
     this.conv.putMessage({ id, role: "user", time: { created: ts }, model: this.modelRef() });
-    this.conv.putPart(id, { id: itemId("prt", ts, `compacted:${index}:0`), type: "compaction", auto: true });
+    this.conv.putPart(id, { id: itemId("prt", this.clock, `compacted:${index}:0`), type: "compaction", auto: true });
     this.lastUser = id;
     this.assistant = undefined;
     this.replied = true;

@@ -101,21 +101,25 @@ class GeminiReader implements TranscriptReader {
     if (this.options.cwd) session.directory = this.options.cwd;
     let first = this.started;
     let lastUser: string | undefined;
+    // Ids use the latest timestamp so far (+1 ms per record), so they sort in record order even where timestamps
+    // step back or repeat.
+    let clock = 0;
     for (const [nativeId, record] of this.records) {
       const ts = timeOf(record.timestamp);
+      clock = Math.max(clock + 1, ts);
       if (!first || (ts && ts < first)) first = ts;
       if (record.type === "user") {
-        const id = this.user(conv, nativeId, record, ts);
+        const id = this.user(conv, nativeId, record, ts, clock);
         if (id) lastUser = id;
       } else if (record.type === "gemini") {
-        this.gemini(conv, nativeId, record, ts, lastUser, links);
+        this.gemini(conv, nativeId, record, { ts, clock }, lastUser, links);
       }
     }
     session.time = { created: first, updated: Math.max(this.updated, first) };
     return { conv, links };
   }
 
-  private user(conv: Conversation, nativeId: string, record: Data, ts: number): string | undefined {
+  private user(conv: Conversation, nativeId: string, record: Data, ts: number, clock: number): string | undefined {
     const content = typeof record.content === "string" ? [{ text: record.content }] : arr(record.content);
     const parts: Data[] = [];
     for (const raw of content) {
@@ -129,14 +133,19 @@ class GeminiReader implements TranscriptReader {
       const inline = rec(block.inlineData);
       if (inline) {
         const mime = str(inline.mimeType) ?? "application/octet-stream";
-        parts.push({ type: "file", mime, filename: `file.${imageExtension(mime)}`, url: `data:${mime};base64,${str(inline.data) ?? ""}` });
+        parts.push({
+          type: "file",
+          mime,
+          filename: `file.${imageExtension(mime)}`,
+          url: `data:${mime};base64,${str(inline.data) ?? ""}`,
+        });
       }
     }
     if (parts.length === 0) return undefined;
-    const id = itemId("msg", ts, `gemini:${nativeId}`);
+    const id = itemId("msg", clock, `gemini:${nativeId}`);
     conv.putMessage({ id, role: "user", time: { created: ts } });
     parts.forEach((part, index) => {
-      conv.putPart(id, { ...part, id: itemId("prt", ts, `${nativeId}:${index}`, index) } as never);
+      conv.putPart(id, { ...part, id: itemId("prt", clock, `${nativeId}:${index}`, index) } as never);
     });
     const text = parts.find((part) => part.type === "text");
     if (!conv.session.title && text) conv.session.title = titleOf(String(text.text));
@@ -147,11 +156,11 @@ class GeminiReader implements TranscriptReader {
     conv: Conversation,
     nativeId: string,
     record: Data,
-    ts: number,
+    { ts, clock }: { ts: number; clock: number },
     parentID: string | undefined,
     links: ChildLink[],
   ): void {
-    const id = itemId("msg", ts, `gemini:${nativeId}`);
+    const id = itemId("msg", clock, `gemini:${nativeId}`);
     const tokens = rec(record.tokens) ?? {};
     const cached = num(tokens.cached) ?? 0;
     let completed = ts;
@@ -164,7 +173,7 @@ class GeminiReader implements TranscriptReader {
       if (text.trim() === "") return;
       const at = timeOf(thought?.timestamp, ts);
       conv.putPart(id, {
-        id: itemId("prt", ts, `${nativeId}:thought:${index}`, index),
+        id: itemId("prt", clock, `${nativeId}:thought:${index}`, index),
         type: "reasoning",
         text,
         time: { start: at, end: at },
@@ -178,7 +187,7 @@ class GeminiReader implements TranscriptReader {
             .join("");
     if (text.trim() !== "") {
       conv.putPart(id, {
-        id: itemId("prt", ts, `${nativeId}:text`, TEXT_ORDER),
+        id: itemId("prt", clock, `${nativeId}:text`, TEXT_ORDER),
         type: "text",
         text,
         time: { start: ts, end: ts },
@@ -220,7 +229,7 @@ class GeminiReader implements TranscriptReader {
             ? { status: "error", input, error: output || status, title, metadata, time: { start: ts, end } }
             : { status: "running", input, title, metadata, time: { start: ts } };
       conv.putPart(id, {
-        id: itemId("prt", ts, `tool:${callID}`, TOOL_ORDER + index),
+        id: itemId("prt", clock, `tool:${callID}`, TOOL_ORDER + index),
         type: "tool",
         callID,
         tool,
