@@ -86,7 +86,7 @@ describe.each(SESSIONS)("$name", (session) => {
     while (files.some((file) => file.at < file.text.length)) {
       const pending = files.filter((file) => file.at < file.text.length);
       const file = pending[Math.floor(next() * pending.length)]!;
-      const size = 1 + Math.floor(next() * 3000);
+      const size = 1 + Math.floor(next() * 1200);
       appendFileSync(join(target, file.name), file.text.slice(file.at, file.at + size));
       file.at += size;
       source.poll();
