@@ -179,7 +179,9 @@ function byId(agent: AgentId, id: string, env: NodeJS.ProcessEnv): string | unde
   const files = listTranscripts(agent, env);
   const name = (path: string) => basename(path, ".jsonl");
   if (agent === "claude") return files.find((path) => name(path) === id);
-  if (agent === "codex") return files.find((path) => name(path).endsWith(id));
+  if (agent === "codex") {
+    return files.find((path) => name(path).endsWith(id)) ?? files.find((path) => nativeIdOfPath(agent, path) === id);
+  }
   return newest(
     files.filter((path) => name(path).endsWith(`-${id.slice(0, 8)}`) || nativeIdOfPath(agent, path) === id),
   );

@@ -44,7 +44,7 @@ export const SESSIONS: FixtureSession[] = [
   {
     name: "Gemini CLI run with a subagent",
     agent: "gemini",
-    home: `${root}gemini`,
+    home: `${root}gemini/.gemini`,
     relative: "tmp/work-gemini/chats/session-2026-12-01T08-35-8addd1c8.jsonl",
   },
 ];

@@ -14,6 +14,9 @@ import { arr, imageExtension, num, rec, str, textOf } from "./util.ts";
 /** User text that Claude Code itself writes (slash-command echoes, reminders): never shown as the user's words. */
 const HARNESS_TEXT = /^\s*<(local-command-(stdout|stderr|caveat)|system-reminder|bash-(stdout|stderr))>/;
 
+/** Reminders Claude Code inserts into user text for the model (tool lists, context): cut out wherever they are. */
+const REMINDER = /<system-reminder>[\s\S]*?<\/system-reminder>\n?/g;
+
 const FINISH: Record<string, string> = { tool_use: "tool-calls", end_turn: "stop", max_tokens: "length" };
 
 interface ToolRef {
@@ -108,7 +111,7 @@ class ClaudeReader implements TranscriptReader {
     if (row.isMeta === true) return;
     const content = rec(row.message)?.content;
     if (row.isCompactSummary === true) {
-      this.compactSummary(row, ts, textOf(content));
+      this.compactSummary(row, ts, textOf(content).replace(REMINDER, "").trim());
       return;
     }
     const blocks: Data[] = [];
@@ -144,7 +147,7 @@ class ClaudeReader implements TranscriptReader {
         source?.type === "base64" ? `data:${mime};base64,${str(source.data) ?? ""}` : (str(source?.url) ?? "");
       return url ? [{ type: "file", mime, filename: `image.${imageExtension(mime)}`, url }] : [];
     }
-    const text = str(block.text) ?? "";
+    const text = (str(block.text) ?? "").replace(REMINDER, "");
     if (text.trim() === "" || HARNESS_TEXT.test(text)) return [];
     if (text.trimStart().startsWith("<task-notification>")) {
       this.taskNotification(text, ts);
