@@ -1,7 +1,7 @@
 /**
  * The opencode items a transcript maps to, kept as one session with its messages and their parts. Readers mutate it
- * record by record; {@link Conversation.items} renders the current state as the items a sync sends (protocol
- * reference §3 in docs/agents.md: session, message, part).
+ * record by record; {@link Conversation.items} renders the current state as the items a sync sends
+ * (docs/agents.md, "How a session maps to items").
  */
 import type { Item } from "@shareroom/shared";
 
@@ -11,7 +11,7 @@ export type Data = Record<string, unknown>;
 /** Which agent wrote a transcript. */
 export type AgentId = "claude" | "codex" | "gemini";
 
-/** The agent a session came from, as the session item carries it in `client` (docs/agents.md, "Session"). */
+/** The agent a session came from, as the session item carries it in `client` (docs/agents.md, "How a session maps to items"). */
 export interface ClientInfo {
   /** `claude-code`, `codex` or `gemini-cli`. */
   id: string;

@@ -2,7 +2,7 @@
  * Ids for the items made from a transcript: opencode's shape (`prefix_` + time-ordered hex + a tail), derived only
  * from what the transcript says, so that reading a file again (after a restart, or in another process) gives the
  * same ids, and the page (which orders messages and parts by id, as opencode's ids sort) shows them in creation
- * order. Source of the shape: opencode's id scheme, protocol reference in docs/agents.md ("Ids").
+ * order. The layout: docs/agents.md, "How a session maps to items".
  */
 import { createHash } from "node:crypto";
 

@@ -1,7 +1,7 @@
 /**
  * Keeping a share equal to a session's items: each flush sends what changed since the server last acknowledged
  * it (by item key, so changes that pile up while the server is away coalesce), and the keys that disappeared in
- * the sync body's `removed` list (docs/api.md, "Removal"). Nothing is marked sent before a 2xx, so a failed flush
+ * the sync body's `removed` list (docs/agents.md, "Removal"). Nothing is marked sent before a 2xx, so a failed flush
  * loses nothing: the next one sends it again.
  */
 import { type Item, itemKey, MAX_ITEMS_PER_SYNC, MAX_REMOVALS_PER_SYNC } from "@shareroom/shared";

@@ -1,6 +1,6 @@
 /**
  * How the agents' tools map onto opencode's: the tool id the page picks a renderer by, the input keys it reads,
- * and the metadata it shows (protocol reference §3, "Tools and what they carry"; table in docs/agents.md). The
+ * and the metadata it shows (the table in docs/agents.md, "How a session maps to items"). The
  * agent's own tool name always stays in `state.metadata.agentTool`.
  */
 import type { Data } from "./conversation.ts";

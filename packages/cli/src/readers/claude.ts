@@ -1,7 +1,7 @@
 /**
  * Claude Code transcripts (`~/.claude/projects/<cwd slug>/<sessionId>.jsonl`, subagents in
- * `<sessionId>/subagents/agent-<agentId>.jsonl`) → opencode items. Row kinds and fields: docs/agents.md,
- * "Claude Code". Only `user`, `assistant` and the `compact_boundary` `system` rows are read (an allow-list):
+ * `<sessionId>/subagents/agent-<agentId>.jsonl`) → opencode items. What is read: docs/agents.md, "What is sent,
+ * and what never is". Only `user`, `assistant` and the `compact_boundary` `system` rows are read (an allow-list):
  * attachments (system prompt snapshots, tool and skill listings, environment), API request rows and bookkeeping
  * rows never become items.
  */

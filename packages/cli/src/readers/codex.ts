@@ -3,7 +3,7 @@
  * conversation is built from `response_item` rows only, which both history modes (`paginated` in 0.171, `legacy`
  * before) write; `event_msg` rows give tokens and turn ends. Never read: `base_instructions` (the system prompt),
  * `developer` messages, harness text in user messages (`<environment_context>`, permission and skill
- * instructions), `world_state`. Formats: docs/agents.md, "Codex CLI".
+ * instructions), `world_state`. What is read: docs/agents.md, "What is sent, and what never is".
  */
 import { CLIENTS, Conversation, type Data, titleOf } from "../conversation.ts";
 import { itemId, sessionId, timeOf } from "../ids.ts";

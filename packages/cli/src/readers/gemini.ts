@@ -4,7 +4,7 @@
  * appended again with the same `id` replaces the earlier one, `{"$set": {...}}` updates metadata (`messages`
  * replaces them all), `{"$rewindTo": id}` drops that record and every later one. Only `user` and `gemini` records
  * are read; the `<session_context>` preamble (machine context) and `info`/`warning`/`error` notices never are.
- * Formats: docs/agents.md, "Gemini CLI".
+ * What is read: docs/agents.md, "What is sent, and what never is".
  */
 import { CLIENTS, Conversation, type Data, titleOf } from "../conversation.ts";
 import { itemId, sessionId, timeOf } from "../ids.ts";
