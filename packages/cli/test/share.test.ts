@@ -1,7 +1,8 @@
-import { appendFileSync, mkdirSync, readFileSync, statSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run, start, throwawayEnv, until } from "./cli.ts";
+import { BIN, run, start, throwawayEnv, until } from "./cli.ts";
 import { CANARY, FIXTURE_ROOT, pathOf, SESSIONS } from "./fixtures.ts";
 import { type Recorder, startRecorder } from "./recorder.ts";
 
@@ -121,5 +122,30 @@ describe("shareroom share", () => {
     expect(deletion?.body.secret).toEqual(expect.stringMatching(/^secret-/));
     expect(JSON.parse((await run(["list", "--json"], env)).stdout)).toEqual([]);
     expect((await run(["unshare", id], env)).code).toBe(1);
+  });
+
+  it("follows a session from the installed start hook to the end hook, which stops it after a final sync", async () => {
+    const env = throwawayEnv({ SHAREROOM_URL: recorder.origin });
+    const transcript = pathOf(SESSIONS[2]!);
+    const hook = (event: string) =>
+      new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, [BIN, "hook", "codex", event], { env, stdio: ["pipe", "pipe", "pipe"] });
+        let out = "";
+        child.stdout.on("data", (chunk) => {
+          out += chunk;
+        });
+        child.once("exit", () => resolve(out));
+        child.stdin.end(JSON.stringify({ session_id: "s1", transcript_path: transcript, hook_event_name: event }));
+      });
+    await hook("session-start");
+    const running = join(env.XDG_CONFIG_HOME!, "shareroom", "running");
+    await until(() => existsSync(running) && readdirSync(running).length === 1, 10_000, "the follower");
+    const shares = () =>
+      JSON.parse(readFileSync(join(env.XDG_CONFIG_HOME!, "shareroom", "shares.json"), "utf8")).shares;
+    await until(() => existsSync(join(env.XDG_CONFIG_HOME!, "shareroom", "shares.json")), 10_000, "the share");
+    const { id } = Object.values(shares())[0] as { id: string };
+    await until(() => sentText(id).includes("MAIN-TASK"), 5_000, "the first sync");
+    await hook("session-end");
+    expect(readdirSync(running)).toEqual([]);
   });
 });
