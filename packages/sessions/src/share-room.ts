@@ -27,7 +27,7 @@ import {
   type SyncResponse,
 } from "@shareroom/shared";
 import { batchEpoch, type Progress, progressOf, supersedes } from "./merge";
-import { redactSecrets } from "./redact";
+import { redactEntries } from "./redact";
 import { constantTimeEqual, sha256Hex } from "./secrets";
 import {
   blobKey,
@@ -302,8 +302,7 @@ export class ShareRoom extends DurableObject<Env> {
         else refused.push({ index, code: result.code, message: result.message });
       });
       // The items arrived over RPC, so they are this call's own copies: redaction may rewrite them in place.
-      const redacted =
-        this.env.REDACT_SECRETS === "false" ? 0 : await redactSecrets(checked.map((entry) => entry.item));
+      const redacted = this.env.REDACT_SECRETS === "false" ? 0 : (await redactEntries(checked)).redacted;
       // Last item for a key wins within the batch (the CLI's rule); Map keeps first-insertion order.
       const batch = new Map<string, PendingChange>();
       for (const { index, key, item } of checked) {

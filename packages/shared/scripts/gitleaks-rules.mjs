@@ -1,0 +1,148 @@
+/**
+ * Turns gitleaks' rules file (config/gitleaks.toml, https://github.com/gitleaks/gitleaks, MIT) into
+ * src/redact/gitleaks-rules.ts: the same rules as data, with each Go (RE2) regex rewritten into JavaScript syntax.
+ *
+ *   node scripts/gitleaks-rules.mjs <path to gitleaks.toml> [source label] && npm run format
+ *
+ * What changes in a regex: `(?P<name>` becomes `(?<name>`, `\z` becomes `$`, and the inline case flags (`(?i)`,
+ * `(?i:…)`, `(?-i:…)`, which Node before 23 cannot parse) are compiled away by spelling out both cases of every letter
+ * they cover. Rules scoped to file paths (`path`) are left out: a share has no file paths.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parse } from "smol-toml";
+
+const [input, label = input] = process.argv.slice(2);
+if (!input) throw new Error("usage: node scripts/gitleaks-rules.mjs <gitleaks.toml> [source label]");
+const text = readFileSync(input, "utf8");
+const config = parse(text);
+
+const isLetter = (c) => /[a-zA-Z]/.test(c);
+const other = (c) => (c === c.toLowerCase() ? c.toUpperCase() : c.toLowerCase());
+
+/** Rewrites one character class body (between `[` and `]`) for case-insensitive matching. */
+function foldClass(body) {
+  let out = "";
+  let extra = "";
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i];
+    if (c === "\\") {
+      out += body.slice(i, i + 2);
+      i++;
+      continue;
+    }
+    if (body[i + 1] === "-" && i + 2 < body.length && body[i + 2] !== "\\") {
+      const end = body[i + 2];
+      out += `${c}-${end}`;
+      if (isLetter(c) && isLetter(end) && (c === c.toLowerCase()) === (end === end.toLowerCase()))
+        extra += `${other(c)}-${other(end)}`;
+      i += 2;
+      continue;
+    }
+    out += c;
+    if (isLetter(c)) extra += other(c);
+  }
+  // The added letters go first: a trailing `-` in the body stays a literal.
+  return extra + out;
+}
+
+/** Translates a Go regex into JavaScript source with the same meaning and no flags. */
+export function translate(source) {
+  let out = "";
+  // One entry per open group: whether it matches case-insensitively.
+  const stack = [false];
+  const top = () => stack[stack.length - 1];
+  for (let i = 0; i < source.length; i++) {
+    const c = source[i];
+    if (c === "\\") {
+      const next = source[i + 1];
+      if (next === "z") out += "$";
+      else out += `\\${next}`;
+      i++;
+      continue;
+    }
+    if (c === "[") {
+      let j = i + 1;
+      if (source[j] === "^") j++;
+      if (source[j] === "]") j++;
+      while (j < source.length && source[j] !== "]") j += source[j] === "\\" ? 2 : 1;
+      const negated = source[i + 1] === "^";
+      const body = source.slice(i + 1 + (negated ? 1 : 0), j);
+      if (body.includes("[:")) throw new Error(`POSIX class in ${source}`);
+      out += `[${negated ? "^" : ""}${top() ? foldClass(body) : body}]`;
+      i = j;
+      continue;
+    }
+    if (c === "(") {
+      const flags = /^\(\?(-?)i(\)|:)/.exec(source.slice(i));
+      if (flags) {
+        const on = flags[1] === "";
+        if (flags[2] === ")") stack[stack.length - 1] = on;
+        else {
+          stack.push(on);
+          out += "(?:";
+        }
+        i += flags[0].length - 1;
+        continue;
+      }
+      if (source.startsWith("(?P<", i)) {
+        out += "(?<";
+        i += 3;
+      } else if (/^\(\?[a-zA-Z-]+[):]/.test(source.slice(i)) && !source.startsWith("(?:", i)) {
+        throw new Error(`unsupported flag group in ${source}`);
+      } else out += "(";
+      stack.push(top());
+      continue;
+    }
+    if (c === ")") {
+      stack.pop();
+      out += ")";
+      continue;
+    }
+    out += top() && isLetter(c) ? `[${c}${other(c)}]` : c;
+  }
+  new RegExp(out);
+  return out;
+}
+
+const allowlist = (entry) => ({
+  target: entry.regexTarget ?? "secret",
+  all: entry.condition === "AND",
+  regexes: (entry.regexes ?? []).map(translate),
+  stopwords: (entry.stopwords ?? []).map((word) => word.toLowerCase()),
+});
+const usable = (entry) => (entry.regexes?.length ?? 0) + (entry.stopwords?.length ?? 0) > 0 && !entry.paths;
+
+const rules = config.rules
+  .filter((rule) => rule.regex && !rule.path)
+  .map((rule) => ({
+    id: rule.id,
+    regex: translate(rule.regex),
+    keywords: (rule.keywords ?? []).map((keyword) => keyword.toLowerCase()),
+    ...(rule.entropy ? { entropy: rule.entropy } : {}),
+    ...(rule.secretGroup ? { secretGroup: rule.secretGroup } : {}),
+    ...(rule.allowlists?.some(usable) ? { allowlists: rule.allowlists.filter(usable).map(allowlist) } : {}),
+  }));
+const global = allowlist(config.allowlist ?? {});
+
+const sha256 = createHash("sha256").update(text).digest("hex");
+const out = `/** biome-ignore-all lint/suspicious/noTemplateCurlyInString: gitleaks' allowlists match \${…} placeholders. */
+/**
+ * Generated by scripts/gitleaks-rules.mjs from gitleaks' rules file (${label}, sha256 ${sha256}) — do not edit.
+ * gitleaks: https://github.com/gitleaks/gitleaks (config/gitleaks.toml), MIT License, Copyright (c) 2019 Zachary Rice.
+ * Regexes are rewritten from Go (RE2) into JavaScript syntax with the same meaning; rules scoped to file paths are
+ * left out.
+ */
+import type { GitleaksAllowlist, GitleaksRule } from "./gitleaks.ts";
+
+/** ${rules.length} rules. */
+export const GITLEAKS_RULES: readonly GitleaksRule[] = ${JSON.stringify(rules, null, 1)};
+
+/** The file's global allowlist: findings whose secret it matches are not secrets. */
+export const GITLEAKS_ALLOWLIST: GitleaksAllowlist = ${JSON.stringify(global, null, 1)};
+`;
+const target = join(dirname(fileURLToPath(import.meta.url)), "../src/redact/gitleaks-rules.ts");
+writeFileSync(target, out);
+console.log(`wrote ${rules.length} rules to ${target}`);
