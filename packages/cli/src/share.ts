@@ -85,8 +85,11 @@ export async function runShare(options: ShareOptions, io: ShareIo): Promise<numb
     return ok ? 0 : 1;
   }
   claimFollower(source.key, io.env);
+  // Run from inside Claude Code, stop with it (Claude Code gives its commands its own pid).
+  const insideClaude =
+    io.env.CLAUDECODE === "1" && Number(io.env.CLAUDE_PID) > 0 ? Number(io.env.CLAUDE_PID) : undefined;
   try {
-    const code = await follow(source, sync, share, options, io);
+    const code = await follow(source, sync, share, { ...options, pid: options.pid ?? insideClaude }, io);
     if (options.json) io.stdout.write(`${JSON.stringify({ done: true, items: sync.synced })}\n`);
     return code;
   } finally {

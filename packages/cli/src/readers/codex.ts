@@ -295,9 +295,22 @@ function parseArguments(value: unknown): unknown {
 
 /**
  * The command output and exit code in a Codex tool output: `…Process exited with code N…Output:\n<output>` (0.171
- * `exec_command`) or `Exit code: N…Output:\n<output>` (`apply_patch`, older `shell`); other text as it is.
+ * `exec_command`), `Exit code: N…Output:\n<output>` (`apply_patch`), or the JSON `{output, metadata: {exit_code}}`
+ * of older `shell` calls; other text as it is.
  */
 export function shellOutput(text: string): { output: string; exit?: number } {
+  if (text.startsWith("{")) {
+    // Codex before the unified exec tool: `{"output": "…", "metadata": {"exit_code": N, …}}`.
+    try {
+      const value = JSON.parse(text) as { output?: unknown; metadata?: { exit_code?: unknown } };
+      if (typeof value.output === "string") {
+        const exit = value.metadata?.exit_code;
+        return typeof exit === "number" ? { output: value.output, exit } : { output: value.output };
+      }
+    } catch {
+      // Not JSON after all: plain output.
+    }
+  }
   const code = /(?:Process exited with code|Exit code:)\s*(-?\d+)/.exec(text)?.[1];
   const marker = text.indexOf("Output:\n");
   if (code === undefined) return { output: text };
