@@ -11,21 +11,22 @@ export type Data = Record<string, unknown>;
 /** Which agent wrote a transcript. */
 export type AgentId = "claude" | "codex" | "gemini";
 
-/** The agent a session came from, as the session item carries it in `client` (docs/agents.md, "How a session maps to items"). */
-export interface ClientInfo {
-  /** `claude-code`, `codex` or `gemini-cli`. */
-  id: string;
+/**
+ * The agent a session came from, as the session item carries it in `agent` (an object, where opencode's own
+ * sessions carry a string: the name of their agent mode). docs/agents.md, "How a session maps to items".
+ */
+export interface AgentInfo {
   /** The product's name, e.g. `Claude Code`. */
   name: string;
-  /** The CLI's version as its transcript records it (e.g. `2.1.332`); absent when the transcript does not say. */
+  /** The CLI's version (e.g. `2.1.332`); absent when it is not known. */
   version?: string;
 }
 
-/** The client facts of each agent. */
-export const CLIENTS: Record<AgentId, ClientInfo> = {
-  claude: { id: "claude-code", name: "Claude Code" },
-  codex: { id: "codex", name: "Codex CLI" },
-  gemini: { id: "gemini-cli", name: "Gemini CLI" },
+/** The name of each agent. */
+export const AGENT_NAMES: Record<AgentId, string> = {
+  claude: "Claude Code",
+  codex: "Codex CLI",
+  gemini: "Gemini CLI",
 };
 
 interface MessageEntry {
@@ -42,9 +43,10 @@ export class Conversation {
   /** The session's id; every message and part carries it as `sessionID`. */
   readonly sessionID: string;
 
-  constructor(sessionID: string, client: ClientInfo) {
+  constructor(sessionID: string, agent: AgentId) {
     this.sessionID = sessionID;
-    this.session = { id: sessionID, title: "", client: { ...client }, time: { created: 0, updated: 0 } };
+    const info: AgentInfo = { name: AGENT_NAMES[agent] };
+    this.session = { id: sessionID, title: "", agent: info, time: { created: 0, updated: 0 } };
   }
 
   /** The message `id`, if present. */

@@ -3,9 +3,9 @@
  * docs/agents.md, "Discovery" (Claude Code: `CLAUDE_CONFIG_DIR`, Codex CLI: `CODEX_HOME`, Gemini CLI:
  * `GEMINI_CLI_HOME`).
  */
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { basename, delimiter, dirname, join } from "node:path";
 import type { AgentId } from "./conversation.ts";
 
 /** Every agent this CLI reads. */
@@ -248,4 +248,37 @@ export function childTranscripts(agent: AgentId, path: string, nativeId: string)
       .map((name) => join(dir, name));
   }
   return [];
+}
+
+/** The npm package each agent's CLI is published as. */
+const PACKAGES: Record<AgentId, string> = {
+  claude: "@anthropic-ai/claude-code",
+  codex: "@openai/codex",
+  gemini: "@google/gemini-cli",
+};
+const COMMANDS: Record<AgentId, string> = { claude: "claude", codex: "codex", gemini: "gemini" };
+
+/**
+ * The version of `agent`'s CLI installed on `PATH`, from the package.json of the npm package its command belongs to;
+ * `undefined` when it is not found. For agents whose transcripts do not record their version (Gemini CLI).
+ */
+export function installedVersion(agent: AgentId, env = process.env): string | undefined {
+  for (const dir of (env.PATH ?? "").split(delimiter)) {
+    if (!dir) continue;
+    let path: string;
+    try {
+      path = realpathSync(join(dir, COMMANDS[agent]));
+    } catch {
+      continue;
+    }
+    for (let folder = dirname(path); folder !== dirname(folder); folder = dirname(folder)) {
+      try {
+        const pkg = JSON.parse(readFileSync(join(folder, "package.json"), "utf8"));
+        if (pkg.name === PACKAGES[agent] && typeof pkg.version === "string") return pkg.version;
+      } catch {
+        // No package.json here: look further up.
+      }
+    }
+  }
+  return undefined;
 }

@@ -85,8 +85,11 @@ export async function runShare(options: ShareOptions, io: ShareIo): Promise<numb
     return ok ? 0 : 1;
   }
   claimFollower(source.key, io.env);
+  // Run from inside Claude Code, stop with it (Claude Code gives its commands its own pid).
+  const insideClaude =
+    io.env.CLAUDECODE === "1" && Number(io.env.CLAUDE_PID) > 0 ? Number(io.env.CLAUDE_PID) : undefined;
   try {
-    const code = await follow(source, sync, share, options, io);
+    const code = await follow(source, sync, share, { ...options, pid: options.pid ?? insideClaude }, io);
     if (options.json) io.stdout.write(`${JSON.stringify({ done: true, items: sync.synced })}\n`);
     return code;
   } finally {
@@ -194,26 +197,29 @@ async function follow(
   let delay = 0;
   let lastChange = Date.now();
   let failed: string | undefined;
+  // Items are mapped and compared only after a change (or while a failed sync waits for its retry).
+  let pending = true;
   try {
     while (!stopping) {
-      if (source.poll()) lastChange = Date.now();
-      if (Date.now() >= retryAt) {
-        const items = source.items();
-        if (sync.dirty(items)) {
-          try {
-            await sync.flush(items);
-            delay = 0;
-            failed = undefined;
-          } catch (error) {
-            if (error instanceof ApiError && (error.status === 404 || error.status === 403)) {
-              status.clear();
-              io.stderr.write(`shareroom: the share is gone from the server (${error.code}); stopping\n`);
-              return 1;
-            }
-            delay = Math.min(Math.max(delay * 2, 500), MAX_BACKOFF_MS);
-            retryAt = Date.now() + delay;
-            failed = (error as Error).message;
+      if (source.poll()) {
+        lastChange = Date.now();
+        pending = true;
+      }
+      if (pending && Date.now() >= retryAt) {
+        try {
+          await sync.flush(source.items());
+          delay = 0;
+          failed = undefined;
+          pending = false;
+        } catch (error) {
+          if (error instanceof ApiError && (error.status === 404 || error.status === 403)) {
+            status.clear();
+            io.stderr.write(`shareroom: the share is gone from the server (${error.code}); stopping\n`);
+            return 1;
           }
+          delay = Math.min(Math.max(delay * 2, 500), MAX_BACKOFF_MS);
+          retryAt = Date.now() + delay;
+          failed = (error as Error).message;
         }
       }
       status.show(failed ? "retrying" : Date.now() - lastChange > IDLE_AFTER_MS ? "idle" : "live", sync.synced);

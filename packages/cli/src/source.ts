@@ -8,7 +8,7 @@ import { basename } from "node:path";
 import type { Item } from "@shareroom/shared";
 import { type AgentId, childItems } from "./conversation.ts";
 import { sessionId } from "./ids.ts";
-import { childTranscripts, cwdOfTranscript, nativeIdOfPath } from "./locations.ts";
+import { childTranscripts, cwdOfTranscript, installedVersion, nativeIdOfPath } from "./locations.ts";
 import { createReader, type ReaderOptions, type TranscriptReader } from "./readers/index.ts";
 import { FileTail } from "./tail.ts";
 
@@ -35,12 +35,14 @@ export class SessionSource {
   private main: Followed;
   private readonly children = new Map<string, Followed>();
   private cwd: string | undefined;
+  private version: string | undefined;
 
   constructor(agent: AgentId, path: string) {
     this.agent = agent;
     this.path = path;
     this.cwd = agent === "gemini" ? cwdOfTranscript(agent, path) : undefined;
-    this.main = this.follow(path, { nativeId: nativeIdOfPath(agent, path), cwd: this.cwd });
+    this.version = agent === "gemini" ? installedVersion("gemini") : undefined;
+    this.main = this.follow(path, { nativeId: nativeIdOfPath(agent, path), cwd: this.cwd, version: this.version });
   }
 
   /** The key of this session in the share store: `<agent>:<the agent's session id>`. */
@@ -75,7 +77,7 @@ export class SessionSource {
       this.identified = true;
       const nativeId = nativeIdOfPath(this.agent, this.path);
       if (nativeId !== this.nativeId) {
-        this.main = this.follow(this.path, { nativeId, cwd: this.cwd });
+        this.main = this.follow(this.path, { nativeId, cwd: this.cwd, version: this.version });
         changed = this.read(this.main) || changed;
       }
     }
@@ -86,7 +88,12 @@ export class SessionSource {
       const title = this.agent === "claude" ? claudeChildTitle(path) : undefined;
       this.children.set(
         path,
-        this.follow(path, { nativeId: childId, cwd: this.cwd, child: { parentID: this.sessionID, title } }),
+        this.follow(path, {
+          nativeId: childId,
+          cwd: this.cwd,
+          version: this.version,
+          child: { parentID: this.sessionID, title },
+        }),
       );
     }
     for (const child of this.children.values()) changed = this.read(child) || changed;

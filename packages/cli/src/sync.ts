@@ -42,12 +42,6 @@ export class ShareSync {
     return this.acknowledged.size;
   }
 
-  /** Whether `items` differ from what the server acknowledged. */
-  dirty(items: Item[]): boolean {
-    const { changed, removed } = this.diff(items);
-    return changed.length > 0 || removed.length > 0;
-  }
-
   private diff(items: Item[]): { changed: { key: string; json: string; item: Item }[]; removed: string[] } {
     const current = new Map<string, { json: string; item: Item }>();
     for (const item of items) current.set(itemKey(item), { json: JSON.stringify(item), item });

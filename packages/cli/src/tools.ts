@@ -1,7 +1,7 @@
 /**
  * How the agents' tools map onto opencode's: the tool id the page picks a renderer by, the input keys it reads,
  * and the metadata it shows (the table in docs/agents.md, "How a session maps to items"). The
- * agent's own tool name always stays in `state.metadata.agentTool`.
+ * agent's own tool name always stays in the part's `metadata.agentTool`.
  */
 import type { Data } from "./conversation.ts";
 

@@ -1,5 +1,8 @@
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { findTranscript } from "../src/locations.ts";
+import { findTranscript, installedVersion } from "../src/locations.ts";
 import { FIXTURE_ROOT } from "./fixtures.ts";
 
 const env: NodeJS.ProcessEnv = {
@@ -48,5 +51,20 @@ describe("finding the session to share", () => {
     expect(findTranscript({ cwd: "/", session: "6f65b1f2-d74b-492f-b9df-f353375644ea" }, env).agent).toBe("claude");
     const path = `${FIXTURE_ROOT}codex/sessions/rollout-run2-exec-tools.jsonl`;
     expect(findTranscript({ cwd: "/", session: path }, env)).toEqual({ agent: "codex", path });
+  });
+});
+
+describe("the version of an agent whose transcripts do not record it", () => {
+  it("is read from the npm package its command on PATH belongs to", () => {
+    const root = mkdtempSync(join(tmpdir(), "shareroom-version-"));
+    const pkg = join(root, "lib", "node_modules", "@google", "gemini-cli");
+    mkdirSync(join(pkg, "dist"), { recursive: true });
+    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "@google/gemini-cli", version: "0.61.0" }));
+    writeFileSync(join(pkg, "dist", "index.js"), "");
+    mkdirSync(join(root, "bin"));
+    symlinkSync(join(pkg, "dist", "index.js"), join(root, "bin", "gemini"));
+    expect(installedVersion("gemini", { PATH: `/nonexistent:${join(root, "bin")}` })).toBe("0.61.0");
+    expect(installedVersion("gemini", { PATH: "/nonexistent" })).toBeUndefined();
+    rmSync(root, { recursive: true, force: true });
   });
 });

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,6 +7,48 @@ import { promisify } from "node:util";
 import { afterAll, expect, it } from "vitest";
 
 const exec = promisify(execFile);
+const REPO = fileURLToPath(new URL("../../../", import.meta.url));
+
+interface LockEntry {
+  version?: string;
+  resolved?: string;
+  integrity?: string;
+  dependencies?: Record<string, string>;
+  [field: string]: unknown;
+}
+
+/**
+ * A lockfile for an app that depends on the packed CLI only: the CLI's dependencies and theirs, with the exact
+ * versions, tarball URLs and integrity hashes of the repository's package-lock.json.
+ */
+function appLockfile(tarball: string) {
+  const lock = JSON.parse(readFileSync(join(REPO, "package-lock.json"), "utf8")) as {
+    packages: Record<string, LockEntry>;
+  };
+  const cli = lock.packages["packages/cli"]!;
+  const packages: Record<string, LockEntry> = {
+    "": { name: "empty", dependencies: { shareroom: `file:${tarball}` } },
+    "node_modules/shareroom": {
+      version: cli.version,
+      resolved: `file:${tarball}`,
+      dependencies: cli.dependencies,
+      bin: cli.bin,
+      engines: cli.engines,
+    },
+  };
+  const pending = Object.keys(cli.dependencies ?? {});
+  while (pending.length > 0) {
+    const name = pending.pop()!;
+    const key = `node_modules/${name}`;
+    if (packages[key]) continue;
+    const entry = lock.packages[key];
+    if (!entry) throw new Error(`${name} is not in the repository's lockfile at the top level`);
+    const { dev: _dev, peer: _peer, devOptional: _devOptional, ...kept } = entry;
+    packages[key] = kept;
+    pending.push(...Object.keys(entry.dependencies ?? {}));
+  }
+  return { name: "empty", lockfileVersion: 3, requires: true, packages };
+}
 const PACKAGE = fileURLToPath(new URL("..", import.meta.url));
 const work = mkdtempSync(join(tmpdir(), "shareroom-pack-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -18,11 +60,14 @@ it("installs from its npm pack tarball into an empty folder, where `npx shareroo
   expect(files).toEqual(expect.arrayContaining(["bin/shareroom.mjs", "dist/shareroom.mjs", "package.json"]));
   expect(files.filter((file) => file.startsWith("src/") || file.startsWith("test/"))).toEqual([]);
 
+  // The CLI's dependencies come from npm's cache, which `npm ci` fills from the repository's lockfile: the app gets a
+  // lockfile of its own with those exact versions, so installing it needs no registry at all.
   const app = join(work, "app");
   mkdirSync(app);
-  writeFileSync(join(app, "package.json"), '{"name": "empty", "private": true}');
-  // The CLI's dependencies come from npm's cache (filled by `npm ci`): tests never reach the network.
-  await exec("npm", ["install", "--offline", "--no-audit", "--no-fund", join(work, packed!.filename)], { cwd: app });
+  const dependencies = { shareroom: `file:../${packed!.filename}` };
+  writeFileSync(join(app, "package.json"), JSON.stringify({ name: "empty", private: true, dependencies }));
+  writeFileSync(join(app, "package-lock.json"), JSON.stringify(appLockfile(`../${packed!.filename}`)));
+  await exec("npm", ["ci", "--offline", "--no-audit", "--no-fund"], { cwd: app });
   expect(readdirSync(join(app, "node_modules"))).toEqual(
     expect.arrayContaining(["shareroom", "commander", "picocolors"]),
   );

@@ -101,9 +101,9 @@ describe.each(SESSIONS)("$name", (session) => {
   });
 
   it("names the agent and its version on the session", () => {
-    const client = mainSession(items).client;
-    expect(client.name).toBe({ claude: "Claude Code", codex: "Codex CLI", gemini: "Gemini CLI" }[session.agent]);
-    if (session.agent !== "gemini") expect(client.version).toMatch(/^\d+\.\d+\.\d+$/);
+    const agent = mainSession(items).agent;
+    expect(agent.name).toBe({ claude: "Claude Code", codex: "Codex CLI", gemini: "Gemini CLI" }[session.agent]);
+    if (session.agent !== "gemini") expect(agent.version).toMatch(/^\d+\.\d+\.\d+$/);
   });
 
   it("gives every message and part an id that sorts in creation order", () => {
@@ -132,10 +132,10 @@ describe.each(SESSIONS)("$name", (session) => {
 
   it("maps the agent's tools onto opencode's, keeping the agent's own name", () => {
     for (const part of tools(items)) {
-      expect(part.state.metadata.agentTool).toEqual(expect.any(String));
+      expect(part.metadata.agentTool).toEqual(expect.any(String));
       expect(part.state.status).toMatch(/^(completed|error)$/);
     }
-    const names = tools(items).map((part) => `${part.state.metadata.agentTool}→${part.tool}`);
+    const names = tools(items).map((part) => `${part.metadata.agentTool}→${part.tool}`);
     const expected = {
       claude: ["Bash→bash", "Write→write", "Read→read", "Edit→edit", "Agent→task"],
       codex: ["exec_command→bash", "apply_patch→apply_patch", "exec_command→bash"],

@@ -5,7 +5,7 @@
  * attachments (system prompt snapshots, tool and skill listings, environment), API request rows and bookkeeping
  * rows never become items.
  */
-import { CLIENTS, Conversation, type Data, titleOf } from "../conversation.ts";
+import { Conversation, type Data, titleOf } from "../conversation.ts";
 import { itemId, sessionId, timeOf } from "../ids.ts";
 import { inputMetadata, mapToolCall, toolTitle, unifiedDiff } from "../tools.ts";
 import { type ChildLink, parseLine, type ReaderOptions, type TranscriptReader } from "./types.ts";
@@ -44,7 +44,7 @@ class ClaudeReader implements TranscriptReader {
 
   constructor(options: ReaderOptions) {
     const id = options.child ? claudeChildSessionId(options.nativeId) : sessionId("claude", options.nativeId);
-    this.conv = new Conversation(id, CLIENTS.claude);
+    this.conv = new Conversation(id, "claude");
     if (options.child) {
       this.conv.session.parentID = options.child.parentID;
       if (options.child.title) this.conv.session.title = options.child.title;
@@ -97,7 +97,7 @@ class ClaudeReader implements TranscriptReader {
     if (ts > time.updated) time.updated = ts;
     const version = str(row.version);
     if (version) {
-      (session.client as Data).version = version;
+      (session.agent as Data).version = version;
       session.version = version;
     }
     const cwd = str(row.cwd);
@@ -216,11 +216,12 @@ class ClaudeReader implements TranscriptReader {
           type: "tool",
           callID,
           tool,
+          metadata: { agentTool: name },
           state: {
             status: "running",
             input,
             title: toolTitle(tool, input),
-            metadata: { agentTool: name, ...inputMetadata(tool, input) },
+            metadata: inputMetadata(tool, input),
             time: { start: ts },
           },
         });

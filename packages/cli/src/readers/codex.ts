@@ -5,7 +5,7 @@
  * `developer` messages, harness text in user messages (`<environment_context>`, permission and skill
  * instructions), `world_state`. What is read: docs/agents.md, "What is sent, and what never is".
  */
-import { CLIENTS, Conversation, type Data, titleOf } from "../conversation.ts";
+import { Conversation, type Data, titleOf } from "../conversation.ts";
 import { itemId, sessionId, timeOf } from "../ids.ts";
 import { diffCounts, inputMetadata, mapToolCall, toolTitle } from "../tools.ts";
 import { parseLine, type ReaderOptions, type TranscriptReader } from "./types.ts";
@@ -38,7 +38,7 @@ class CodexReader implements TranscriptReader {
   private clock = 0;
 
   constructor(options: ReaderOptions) {
-    this.conv = new Conversation(sessionId("codex", options.nativeId), CLIENTS.codex);
+    this.conv = new Conversation(sessionId("codex", options.nativeId), "codex");
   }
 
   push(text: string): void {
@@ -85,12 +85,12 @@ class CodexReader implements TranscriptReader {
   private meta(payload: Data, ts: number): void {
     const id = str(payload.id);
     if (id && this.conv.empty && sessionId("codex", id) !== this.conv.sessionID) {
-      this.conv = new Conversation(sessionId("codex", id), CLIENTS.codex);
+      this.conv = new Conversation(sessionId("codex", id), "codex");
     }
     const session = this.conv.session;
     const version = str(payload.cli_version);
     if (version) {
-      (session.client as Data).version = version;
+      (session.agent as Data).version = version;
       session.version = version;
     }
     this.provider = str(payload.model_provider) ?? this.provider;
@@ -140,8 +140,14 @@ class CodexReader implements TranscriptReader {
           item.type === "web_search_call"
             ? { status: "completed", input, output: "", title: toolTitle(tool, input), time: { start: ts, end: ts } }
             : { status: "running", input, title: toolTitle(tool, input), time: { start: ts } };
-        state.metadata = { agentTool: name, ...inputMetadata(tool, input) };
-        const ref = this.addPart(ts, `tool:${callID}`, { type: "tool", callID, tool, state });
+        state.metadata = inputMetadata(tool, input);
+        const ref = this.addPart(ts, `tool:${callID}`, {
+          type: "tool",
+          callID,
+          tool,
+          metadata: { agentTool: name },
+          state,
+        });
         if (ref) this.tools.set(callID, ref);
         return;
       }
@@ -295,9 +301,22 @@ function parseArguments(value: unknown): unknown {
 
 /**
  * The command output and exit code in a Codex tool output: `…Process exited with code N…Output:\n<output>` (0.171
- * `exec_command`) or `Exit code: N…Output:\n<output>` (`apply_patch`, older `shell`); other text as it is.
+ * `exec_command`), `Exit code: N…Output:\n<output>` (`apply_patch`), or the JSON `{output, metadata: {exit_code}}`
+ * of older `shell` calls; other text as it is.
  */
 export function shellOutput(text: string): { output: string; exit?: number } {
+  if (text.startsWith("{")) {
+    // Codex before the unified exec tool: `{"output": "…", "metadata": {"exit_code": N, …}}`.
+    try {
+      const value = JSON.parse(text) as { output?: unknown; metadata?: { exit_code?: unknown } };
+      if (typeof value.output === "string") {
+        const exit = value.metadata?.exit_code;
+        return typeof exit === "number" ? { output: value.output, exit } : { output: value.output };
+      }
+    } catch {
+      // Not JSON after all: plain output.
+    }
+  }
   const code = /(?:Process exited with code|Exit code:)\s*(-?\d+)/.exec(text)?.[1];
   const marker = text.indexOf("Output:\n");
   if (code === undefined) return { output: text };

@@ -6,7 +6,7 @@
  * are read; the `<session_context>` preamble (machine context) and `info`/`warning`/`error` notices never are.
  * What is read: docs/agents.md, "What is sent, and what never is".
  */
-import { CLIENTS, Conversation, type Data, titleOf } from "../conversation.ts";
+import { Conversation, type Data, titleOf } from "../conversation.ts";
 import { itemId, sessionId, timeOf } from "../ids.ts";
 import { diffCounts, inputMetadata, mapToolCall, toolTitle } from "../tools.ts";
 import { type ChildLink, parseLine, type ReaderOptions, type TranscriptReader } from "./types.ts";
@@ -91,7 +91,7 @@ class GeminiReader implements TranscriptReader {
 
   /** Maps the current records; cheap enough to redo on each call (records are replaced in place by upserts). */
   private build(): { conv: Conversation; links: ChildLink[] } {
-    const conv = new Conversation(this.sessionID(), CLIENTS.gemini);
+    const conv = new Conversation(this.sessionID(), "gemini");
     const links: ChildLink[] = [];
     const session = conv.session;
     if (this.options.child) {
@@ -99,6 +99,10 @@ class GeminiReader implements TranscriptReader {
       if (this.options.child.title) session.title = this.options.child.title;
     }
     if (this.options.cwd) session.directory = this.options.cwd;
+    if (this.options.version) {
+      session.version = this.options.version;
+      (session.agent as Data).version = this.options.version;
+    }
     let first = this.started;
     let lastUser: string | undefined;
     // Ids use the latest timestamp so far (+1 ms per record), so they sort in record order even where timestamps
@@ -201,7 +205,7 @@ class GeminiReader implements TranscriptReader {
       const { tool, input } = mapToolCall(name, call.args);
       const end = timeOf(call.timestamp, ts);
       completed = Math.max(completed, end);
-      const metadata: Data = { agentTool: name, ...inputMetadata(tool, input) };
+      const metadata: Data = inputMetadata(tool, input);
       const display = call.resultDisplay;
       const fileDiff = str(rec(display)?.fileDiff);
       if (fileDiff && (tool === "edit" || tool === "write")) {
@@ -233,6 +237,7 @@ class GeminiReader implements TranscriptReader {
         type: "tool",
         callID,
         tool,
+        metadata: { agentTool: name },
         state,
       });
     });

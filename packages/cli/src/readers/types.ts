@@ -17,6 +17,8 @@ export interface ReaderOptions {
   child?: { parentID: string; title?: string };
   /** The session's working directory, when the transcript itself does not record it (Gemini CLI). */
   cwd?: string;
+  /** The CLI's version, when the transcript itself does not record it (Gemini CLI). */
+  version?: string;
 }
 
 /**
