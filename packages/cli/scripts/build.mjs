@@ -19,8 +19,6 @@ export async function build() {
     format: "esm",
     target: "node20",
     external: Object.keys(pkg.dependencies ?? {}),
-    // Until packages/shared exports ./redact (see src/redact-shim.ts).
-    alias: { "@shareroom/shared/redact": `${root}src/redact-shim.ts` },
     define: { SHAREROOM_VERSION: JSON.stringify(pkg.version) },
     legalComments: "none",
     logLevel: "warning",

@@ -148,4 +148,27 @@ describe("shareroom share", () => {
     await hook("session-end");
     expect(readdirSync(running)).toEqual([]);
   });
+
+  it("redacts secrets in the transcript with the server's rules before they leave the machine", async () => {
+    const env = throwawayEnv();
+    const project = join(env.HOME!, ".claude", "projects", "-work");
+    mkdirSync(project, { recursive: true });
+    const path = join(project, "secret-session.jsonl");
+    const token = `ghp_${"a1B2c3D4e5F6g7H8i9J0".repeat(2).slice(0, 36)}`;
+    const row = {
+      type: "user",
+      uuid: "u1",
+      timestamp: "2026-12-01T10:00:00.000Z",
+      cwd: "/work",
+      message: { role: "user", content: `use ${token} please` },
+    };
+    appendFileSync(path, `${JSON.stringify(row)}\n`);
+    const dry = await run(["share", "--session", path, "--dry-run"], env);
+    expect(dry.stdout).not.toContain(token);
+    expect(dry.stdout).toContain("[redacted:");
+    const shared = await run(["share", "--session", path, "--once", "--json", "--server", recorder.origin], env);
+    const { id } = JSON.parse(shared.stdout.split("\n")[0]!);
+    expect(sentText(id)).not.toContain(token);
+    expect(sentText(id)).toContain("[redacted:");
+  });
 });
