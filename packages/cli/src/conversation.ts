@@ -103,15 +103,19 @@ export class Conversation {
     return this.messages.size === 0;
   }
 
-  /** The session, then each message (by id) followed by its parts (by id). */
+  /**
+   * The session, then each message (by id) followed by its parts (by id). Message and part data are the stored
+   * objects themselves, never changed in place (every change stores a new object), so a caller may keep them and
+   * tell a changed item by its identity; the session is a copy.
+   */
   items(): Item[] {
     const items: Item[] = [{ type: "session", data: structuredClone(this.session) as Item["data"] & { id: string } }];
     const byId = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
     for (const id of [...this.messages.keys()].sort(byId)) {
       const entry = this.messages.get(id)!;
-      items.push({ type: "message", data: structuredClone(entry.info) as { id: string } });
+      items.push({ type: "message", data: entry.info as { id: string } });
       for (const partId of [...entry.parts.keys()].sort(byId)) {
-        items.push({ type: "part", data: structuredClone(entry.parts.get(partId)!) as never });
+        items.push({ type: "part", data: entry.parts.get(partId)! as never });
       }
     }
     return items;

@@ -31,6 +31,8 @@ export interface FlushResult {
 /** One share's sync state. */
 export class ShareSync {
   private readonly acknowledged = new Map<string, string>();
+  /** The JSON of item data objects already serialized: readers store a new object for every change. */
+  private readonly serialized = new WeakMap<object, string>();
   private readonly target: ShareTarget;
 
   constructor(target: ShareTarget) {
@@ -42,9 +44,20 @@ export class ShareSync {
     return this.acknowledged.size;
   }
 
+  private json(item: Item): string {
+    const data = item.data;
+    if (!data || typeof data !== "object") return JSON.stringify(item);
+    let json = this.serialized.get(data);
+    if (json === undefined) {
+      json = JSON.stringify(item);
+      this.serialized.set(data, json);
+    }
+    return json;
+  }
+
   private diff(items: Item[]): { changed: { key: string; json: string; item: Item }[]; removed: string[] } {
     const current = new Map<string, { json: string; item: Item }>();
-    for (const item of items) current.set(itemKey(item), { json: JSON.stringify(item), item });
+    for (const item of items) current.set(itemKey(item), { json: this.json(item), item });
     const changed = [...current].filter(([key, { json }]) => this.acknowledged.get(key) !== json);
     const removed = [...this.acknowledged.keys()].filter((key) => !current.has(key));
     return { changed: changed.map(([key, value]) => ({ key, ...value })), removed };

@@ -1,10 +1,12 @@
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { type Item, itemKey } from "@shareroom/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError } from "../src/api.ts";
 import { SessionSource } from "../src/source.ts";
 import { ShareSync } from "../src/sync.ts";
+import { pathOf, SESSIONS } from "./fixtures.ts";
 import { type Recorder, startRecorder } from "./recorder.ts";
 
 let recorder: Recorder;
@@ -140,4 +142,29 @@ describe("syncing a session", () => {
     expect(JSON.stringify(body.data)).toContain("partial, then whole");
     expect(JSON.stringify(body.data)).toContain('"next"');
   });
+
+  it.each(SESSIONS.filter((session) => session.agent !== "gemini"))(
+    "leaves the server with exactly a full read's items after syncing along a few lines at a time ($name)",
+    async (session) => {
+      const project = mkdtempSync(join(home, "along-"));
+      const path = join(project, pathOf(session).split("/").at(-1)!);
+      const lines = readFileSync(pathOf(session), "utf8").split("\n");
+      const source = new SessionSource(session.agent, path);
+      const id = `along-${SESSIONS.indexOf(session)}`;
+      const sync = new ShareSync({ server: recorder.origin, id, secret: "s" });
+      for (let at = 0; at < lines.length; at += 3) {
+        appendFileSync(path, lines.slice(at, at + 3).join("\n") + (at + 3 < lines.length ? "\n" : ""));
+        source.poll();
+        await sync.flush(source.items());
+      }
+      const stored = new Map<string, string>();
+      for (const request of syncs().filter((entry) => entry.path === `/api/share/${id}/sync`)) {
+        for (const item of request.body.data as Item[]) stored.set(itemKey(item), JSON.stringify(item));
+        for (const key of (request.body.removed as string[] | undefined) ?? []) stored.delete(key);
+      }
+      const full = new SessionSource(session.agent, path);
+      full.poll();
+      expect(stored).toEqual(new Map(full.items().map((item) => [itemKey(item), JSON.stringify(item)])));
+    },
+  );
 });
