@@ -201,9 +201,14 @@ async function follow(
   let pending = true;
   try {
     while (!stopping) {
-      if (source.poll()) {
-        lastChange = Date.now();
-        pending = true;
+      try {
+        if (source.poll()) {
+          lastChange = Date.now();
+          pending = true;
+        }
+      } catch (error) {
+        // A file the agent is rewriting can fail to read once; the next poll reads it again.
+        failed = `reading the transcript: ${(error as Error).message}`;
       }
       if (pending && Date.now() >= retryAt) {
         try {
