@@ -199,11 +199,18 @@ async function follow(
   let failed: string | undefined;
   // Items are mapped and compared only after a change (or while a failed sync waits for its retry).
   let pending = true;
+  let unreadable = false;
   try {
     while (!stopping) {
-      if (source.poll()) {
-        lastChange = Date.now();
-        pending = true;
+      try {
+        if (source.poll()) {
+          lastChange = Date.now();
+          pending = true;
+        }
+        unreadable = false;
+      } catch {
+        // A file the agent is rewriting can fail to read once; the next poll reads it again.
+        unreadable = true;
       }
       if (pending && Date.now() >= retryAt) {
         try {
@@ -222,7 +229,10 @@ async function follow(
           failed = (error as Error).message;
         }
       }
-      status.show(failed ? "retrying" : Date.now() - lastChange > IDLE_AFTER_MS ? "idle" : "live", sync.synced);
+      status.show(
+        failed || unreadable ? "retrying" : Date.now() - lastChange > IDLE_AFTER_MS ? "idle" : "live",
+        sync.synced,
+      );
       if (options.pid !== undefined && !alive(options.pid)) break;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, POLL_MS);

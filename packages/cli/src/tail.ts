@@ -35,7 +35,13 @@ export class FileTail {
     if (this.inode !== undefined && (stat.ino !== this.inode || stat.size < this.offset)) return this.restart();
     this.inode = stat.ino;
     if (stat.size === this.offset) return { kind: "lines", lines: [] };
-    const fd = openSync(this.path, "r");
+    let fd: number;
+    try {
+      fd = openSync(this.path, "r");
+    } catch {
+      // Gone or unreadable between stat and open: the next read sees which.
+      return { kind: "lines", lines: [] };
+    }
     let text = "";
     try {
       if (fstatSync(fd).ino !== this.inode) return this.restart();
