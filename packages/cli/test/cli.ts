@@ -1,15 +1,23 @@
 /** Running the built `shareroom` command (bin/shareroom.mjs) as a user would, in a throwaway home. */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const BIN = fileURLToPath(new URL("../bin/shareroom.mjs", import.meta.url));
 
+const homes: string[] = [];
+
+/** Deletes every home {@link throwawayEnv} made. */
+export function removeHomes(): void {
+  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
+}
+
 /** A fresh HOME and config folder, with nothing of the machine's agents in them. */
 export function throwawayEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const home = mkdtempSync(join(tmpdir(), "shareroom-home-"));
+  homes.push(home);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: home,

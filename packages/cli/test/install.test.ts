@@ -1,14 +1,20 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { codexHookHash, install, trustInToml } from "../src/install.ts";
 
 const COMMAND = "/usr/bin/node /opt/shareroom/bin/shareroom.mjs";
 
+const roots: string[] = [];
+afterAll(() => {
+  for (const root of roots) rmSync(root, { recursive: true, force: true });
+});
+
 function homes() {
   const root = mkdtempSync(join(tmpdir(), "shareroom-install-"));
+  roots.push(root);
   return {
     root,
     env: {

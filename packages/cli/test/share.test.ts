@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, run, start, throwawayEnv, until } from "./cli.ts";
+import { BIN, removeHomes, run, start, throwawayEnv, until } from "./cli.ts";
 import { CANARY, FIXTURE_ROOT, pathOf, SESSIONS } from "./fixtures.ts";
 import { type Recorder, startRecorder } from "./recorder.ts";
 
@@ -12,6 +12,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await recorder.close();
+  removeHomes();
 });
 
 const syncsOf = (id: string) => recorder.requests.filter((request) => request.path === `/api/share/${id}/sync`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type LocalStack, startLocalStack } from "../../../scripts/local-stack.mjs";
-import { run, throwawayEnv } from "./cli.ts";
+import { removeHomes, run, throwawayEnv } from "./cli.ts";
 import { CANARY, pathOf, SESSIONS } from "./fixtures.ts";
 
 let stack: LocalStack;
@@ -9,6 +9,7 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(async () => {
   await stack?.stop();
+  removeHomes();
 });
 
 describe("shareroom share against the real local stack", () => {
