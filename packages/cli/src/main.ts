@@ -1,0 +1,4 @@
+/** The bundle's entry point. */
+import { main } from "./cli.ts";
+
+void main();

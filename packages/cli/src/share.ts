@@ -1,0 +1,291 @@
+/**
+ * `shareroom share`: find the session, create (or resume) its share, send its items, then follow its transcripts
+ * until the session ends, the agent process is gone, or SIGINT/SIGTERM, with a final sync before exiting 0.
+ */
+import { type FSWatcher, watch } from "node:fs";
+import { dirname } from "node:path";
+import type { Item } from "@shareroom/shared";
+import { redactItems } from "@shareroom/shared/redact";
+import pc from "picocolors";
+import { ApiError, apiOrigin, createShare } from "./api.ts";
+import type { AgentId } from "./conversation.ts";
+import { findTranscript } from "./locations.ts";
+import { alive } from "./process.ts";
+import { SessionSource } from "./source.ts";
+import {
+  claimFollower,
+  readFollower,
+  readShares,
+  releaseFollower,
+  resolveServer,
+  type StoredShare,
+  saveShare,
+} from "./store.ts";
+import { ShareSync } from "./sync.ts";
+
+/** Options of `shareroom share` (see `shareroom share --help`). */
+export interface ShareOptions {
+  agent?: AgentId;
+  session?: string;
+  server?: string;
+  once?: boolean;
+  json?: boolean;
+  dryRun?: boolean;
+  /** Stop following when this process is gone. */
+  pid?: number;
+  /** Stop the follower of this session (final sync) instead of starting one. */
+  end?: boolean;
+}
+
+/** Where the command writes and what it reads. */
+export interface ShareIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  /** Resolves when the command should stop following (SIGINT/SIGTERM by default). */
+  stopSignal?: Promise<void>;
+}
+
+/** How often the transcripts are read even when no file event came, in ms. */
+const POLL_MS = 250;
+/** Longest wait between two tries while the server is unreachable, in ms. */
+const MAX_BACKOFF_MS = 15_000;
+/** A session with no new line for this long is shown as idle, in ms. */
+const IDLE_AFTER_MS = 10_000;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Runs `shareroom share`; resolves to the exit code. */
+export async function runShare(options: ShareOptions, io: ShareIo): Promise<number> {
+  const found = findTranscript({ agent: options.agent, session: options.session, cwd: io.cwd }, io.env);
+  const source = new SessionSource(found.agent, found.path);
+  source.poll();
+  if (options.dryRun) {
+    const { items } = await redactItems(source.items());
+    for (const item of items) io.stdout.write(`${JSON.stringify(item)}\n`);
+    return 0;
+  }
+  const server = resolveServer(options.server, io.env);
+  if (!server) {
+    io.stderr.write(
+      "shareroom: no server: pass --server <url>, set SHAREROOM_URL, or run `shareroom config --server <url>`\n",
+    );
+    return 2;
+  }
+  if (options.end) return endFollower(source, options, io, server);
+
+  const { share, sync, resumed } = await openShare(source, server, io);
+  const first = { id: share.id, url: share.url, agent: source.agent, session: source.path, resumed };
+  io.stdout.write(options.json ? `${JSON.stringify(first)}\n` : `${share.url}\n`);
+
+  if (options.once) {
+    const ok = await flushUntilDone(source, sync, io, 5);
+    if (options.json) io.stdout.write(`${JSON.stringify({ done: true, items: sync.synced })}\n`);
+    return ok ? 0 : 1;
+  }
+  claimFollower(source.key, io.env);
+  // Run from inside Claude Code, stop with it (Claude Code gives its commands its own pid).
+  const insideClaude =
+    io.env.CLAUDECODE === "1" && Number(io.env.CLAUDE_PID) > 0 ? Number(io.env.CLAUDE_PID) : undefined;
+  try {
+    const code = await follow(source, sync, share, { ...options, pid: options.pid ?? insideClaude }, io);
+    if (options.json) io.stdout.write(`${JSON.stringify({ done: true, items: sync.synced })}\n`);
+    return code;
+  } finally {
+    releaseFollower(source.key, io.env);
+  }
+}
+
+/** The stored share of this session on `server` (checked by a first sync), else a new one. */
+async function openShare(
+  source: SessionSource,
+  server: string,
+  io: ShareIo,
+): Promise<{ share: StoredShare; sync: ShareSync; resumed: boolean }> {
+  const stored = readShares(io.env)[source.key];
+  if (stored && apiOrigin(stored.server) === apiOrigin(server)) {
+    const sync = new ShareSync(stored);
+    try {
+      await sync.flush(source.items());
+      return { share: stored, sync, resumed: true };
+    } catch (error) {
+      // A share deleted on the server (or a store from another server) starts over; an unreachable server does not.
+      if (!(error instanceof ApiError) || (error.status !== 404 && error.status !== 403)) {
+        return { share: stored, sync, resumed: true };
+      }
+    }
+  }
+  let delay = 500;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const created = await createShare(server, source.sessionID);
+      const share: StoredShare = {
+        ...created,
+        server: apiOrigin(server),
+        agent: source.agent,
+        transcript: source.path,
+        title: titleOf(source.items()),
+        createdAt: Date.now(),
+      };
+      saveShare(source.key, share, io.env);
+      return { share, sync: new ShareSync(share), resumed: false };
+    } catch (error) {
+      if (!(error instanceof ApiError) || !error.retryable || attempt >= 6) throw error;
+      io.stderr.write(`shareroom: ${error.message}; retrying in ${delay} ms\n`);
+      await sleep(delay);
+      delay = Math.min(delay * 2, MAX_BACKOFF_MS);
+    }
+  }
+}
+
+function titleOf(items: Item[]): string {
+  const session = items.find((item) => item.type === "session")?.data as { title?: unknown } | undefined;
+  return typeof session?.title === "string" ? session.title : "";
+}
+
+/** Flushes until the server acknowledged everything, trying up to `attempts` times with backoff. */
+async function flushUntilDone(source: SessionSource, sync: ShareSync, io: ShareIo, attempts: number): Promise<boolean> {
+  let delay = 500;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    source.poll();
+    try {
+      await sync.flush(source.items());
+      return true;
+    } catch (error) {
+      if (!(error instanceof ApiError) || !error.retryable || attempt === attempts) {
+        io.stderr.write(`shareroom: sync failed: ${(error as Error).message}\n`);
+        return false;
+      }
+      await sleep(delay);
+      delay = Math.min(delay * 2, MAX_BACKOFF_MS);
+    }
+  }
+  return false;
+}
+
+/** Follows the session until it ends; resolves to the exit code. */
+async function follow(
+  source: SessionSource,
+  sync: ShareSync,
+  share: StoredShare,
+  options: ShareOptions,
+  io: ShareIo,
+): Promise<number> {
+  let stopping = false;
+  let wake: () => void = () => {};
+  const stopSignal =
+    io.stopSignal ??
+    new Promise<void>((resolve) => {
+      process.once("SIGINT", () => resolve());
+      process.once("SIGTERM", () => resolve());
+    });
+  void stopSignal.then(() => {
+    stopping = true;
+    wake();
+  });
+  const watchers: FSWatcher[] = [];
+  for (const dir of new Set([dirname(source.path)])) {
+    try {
+      watchers.push(watch(dir, { persistent: false }, () => wake()));
+    } catch {
+      // Polling alone still sees every change.
+    }
+  }
+  const status = new StatusLine(io.stderr, share.url);
+  let retryAt = 0;
+  let delay = 0;
+  let lastChange = Date.now();
+  let failed: string | undefined;
+  // Items are mapped and compared only after a change (or while a failed sync waits for its retry).
+  let pending = true;
+  let unreadable = false;
+  try {
+    while (!stopping) {
+      try {
+        if (source.poll()) {
+          lastChange = Date.now();
+          pending = true;
+        }
+        unreadable = false;
+      } catch {
+        // A file the agent is rewriting can fail to read once; the next poll reads it again.
+        unreadable = true;
+      }
+      if (pending && Date.now() >= retryAt) {
+        try {
+          await sync.flush(source.items());
+          delay = 0;
+          failed = undefined;
+          pending = false;
+        } catch (error) {
+          if (error instanceof ApiError && (error.status === 404 || error.status === 403)) {
+            status.clear();
+            io.stderr.write(`shareroom: the share is gone from the server (${error.code}); stopping\n`);
+            return 1;
+          }
+          delay = Math.min(Math.max(delay * 2, 500), MAX_BACKOFF_MS);
+          retryAt = Date.now() + delay;
+          failed = (error as Error).message;
+        }
+      }
+      status.show(
+        failed || unreadable ? "retrying" : Date.now() - lastChange > IDLE_AFTER_MS ? "idle" : "live",
+        sync.synced,
+      );
+      if (options.pid !== undefined && !alive(options.pid)) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, POLL_MS);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  } finally {
+    for (const watcher of watchers) watcher.close();
+  }
+  status.clear();
+  return (await flushUntilDone(source, sync, io, 5)) ? 0 : 1;
+}
+
+/** `share --end`: stops the session's follower (it makes the final sync), or syncs once when none runs. */
+async function endFollower(source: SessionSource, options: ShareOptions, io: ShareIo, server: string): Promise<number> {
+  const pid = readFollower(source.key, io.env);
+  if (pid !== undefined && pid !== process.pid && alive(pid)) {
+    process.kill(pid, "SIGTERM");
+    for (let waited = 0; waited < 15_000 && alive(pid); waited += 100) await sleep(100);
+    return 0;
+  }
+  const stored = readShares(io.env)[source.key];
+  if (!stored) return 0;
+  const ok = await flushUntilDone(source, new ShareSync({ ...stored, server: stored.server || server }), io, 3);
+  if (options.json) io.stdout.write(`${JSON.stringify({ id: stored.id, url: stored.url, done: ok })}\n`);
+  return ok ? 0 : 1;
+}
+
+/** The one-line status on stderr (only when it is a terminal): state, URL, items synced. */
+class StatusLine {
+  private readonly stream: ShareIo["stderr"];
+  private readonly url: string;
+  private last = "";
+
+  constructor(stream: ShareIo["stderr"], url: string) {
+    this.stream = stream;
+    this.url = url;
+  }
+
+  show(state: "live" | "idle" | "retrying", items: number): void {
+    if (!this.stream.isTTY) return;
+    const dot = state === "live" ? pc.green("●") : state === "idle" ? pc.dim("●") : pc.yellow("●");
+    const line = `${dot} ${state.padEnd(8)} ${this.url}  ${pc.dim(`${items} items synced`)}`;
+    if (line === this.last) return;
+    this.last = line;
+    this.stream.write(`\r\x1b[2K${line}`);
+  }
+
+  clear(): void {
+    if (this.stream.isTTY && this.last) this.stream.write("\r\x1b[2K");
+    this.last = "";
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The local share store and settings, in `$XDG_CONFIG_HOME/shareroom/` (else `~/.config/shareroom/`):
+ * `shares.json` (mode 0600) keeps each share's owner secret, so `unshare` works even after the agent deleted its
+ * session; `config.json` may name the default server (`{"server": "https://share.example.com"}`).
+ */
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+
+/** One share made from this machine. Times are Unix ms. */
+export interface StoredShare {
+  id: string;
+  url: string;
+  secret: string;
+  /** The API origin the share lives on. */
+  server: string;
+  /** `claude`, `codex` or `gemini`. */
+  agent: string;
+  /** The transcript it follows. */
+  transcript: string;
+  title?: string;
+  createdAt: number;
+}
+
+/** `shares.json`: shares by session key (`<agent>:<session id>`). */
+interface SharesFile {
+  version: 1;
+  shares: Record<string, StoredShare>;
+}
+
+/** The configuration folder. */
+export function configDir(env = process.env): string {
+  return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config"), "shareroom");
+}
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, "utf8")) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes `value` as JSON through a temporary file and a rename, readable only by the user. */
+function writePrivate(path: string, value: unknown): void {
+  mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(temp, 0o600);
+  renameSync(temp, path);
+}
+
+/** Every stored share, by session key. */
+export function readShares(env = process.env): Record<string, StoredShare> {
+  return readJson<SharesFile>(join(configDir(env), "shares.json"))?.shares ?? {};
+}
+
+/** Stores (or replaces) the share of session `key`. */
+export function saveShare(key: string, share: StoredShare, env = process.env): void {
+  const shares = readShares(env);
+  shares[key] = share;
+  writePrivate(join(configDir(env), "shares.json"), { version: 1, shares } satisfies SharesFile);
+}
+
+/** Forgets the share of session `key`. */
+export function forgetShare(key: string, env = process.env): void {
+  const shares = readShares(env);
+  delete shares[key];
+  writePrivate(join(configDir(env), "shares.json"), { version: 1, shares } satisfies SharesFile);
+}
+
+/** The stored share whose id or URL is `idOrUrl`, with its session key. */
+export function findShare(idOrUrl: string, env = process.env): [string, StoredShare] | undefined {
+  const wanted = idOrUrl.replace(/\/+$/, "");
+  const id = /\/share\/([A-Za-z0-9_-]+)$/.exec(wanted)?.[1] ?? wanted;
+  return Object.entries(readShares(env)).find(([, share]) => share.id === id || share.url === wanted);
+}
+
+/** The default server from `config.json`, if any. */
+export function configuredServer(env = process.env): string | undefined {
+  const server = readJson<{ server?: unknown }>(join(configDir(env), "config.json"))?.server;
+  return typeof server === "string" && server !== "" ? server : undefined;
+}
+
+/** Saves the default server into `config.json`. */
+export function saveServer(server: string, env = process.env): void {
+  const path = join(configDir(env), "config.json");
+  writePrivate(path, { ...readJson<Record<string, unknown>>(path), server });
+}
+
+/** The server to use: `--server`, else `SHAREROOM_URL`, else `config.json`; `undefined` when none is set. */
+export function resolveServer(flag: string | undefined, env = process.env): string | undefined {
+  return flag || env.SHAREROOM_URL || configuredServer(env);
+}
+
+/** The file where the follower of session `key` records its process id (for `share --end` and the end hook). */
+export function followerFile(key: string, env = process.env): string {
+  return join(configDir(env), "running", `${key.replace(/[^A-Za-z0-9_.-]/g, "_")}.pid`);
+}
+
+/** Records this process as the follower of `key`. */
+export function claimFollower(key: string, env = process.env): void {
+  const path = followerFile(key, env);
+  mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
+  writeFileSync(path, `${process.pid}\n`, { mode: 0o600 });
+}
+
+/** Removes the follower record of `key` if it is this process's. */
+export function releaseFollower(key: string, env = process.env): void {
+  const path = followerFile(key, env);
+  if (readFollower(key, env) === process.pid) rmSync(path, { force: true });
+}
+
+/** The process id recorded as the follower of `key`, if any. */
+export function readFollower(key: string, env = process.env): number | undefined {
+  try {
+    const pid = Number(readFileSync(followerFile(key, env), "utf8").trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * A loopback HTTP endpoint that answers the share API like a server would and records each request, for tests of
+ * the client's own behaviour (what it sends, when, and how it retries). The real server is exercised by
+ * share.test.ts against the local stack.
+ */
+import { createServer, type IncomingMessage, type Server } from "node:http";
+
+/** One request the recorder received. */
+export interface Recorded {
+  method: string;
+  path: string;
+  body: Record<string, unknown>;
+}
+
+/** A running recorder. */
+export interface Recorder {
+  origin: string;
+  requests: Recorded[];
+  /** The next `count` syncs are answered 503 (a server that is away). */
+  failNext(count: number): void;
+  close(): Promise<void>;
+}
+
+async function bodyOf(request: IncomingMessage): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  const text = Buffer.concat(chunks).toString("utf8");
+  return text ? JSON.parse(text) : {};
+}
+
+/** Starts a recorder on a free loopback port. */
+export async function startRecorder(): Promise<Recorder> {
+  const requests: Recorded[] = [];
+  let failures = 0;
+  let shares = 0;
+  const server: Server = createServer(async (request, response) => {
+    const body = await bodyOf(request);
+    const path = request.url ?? "/";
+    requests.push({ method: request.method ?? "GET", path, body });
+    response.setHeader("content-type", "application/json");
+    if (request.method === "POST" && path === "/api/share") {
+      shares++;
+      const id = `share${String(shares).padStart(12, "0")}`;
+      response.end(JSON.stringify({ id, url: `${origin}/share/${id}`, secret: `secret-${shares}` }));
+      return;
+    }
+    if (request.method === "POST" && path.endsWith("/sync")) {
+      if (failures > 0) {
+        failures--;
+        response.statusCode = 503;
+        response.end(JSON.stringify({ error: { code: "internal_error", message: "away" } }));
+        return;
+      }
+      response.end(
+        JSON.stringify({ ok: true, seq: requests.length, accepted: 0, unchanged: 0, redacted: 0, refused: [] }),
+      );
+      return;
+    }
+    response.end(JSON.stringify({ ok: true }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  const origin = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  return {
+    origin,
+    requests,
+    failNext(count) {
+      failures = count;
+    },
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,175 @@
+import { spawn } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { BIN, removeHomes, run, start, throwawayEnv, until } from "./cli.ts";
+import { CANARY, FIXTURE_ROOT, pathOf, SESSIONS } from "./fixtures.ts";
+import { type Recorder, startRecorder } from "./recorder.ts";
+
+let recorder: Recorder;
+beforeAll(async () => {
+  recorder = await startRecorder();
+});
+afterAll(async () => {
+  await recorder.close();
+  removeHomes();
+});
+
+const syncsOf = (id: string) => recorder.requests.filter((request) => request.path === `/api/share/${id}/sync`);
+const sentText = (id: string) => JSON.stringify(syncsOf(id).map((request) => request.body.data));
+
+describe("shareroom share", () => {
+  it.each(SESSIONS)("never sends vendor prompts, tool listings or machine context ($name)", async (session) => {
+    const env = throwawayEnv();
+    const dry = await run(["share", "--session", pathOf(session), "--agent", session.agent, "--dry-run"], env);
+    expect(dry.code).toBe(0);
+    expect(dry.stdout.split("\n").filter(Boolean).length).toBeGreaterThan(5);
+    for (const leak of [
+      CANARY,
+      "<environment_context>",
+      "<session_context>",
+      "base_instructions",
+      "<system-reminder>",
+    ]) {
+      expect(dry.stdout).not.toContain(leak);
+    }
+    const shared = await run(
+      ["share", "--session", pathOf(session), "--once", "--json", "--server", recorder.origin],
+      env,
+    );
+    expect(shared.code).toBe(0);
+    const { id } = JSON.parse(shared.stdout.split("\n")[0]!);
+    expect(sentText(id)).not.toContain(CANARY);
+    expect(sentText(id)).toContain("MAIN-TASK");
+  });
+
+  it("prints one JSON object with the share's id and url first, and resumes the same share when run again", async () => {
+    const env = throwawayEnv({ SHAREROOM_URL: recorder.origin });
+    const args = ["share", "--session", pathOf(SESSIONS[2]!), "--once", "--json"];
+    const first = await run(args, env);
+    expect(first.code).toBe(0);
+    const line = JSON.parse(first.stdout.split("\n")[0]!);
+    expect(line).toMatchObject({ id: expect.any(String), url: `${recorder.origin}/share/${line.id}`, resumed: false });
+    const again = await run(args, env);
+    expect(JSON.parse(again.stdout.split("\n")[0]!)).toMatchObject({ id: line.id, url: line.url, resumed: true });
+    const stored = join(env.XDG_CONFIG_HOME!, "shareroom", "shares.json");
+    expect(statSync(stored).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(readFileSync(stored, "utf8")).shares["codex:01a230ba-2419-70d1-85e9-458572289212"]).toMatchObject(
+      {
+        id: line.id,
+        secret: expect.stringMatching(/^secret-/),
+      },
+    );
+  });
+
+  it("says in one line that no session was found, when the current directory has none", async () => {
+    const env = throwawayEnv({ CODEX_HOME: `${FIXTURE_ROOT}codex`, CLAUDE_CONFIG_DIR: `${FIXTURE_ROOT}claude` });
+    const found = await run(["share", "--dry-run"], env, "/");
+    expect(found.code).toBe(1);
+    expect(found.stderr).toBe("shareroom: no claude, codex, gemini session was found for /\n");
+  });
+
+  it("sends every line the agent appends within about a second, and exits 0 after a final sync on SIGTERM", async () => {
+    const env = throwawayEnv();
+    const source = pathOf(SESSIONS[0]!);
+    const project = join(env.HOME!, ".claude", "projects", "-home-dev-claude-demo");
+    mkdirSync(project, { recursive: true });
+    const path = join(project, "6f65b1f2-d74b-492f-b9df-f353375644ea.jsonl");
+    const lines = readFileSync(source, "utf8").split("\n").filter(Boolean);
+    const half = lines.findIndex((line) => line.includes("toolu_faa523a70cfc2865"));
+    appendFileSync(path, `${lines.slice(0, half).join("\n")}\n`);
+    const follower = start(["share", "--session", path, "--json", "--server", recorder.origin], env);
+    await until(() => follower.stdout().includes("\n"), 10_000, "the first stdout line");
+    const { id } = JSON.parse(follower.stdout().split("\n")[0]!);
+    await until(() => sentText(id).includes("hello.txt"), 5_000, "the first sync");
+    expect(sentText(id)).not.toContain("line 2 (edited)");
+    for (const line of lines.slice(half)) {
+      const before = Date.now();
+      appendFileSync(path, `${line}\n`);
+      if (line.includes('"type":"user"') && line.includes("line 2 (edited)")) {
+        await until(() => sentText(id).includes("+line 2 (edited)"), 3_000, "the edit's result");
+        expect(Date.now() - before).toBeLessThan(1_500);
+      }
+    }
+    await until(() => sentText(id).includes("ran a subagent"), 3_000, "the final answer");
+    follower.child.kill("SIGTERM");
+    expect(await follower.exit).toBe(0);
+    expect(JSON.parse(follower.stdout().trim().split("\n").at(-1)!)).toMatchObject({ done: true });
+  });
+
+  it("stops following, after a final sync, when the agent process it watches is gone", async () => {
+    const env = throwawayEnv();
+    const agent = start(["--help"], env);
+    await agent.exit;
+    const follower = start(
+      ["share", "--session", pathOf(SESSIONS[4]!), "--pid", String(agent.child.pid), "--server", recorder.origin],
+      env,
+    );
+    expect(await follower.exit).toBe(0);
+  });
+
+  it("lists the shares made here and deletes one with its stored secret", async () => {
+    const env = throwawayEnv({ SHAREROOM_URL: recorder.origin });
+    const shared = await run(["share", "--session", pathOf(SESSIONS[4]!), "--once", "--json"], env);
+    const { id, url } = JSON.parse(shared.stdout.split("\n")[0]!);
+    const listed = await run(["list", "--json"], env);
+    expect(JSON.parse(listed.stdout)).toEqual([expect.objectContaining({ id, url, agent: "gemini" })]);
+    expect(listed.stdout).not.toContain("secret");
+    const removed = await run(["unshare", url], env);
+    expect(removed.code).toBe(0);
+    const deletion = recorder.requests.find(
+      (request) => request.method === "DELETE" && request.path === `/api/share/${id}`,
+    );
+    expect(deletion?.body.secret).toEqual(expect.stringMatching(/^secret-/));
+    expect(JSON.parse((await run(["list", "--json"], env)).stdout)).toEqual([]);
+    expect((await run(["unshare", id], env)).code).toBe(1);
+  });
+
+  it("follows a session from the installed start hook to the end hook, which stops it after a final sync", async () => {
+    const env = throwawayEnv({ SHAREROOM_URL: recorder.origin });
+    const transcript = pathOf(SESSIONS[2]!);
+    const hook = (event: string) =>
+      new Promise<string>((resolve) => {
+        const child = spawn(process.execPath, [BIN, "hook", "codex", event], { env, stdio: ["pipe", "pipe", "pipe"] });
+        let out = "";
+        child.stdout.on("data", (chunk) => {
+          out += chunk;
+        });
+        child.once("exit", () => resolve(out));
+        child.stdin.end(JSON.stringify({ session_id: "s1", transcript_path: transcript, hook_event_name: event }));
+      });
+    await hook("session-start");
+    const running = join(env.XDG_CONFIG_HOME!, "shareroom", "running");
+    await until(() => existsSync(running) && readdirSync(running).length === 1, 10_000, "the follower");
+    const shares = () =>
+      JSON.parse(readFileSync(join(env.XDG_CONFIG_HOME!, "shareroom", "shares.json"), "utf8")).shares;
+    await until(() => existsSync(join(env.XDG_CONFIG_HOME!, "shareroom", "shares.json")), 10_000, "the share");
+    const { id } = Object.values(shares())[0] as { id: string };
+    await until(() => sentText(id).includes("MAIN-TASK"), 5_000, "the first sync");
+    await hook("session-end");
+    expect(readdirSync(running)).toEqual([]);
+  });
+
+  it("redacts secrets in the transcript with the server's rules before they leave the machine", async () => {
+    const env = throwawayEnv();
+    const project = join(env.HOME!, ".claude", "projects", "-work");
+    mkdirSync(project, { recursive: true });
+    const path = join(project, "secret-session.jsonl");
+    const token = `ghp_${"a1B2c3D4e5F6g7H8i9J0".repeat(2).slice(0, 36)}`;
+    const row = {
+      type: "user",
+      uuid: "u1",
+      timestamp: "2026-12-01T10:00:00.000Z",
+      cwd: "/work",
+      message: { role: "user", content: `use ${token} please` },
+    };
+    appendFileSync(path, `${JSON.stringify(row)}\n`);
+    const dry = await run(["share", "--session", path, "--dry-run"], env);
+    expect(dry.stdout).not.toContain(token);
+    expect(dry.stdout).toContain("[redacted:");
+    const shared = await run(["share", "--session", path, "--once", "--json", "--server", recorder.origin], env);
+    const { id } = JSON.parse(shared.stdout.split("\n")[0]!);
+    expect(sentText(id)).not.toContain(token);
+    expect(sentText(id)).toContain("[redacted:");
+  });
+});

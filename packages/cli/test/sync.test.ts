@@ -1,0 +1,170 @@
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Item, itemKey } from "@shareroom/shared";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ApiError } from "../src/api.ts";
+import { SessionSource } from "../src/source.ts";
+import { ShareSync } from "../src/sync.ts";
+import { pathOf, SESSIONS } from "./fixtures.ts";
+import { type Recorder, startRecorder } from "./recorder.ts";
+
+let recorder: Recorder;
+const home = mkdtempSync(join(tmpdir(), "shareroom-sync-"));
+
+beforeAll(async () => {
+  recorder = await startRecorder();
+});
+afterAll(async () => {
+  await recorder.close();
+  rmSync(home, { recursive: true, force: true });
+});
+
+const syncs = () => recorder.requests.filter((request) => request.path.endsWith("/sync"));
+const keysOf = (body: Record<string, unknown>) =>
+  (body.data as { type: string; data: { id: string; messageID?: string } }[]).map((item) =>
+    item.type === "part"
+      ? `part/${item.data.messageID}/${item.data.id}`
+      : item.type === "message"
+        ? `message/${item.data.id}`
+        : item.type,
+  );
+
+/** A Gemini CLI chat file in a fresh project folder, written line by line by the test. */
+function geminiChat(name: string) {
+  const chats = join(home, name, "chats");
+  mkdirSync(chats, { recursive: true });
+  appendFileSync(join(home, name, ".project_root"), "/home/dev/rewind");
+  const path = join(chats, "session-2026-12-01T09-00-abcdef12.jsonl");
+  const write = (record: unknown) => appendFileSync(path, `${JSON.stringify(record)}\n`);
+  write({
+    sessionId: "abcdef12-0000-4000-8000-000000000000",
+    projectHash: "x",
+    startTime: "2026-12-01T09:00:00.000Z",
+    kind: "main",
+  });
+  return { path, write };
+}
+
+const user = (id: string, second: number, text: string) => ({
+  id,
+  timestamp: `2026-12-01T09:00:${String(second).padStart(2, "0")}.000Z`,
+  type: "user",
+  content: [{ text }],
+});
+const gemini = (id: string, second: number, text: string) => ({
+  id,
+  timestamp: `2026-12-01T09:00:${String(second).padStart(2, "0")}.000Z`,
+  type: "gemini",
+  content: text,
+  tokens: { input: 10, output: 2, cached: 0, thoughts: 0, tool: 0, total: 12 },
+  model: "gemini-3.8-flash",
+});
+
+describe("syncing a session", () => {
+  it("removes the messages a Gemini CLI rewind drops, with their parts, through the sync's removed list", async () => {
+    const chat = geminiChat("rewind");
+    chat.write(user("u1", 1, "first question"));
+    chat.write(gemini("g1", 2, "first answer"));
+    chat.write(user("u2", 3, "second question"));
+    chat.write(gemini("g2", 4, "second answer"));
+    const source = new SessionSource("gemini", chat.path);
+    source.poll();
+    const sync = new ShareSync({ server: recorder.origin, id: "rewound", secret: "s" });
+    await sync.flush(source.items());
+    const before = keysOf(syncs().at(-1)!.body);
+    const dropped = before.filter((key) => key !== "session").slice(4);
+    expect(dropped).toHaveLength(4);
+
+    chat.write({ $rewindTo: "u2" });
+    chat.write(user("u3", 5, "another question"));
+    source.poll();
+    await sync.flush(source.items());
+    const after = syncs().at(-1)!.body;
+    expect([...(after.removed as string[])].sort()).toEqual([...dropped].sort());
+    expect(keysOf(after)).toContain("session");
+    expect(JSON.stringify(after.data)).toContain("another question");
+    expect(JSON.stringify(after.data)).not.toContain("second answer");
+  });
+
+  it("upserts a Gemini CLI record appended again with the same id", async () => {
+    const chat = geminiChat("upsert");
+    chat.write(user("u1", 1, "question"));
+    chat.write(gemini("g1", 2, ""));
+    const source = new SessionSource("gemini", chat.path);
+    source.poll();
+    const sync = new ShareSync({ server: recorder.origin, id: "upserted", secret: "s" });
+    await sync.flush(source.items());
+    chat.write(gemini("g1", 2, "the whole answer"));
+    source.poll();
+    await sync.flush(source.items());
+    const last = syncs().at(-1)!.body;
+    expect(JSON.stringify(last.data)).toContain("the whole answer");
+    expect(source.items().filter((item) => item.type === "message")).toHaveLength(2);
+    expect(source.items().filter((item) => item.type === "part")).toHaveLength(2);
+  });
+
+  it("sends only what changed since the server acknowledged, and nothing when nothing changed", async () => {
+    const chat = geminiChat("delta");
+    chat.write(user("u1", 1, "question"));
+    const source = new SessionSource("gemini", chat.path);
+    source.poll();
+    const sync = new ShareSync({ server: recorder.origin, id: "delta", secret: "s" });
+    await sync.flush(source.items());
+    const count = syncs().length;
+    expect(await sync.flush(source.items())).toEqual({ sent: 0, removed: 0, redacted: 0 });
+    expect(syncs()).toHaveLength(count);
+    chat.write(gemini("g1", 2, "answer"));
+    source.poll();
+    await sync.flush(source.items());
+    expect(keysOf(syncs().at(-1)!.body).filter((key) => key !== "session").length).toBe(2);
+  });
+
+  it("keeps every change while the server is away and sends them, coalesced by key, once it answers", async () => {
+    const chat = geminiChat("away");
+    chat.write(user("u1", 1, "question"));
+    const source = new SessionSource("gemini", chat.path);
+    source.poll();
+    const sync = new ShareSync({ server: recorder.origin, id: "away", secret: "s" });
+    await sync.flush(source.items());
+    recorder.failNext(2);
+    chat.write(gemini("g1", 2, "partial"));
+    source.poll();
+    await expect(sync.flush(source.items())).rejects.toBeInstanceOf(ApiError);
+    chat.write(gemini("g1", 2, "partial, then whole"));
+    chat.write(user("u2", 3, "next"));
+    source.poll();
+    await expect(sync.flush(source.items())).rejects.toMatchObject({ status: 503, retryable: true });
+    await sync.flush(source.items());
+    const body = syncs().at(-1)!.body;
+    const keys = keysOf(body);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(JSON.stringify(body.data)).toContain("partial, then whole");
+    expect(JSON.stringify(body.data)).toContain('"next"');
+  });
+
+  it.each(SESSIONS.filter((session) => session.agent !== "gemini"))(
+    "leaves the server with exactly a full read's items after syncing along a few lines at a time ($name)",
+    async (session) => {
+      const project = mkdtempSync(join(home, "along-"));
+      const path = join(project, pathOf(session).split("/").at(-1)!);
+      const lines = readFileSync(pathOf(session), "utf8").split("\n");
+      const source = new SessionSource(session.agent, path);
+      const id = `along-${SESSIONS.indexOf(session)}`;
+      const sync = new ShareSync({ server: recorder.origin, id, secret: "s" });
+      for (let at = 0; at < lines.length; at += 3) {
+        appendFileSync(path, lines.slice(at, at + 3).join("\n") + (at + 3 < lines.length ? "\n" : ""));
+        source.poll();
+        await sync.flush(source.items());
+      }
+      const stored = new Map<string, string>();
+      for (const request of syncs().filter((entry) => entry.path === `/api/share/${id}/sync`)) {
+        for (const item of request.body.data as Item[]) stored.set(itemKey(item), JSON.stringify(item));
+        for (const key of (request.body.removed as string[] | undefined) ?? []) stored.delete(key);
+      }
+      const full = new SessionSource(session.agent, path);
+      full.poll();
+      expect(stored).toEqual(new Map(full.items().map((item) => [itemKey(item), JSON.stringify(item)])));
+    },
+  );
+});
