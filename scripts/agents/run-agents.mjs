@@ -1,0 +1,348 @@
+#!/usr/bin/env node
+// The real-agent test: runs the published Claude Code, Codex CLI and Gemini CLI headless, each in a throwaway HOME
+// against the scripted mock model (mock-model.mjs), so that each really runs its tools (shell, write, read, edit, a
+// subagent) and writes its transcript; with --server, `shareroom share` follows each session to that share server
+// (Claude Code through the hook `shareroom install claude` writes) and the share is checked while the agent runs,
+// after it ends, on the page, and after `shareroom unshare`. See README.md beside this file.
+//
+//   node scripts/agents/run-agents.mjs                               # the agents and their transcripts only
+//   node scripts/agents/run-agents.mjs --server http://localhost:5173  # plus the share checks
+//
+// Progress on stderr, a JSON summary on stdout. Exit code 0: every check passed; 1: a check failed; 2: setup failed.
+
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isDeepStrictEqual, parseArgs } from "node:util";
+import { launchChromium } from "../chromium.mjs";
+import { AGENTS, installAgent, makeAgentSandbox } from "./agents.mjs";
+import { FINAL_TEXT, MAIN_TASK, startMockModel } from "./mock-model.mjs";
+import { dryRunItems, findShareroom, keyed, runShareroom, shareData, startShare } from "./shareroom.mjs";
+
+const USAGE = `usage: node run-agents.mjs [--server <url>] [--agent claude|codex|gemini]... [--keep]
+
+  --server <url>   a share server (the page origin); without it the share checks are skipped
+  --agent <name>   run only this agent (repeatable; default: all three)
+  --keep           keep the sandboxes (HOMEs, work directories, transcripts, logs) and print where they are
+`;
+
+// Each scripted reply waits this long, so that one run lasts several seconds and the share can be seen growing.
+const STEP_DELAY_MS = 700;
+const AGENT_TIMEOUT_MS = 180_000;
+const POLL_MS = 200;
+const SETTLE_TIMEOUT_MS = 20_000;
+const EXPECTED_FILE = "hello from mock\nline 2 (edited)\n";
+
+const log = (...parts) => process.stderr.write(`[test:agents] ${parts.join(" ")}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+let options;
+try {
+  options = parseArgs({
+    options: {
+      server: { type: "string" },
+      agent: { type: "string", multiple: true },
+      keep: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  }).values;
+} catch (error) {
+  process.stderr.write(`${error.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (options.help) {
+  process.stdout.write(USAGE);
+  process.exit(0);
+}
+const server = options.server?.replace(/\/+$/, "");
+const agents = AGENTS.filter((agent) => !options.agent || options.agent.includes(agent.name));
+if (agents.length === 0) {
+  process.stderr.write(`no such agent: ${options.agent.join(", ")}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+/** @type {{agent: string, check: string, ok: boolean, detail?: unknown}[]} */
+const checks = [];
+const check = (agent, name, ok, detail) => {
+  checks.push({ agent, check: name, ok: Boolean(ok), ...(detail === undefined ? {} : { detail }) });
+  log(
+    `${ok ? "ok  " : "FAIL"} ${agent}: ${name}${ok || detail === undefined ? "" : ` — ${JSON.stringify(detail).slice(0, 600)}`}`,
+  );
+};
+
+/** Polls `probe` every POLL_MS until it returns a truthy value or `timeoutMs` pass; resolves to the last value. */
+async function until(probe, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  let value;
+  while (Date.now() < deadline) {
+    value = await probe();
+    if (value) return value;
+    await sleep(POLL_MS);
+  }
+  return value;
+}
+
+/** Which of `names` appear as tool calls in the transcripts (each CLI writes the tool name as a JSON `name`). */
+function toolsCalled(files, names) {
+  const text = files.map((file) => readFileSync(file, "utf8")).join("\n");
+  return names.filter((name) => text.includes(`"name":"${name}"`));
+}
+
+/** Keys whose items differ between what the server holds and what a full read of the transcript gives. */
+function compare(held, expected) {
+  const missing = [...expected.keys()].filter((key) => !held.has(key));
+  const extra = [...held.keys()].filter((key) => !expected.has(key));
+  const differing = [...expected.keys()].filter(
+    (key) => held.has(key) && !isDeepStrictEqual(held.get(key), expected.get(key)),
+  );
+  return { equal: !missing.length && !extra.length && !differing.length, missing, extra, differing };
+}
+
+/**
+ * Runs one agent; with a share server, shares its session (manually, or for Claude Code through the installed hook)
+ * and checks the share.
+ */
+async function runAgent(agent, bin, shareroom, browser) {
+  const root = mkdtempSync(join(tmpdir(), `shareroom-agent-${agent.name}-`));
+  const work = join(root, "work");
+  mkdirSync(work);
+  const mock = await startMockModel({ dir: work, stepDelayMs: STEP_DELAY_MS, logFile: join(root, "mock.jsonl") });
+  const sandbox = makeAgentSandbox(agent, root, mock.origin);
+  const viaHook = agent.name === "claude";
+  const result = { agent: agent.name, root, share: undefined };
+  try {
+    if (shareroom) {
+      sandbox.env.SHAREROOM_URL = server;
+      // The hooks run `shareroom`: the repository's bin folder first on the agent's PATH, as after a global install.
+      sandbox.env.PATH = `${join(shareroom.bin, "..")}:${sandbox.env.PATH}`;
+      if (viaHook) {
+        const install = runShareroom(shareroom.bin, ["install", agent.name], { cwd: work, env: sandbox.env });
+        check(agent.name, "shareroom install writes the hooks", install.status === 0, install.stderr);
+      }
+    }
+
+    const started = Date.now();
+    const stdout = openSync(join(root, "agent.stdout.jsonl"), "w");
+    const stderr = openSync(join(root, "agent.stderr.log"), "w");
+    const command = agent.node ? [process.execPath, bin] : [bin];
+    const child = spawn(command[0], [...command.slice(1), ...agent.args(MAIN_TASK)], {
+      cwd: work,
+      env: sandbox.env,
+      stdio: ["ignore", stdout, stderr],
+    });
+    const timer = setTimeout(() => child.kill("SIGKILL"), AGENT_TIMEOUT_MS);
+    let running = true;
+    const exited = new Promise((resolve) =>
+      child.once("exit", (code, signal) => {
+        running = false;
+        clearTimeout(timer);
+        resolve({ code, signal, ms: Date.now() - started });
+      }),
+    );
+
+    // While the agent runs: find the share (started by us once the transcript exists, or by the hook), then watch it.
+    let share;
+    let follower;
+    /** @type {{t: number, items: number}[]} */
+    const seen = [];
+    if (shareroom) {
+      try {
+        if (viaHook) {
+          share = await until(() => {
+            const list = runShareroom(shareroom.bin, ["list", "--json"], { cwd: work, env: sandbox.env });
+            if (list.status !== 0) return undefined;
+            const shares = JSON.parse(list.stdout || "[]");
+            return (Array.isArray(shares) ? shares : (shares.shares ?? []))[0];
+          }, 30_000);
+          check(agent.name, "the SessionStart hook created a share", share?.id, share);
+        } else {
+          const transcript = await until(() => agent.transcript(sandbox), 30_000);
+          if (!transcript) throw new Error("no transcript appeared within 30 s");
+          follower = await startShare(
+            shareroom.bin,
+            ["--agent", agent.name, "--session", transcript, "--server", server],
+            { cwd: work, env: sandbox.env },
+          );
+          share = follower.share;
+          check(agent.name, "shareroom share --json prints the share first", share?.id && share?.url, share);
+        }
+      } catch (error) {
+        check(agent.name, "a share follows the session", false, String(error.message ?? error));
+      }
+      while (share?.id && running) {
+        const data = await shareData(server, share.id).catch(() => ({ status: 0 }));
+        if (data.items && data.items.length !== seen.at(-1)?.items)
+          seen.push({ t: Date.now() - started, items: data.items.length });
+        await sleep(POLL_MS);
+      }
+    }
+
+    const end = await exited;
+    closeSync(stdout);
+    closeSync(stderr);
+    result.ms = end.ms;
+    check(agent.name, "the agent ran to completion and exited 0", end.code === 0, {
+      ...end,
+      stderr: readFileSync(join(root, "agent.stderr.log"), "utf8").slice(-1500),
+    });
+
+    // The agent part: real tools ran, the transcript holds them, the subagent had its own conversation.
+    const transcript = agent.transcript(sandbox);
+    const files = agent.allTranscripts(sandbox);
+    result.transcripts = files;
+    check(
+      agent.name,
+      "the agent wrote its transcript in the throwaway HOME",
+      transcript && existsSync(transcript),
+      files,
+    );
+    const called = toolsCalled(files, agent.tools);
+    check(
+      agent.name,
+      `the transcript shows the tools ${agent.tools.join(", ")}`,
+      called.length === agent.tools.length,
+      {
+        called,
+      },
+    );
+    const written = existsSync(join(work, "hello.txt")) ? readFileSync(join(work, "hello.txt"), "utf8") : undefined;
+    check(agent.name, "the tools really wrote and edited hello.txt", written === EXPECTED_FILE, written);
+    const scripted = mock.requests.filter((request) => request.scripted);
+    const conversations = new Set(scripted.map((request) => request.conversation));
+    if (agent.tools.some((tool) => /Agent|invoke_agent/.test(tool)))
+      check(agent.name, "a subagent ran its own conversation with the model", conversations.has("subagent"), [
+        ...conversations,
+      ]);
+    check(
+      agent.name,
+      "the agent talked only to the mock model",
+      !mock.requests.some((r) => r.api === "none"),
+      mock.requests.filter((r) => r.api === "none"),
+    );
+
+    if (shareroom && share?.id)
+      result.share = await checkShare(agent, sandbox, shareroom, share, follower, seen, transcript, browser);
+  } finally {
+    await mock.close();
+    if (!options.keep) rmSync(root, { recursive: true, force: true });
+  }
+  return result;
+}
+
+/** The share checks, after the agent ended: it grew during the run, ends equal to a full read, opens, unshares. */
+async function checkShare(agent, sandbox, shareroom, share, follower, seen, transcript, browser) {
+  const name = agent.name;
+  const growing = seen.filter((sample) => sample.items > 0);
+  check(
+    name,
+    "the share grew while the agent ran",
+    growing.length >= 2 && growing.at(-1).items > growing[0].items,
+    seen,
+  );
+
+  if (follower) {
+    // A manual share may outlive the agent (it cannot always tell the session ended): SIGTERM means final sync, exit 0.
+    const early = await Promise.race([follower.exited, sleep(3_000).then(() => "running")]);
+    if (early === "running") follower.child.kill("SIGTERM");
+    const code = early === "running" ? await follower.exited : early;
+    check(name, "shareroom share ends with exit 0", code === 0, { code, stderr: follower.stderr().slice(-1500) });
+  }
+
+  const expected = dryRunItems(shareroom.bin, name, transcript, { cwd: sandbox.work, env: sandbox.env });
+  let last;
+  const settled = await until(async () => {
+    const data = await shareData(server, share.id);
+    last = data.items ? { ...compare(keyed(data.items), expected), held: data.items } : { equal: false, ...data };
+    return last.equal;
+  }, SETTLE_TIMEOUT_MS);
+  const { held, ...diff } = last;
+  check(name, "the share ends equal to a full read of the final transcript", settled, diff);
+  const text = JSON.stringify(held ?? []);
+  check(
+    name,
+    "the share holds no vendor prompt",
+    !text.includes("SHAREROOM-CANARY") && !text.includes("<environment_context>"),
+  );
+
+  const page = await fetch(`${server}/share/${share.id}`, { signal: AbortSignal.timeout(10_000) });
+  const html = await page.text();
+  check(
+    name,
+    "GET /share/<id> answers 200 HTML through the page origin",
+    page.status === 200 && /<html/i.test(html),
+    page.status,
+  );
+  if (browser) {
+    const tab = await browser.newPage();
+    try {
+      await tab.goto(`${server}/share/${share.id}`);
+      const shown = await tab
+        .getByText(FINAL_TEXT)
+        .first()
+        .waitFor({ timeout: 15_000 })
+        .then(
+          () => true,
+          () => false,
+        );
+      check(name, "the page renders the session's last answer in Chromium", shown);
+      const header = await tab
+        .getByText(agent.title)
+        .first()
+        .waitFor({ timeout: 2_000 })
+        .then(
+          () => true,
+          () => false,
+        );
+      check(name, `the page header names ${agent.title}`, header);
+    } finally {
+      await tab.close();
+    }
+  }
+
+  const unshare = runShareroom(shareroom.bin, ["unshare", share.id], { cwd: sandbox.work, env: sandbox.env });
+  const after = await shareData(server, share.id);
+  check(name, "shareroom unshare makes /api/share/:id/data 404", unshare.status === 0 && after.status === 404, {
+    exit: unshare.status,
+    status: after.status,
+    stderr: unshare.stderr.slice(-500),
+  });
+  return { id: share.id, url: share.url, seen, items: expected.size };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+const started = Date.now();
+let bins;
+try {
+  bins = await Promise.all(agents.map(installAgent));
+} catch (error) {
+  log(error.message);
+  process.exit(2);
+}
+log(`CLIs ready in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+
+let shareroom;
+if (server) {
+  const found = findShareroom();
+  if (found.status === "ok") shareroom = found;
+  else if (found.status === "broken") check("shareroom", "the shareroom CLI builds", false, found.reason);
+  else log("share checks skipped: this checkout has no packages/cli (the shareroom CLI) yet");
+}
+const browser = shareroom ? await launchChromium() : undefined;
+const results = [];
+try {
+  for (const [i, agent] of agents.entries()) {
+    log(`running ${agent.title} ${agent.version}`);
+    results.push(await runAgent(agent, bins[i], shareroom, browser));
+  }
+} finally {
+  await browser?.close();
+}
+
+const failed = checks.filter((c) => !c.ok);
+const summary = { ms: Date.now() - started, shared: Boolean(shareroom), results, failed, checks: checks.length };
+process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+if (options.keep) log(`kept: ${results.map((r) => r.root).join(" ")}`);
+console.error(`agents: ${checks.length - failed.length} passed, ${failed.length} failed`);
+process.exit(failed.length ? 1 : 0);
