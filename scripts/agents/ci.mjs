@@ -16,7 +16,7 @@ try {
 }
 
 // Without the CLI there is nothing to share with, and the stack would only cost its start-up time.
-const stack = findShareroom().status === "absent" ? undefined : await startLocalStack();
+const stack = findShareroom({ build: false }).status === "absent" ? undefined : await startLocalStack();
 let code = 1;
 try {
   const run = spawn(

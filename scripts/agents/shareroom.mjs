@@ -13,23 +13,25 @@ import { REPO } from "../local-stack.mjs";
 const CLI_DIR = join(REPO, "packages/cli");
 
 /**
- * The `shareroom` CLI of this checkout: `{status: "absent"}` when the repository has no packages/cli yet,
- * `{status: "broken", reason}` when it has one whose bin is missing even after its build script ran, else
- * `{status: "ok", bin}` (a JavaScript file, run with this Node).
+ * The `shareroom` CLI to test: `$SHAREROOM_BIN` when set (a JavaScript file, e.g. an installed package's bin), else
+ * this checkout's packages/cli, built first by its `build` script when `build` is true. `{status: "absent"}` when
+ * neither exists, `{status: "broken", reason}` when packages/cli exists but yields no bin, else `{status: "ok", bin}`.
+ * @param {{build?: boolean}} [options]
  * @returns {{status: "absent"} | {status: "broken", reason: string} | {status: "ok", bin: string}}
  */
-export function findShareroom() {
+export function findShareroom({ build = true } = {}) {
+  if (process.env.SHAREROOM_BIN) return { status: "ok", bin: process.env.SHAREROOM_BIN };
   const manifestPath = join(CLI_DIR, "package.json");
   if (!existsSync(manifestPath)) return { status: "absent" };
   const manifest = JSON.parse(readFileSync(manifestPath, "utf8"));
   const relative = typeof manifest.bin === "string" ? manifest.bin : manifest.bin?.shareroom;
   if (!relative) return { status: "broken", reason: "packages/cli/package.json has no `shareroom` bin" };
-  const bin = join(CLI_DIR, relative);
-  if (!existsSync(bin) && manifest.scripts?.build) {
-    const build = spawnSync("npm", ["run", "build", "-w", manifest.name], { cwd: REPO, stdio: "inherit" });
-    if (build.status !== 0) return { status: "broken", reason: `npm run build -w ${manifest.name} failed` };
+  if (build && manifest.scripts?.build) {
+    const run = spawnSync("npm", ["run", "build", "-w", manifest.name], { cwd: REPO, stdio: ["ignore", 2, 2] });
+    if (run.status !== 0) return { status: "broken", reason: `npm run build -w ${manifest.name} failed` };
   }
-  if (!existsSync(bin)) return { status: "broken", reason: `${relative} does not exist after the build` };
+  const bin = join(CLI_DIR, relative);
+  if (!existsSync(bin)) return { status: "broken", reason: `packages/cli/${relative} does not exist` };
   return { status: "ok", bin };
 }
 
