@@ -11,7 +11,7 @@
 // Progress on stderr, a JSON summary on stdout. Exit code 0: every check passed; 1: a check failed; 2: setup failed.
 
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual, parseArgs } from "node:util";
@@ -114,8 +114,13 @@ async function runAgent(agent, bin, shareroom, browser) {
   try {
     if (shareroom) {
       sandbox.env.SHAREROOM_URL = server;
-      // The hooks run `shareroom`: the repository's bin folder first on the agent's PATH, as after a global install.
-      sandbox.env.PATH = `${join(shareroom.bin, "..")}:${sandbox.env.PATH}`;
+      // Hooks run `shareroom` by name: a `shareroom` first on the agent's PATH, as after `npm install -g shareroom`.
+      const binDir = join(root, "bin");
+      mkdirSync(binDir);
+      writeFileSync(join(binDir, "shareroom"), `#!/bin/sh\nexec "${process.execPath}" "${shareroom.bin}" "$@"\n`, {
+        mode: 0o755,
+      });
+      sandbox.env.PATH = `${binDir}:${sandbox.env.PATH}`;
       if (viaHook) {
         const install = runShareroom(shareroom.bin, ["install", agent.name], { cwd: work, env: sandbox.env });
         check(agent.name, "shareroom install writes the hooks", install.status === 0, install.stderr);
