@@ -24,6 +24,7 @@ import { makeHome } from "../sandbox.mjs";
  * @property {(sandbox: Sandbox) => string | undefined} transcript the main transcript, once it exists
  * @property {(sandbox: Sandbox) => string[]} allTranscripts every transcript file the run wrote (main and subagents)
  * @property {string[]} tools the agent's own tool names the scripted run must show in its transcript
+ * @property {boolean} versioned whether its transcript records the CLI's version (so the page can show it)
  */
 
 /**
@@ -84,6 +85,7 @@ const claude = {
   },
   allTranscripts: (sandbox) => filesUnder(join(sandbox.home, ".claude/projects"), ".jsonl"),
   tools: ["Bash", "Write", "Read", "Edit", "Agent"],
+  versioned: true,
 };
 
 /** @type {Agent} */
@@ -128,6 +130,7 @@ const codex = {
   transcript: (sandbox) => newest(filesUnder(join(sandbox.home, ".codex/sessions"), ".jsonl")),
   allTranscripts: (sandbox) => filesUnder(join(sandbox.home, ".codex/sessions"), ".jsonl"),
   tools: ["exec_command", "apply_patch"],
+  versioned: true,
 };
 
 /** @type {Agent} */
@@ -165,6 +168,8 @@ const gemini = {
   },
   allTranscripts: (sandbox) => filesUnder(join(sandbox.home, ".gemini/tmp"), ".jsonl"),
   tools: ["run_shell_command", "write_file", "read_file", "replace", "invoke_agent"],
+  // Gemini CLI's chat files hold no version: only its name can reach the page.
+  versioned: false,
 };
 
 /** The agents, in the order the harness runs them. */
