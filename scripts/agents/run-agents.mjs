@@ -282,16 +282,18 @@ async function checkShare(agent, sandbox, shareroom, share, follower, seen, tran
     const tab = await browser.newPage();
     try {
       await tab.goto(`${server}/share/${share.id}`);
-      const shown = await tab
-        .getByText(FINAL_TEXT)
-        .first()
-        .waitFor({ timeout: 30_000 })
-        .then(
-          () => true,
-          () => false,
-        );
-      check(name, "the page renders the session's last answer in Chromium", shown);
+      // The page renders long sessions lazily around the viewport, as a reader scrolls: scroll to the end until the
+      // last answer is there.
+      const last = tab.getByText(FINAL_TEXT).first();
+      const shown = await until(async () => {
+        if (await last.isVisible()) return true;
+        await tab.evaluate(() => window.scrollTo(0, document.documentElement.scrollHeight));
+        return false;
+      }, 30_000);
       const body = (await tab.locator("body").textContent()) ?? "";
+      // On failure the page's text and a screenshot (kept with --keep) say what it showed instead.
+      if (!shown) await tab.screenshot({ path: join(sandbox.root, "page.png"), fullPage: true });
+      check(name, "the page renders the session's last answer in Chromium", shown, body.slice(-600));
       const shownName = agent.versioned ? `${agent.title} ${agent.version}` : agent.title;
       const named = body.includes(agent.title) && (!agent.versioned || body.includes(agent.version));
       check(name, `the page names the agent: ${shownName}`, named);
