@@ -33,6 +33,14 @@ const AGENT_TIMEOUT_MS = 180_000;
 const POLL_MS = 200;
 const SETTLE_TIMEOUT_MS = 20_000;
 const EXPECTED_FILE = "hello from mock\nline 2 (edited)\n";
+// How each agent's session is shared, so that one run covers every way a share starts and ends: Claude Code through
+// the hooks of `shareroom install claude` (ends at SessionEnd); Codex CLI by `shareroom share --agent codex` finding
+// the session itself, ended by SIGTERM; Gemini CLI by `--session <path> --pid <agent>`, ending once the agent is gone.
+const SHARE_PLAN = {
+  claude: { via: "hook" },
+  codex: { via: "command", session: "discover", end: "signal" },
+  gemini: { via: "command", session: "path", end: "pid" },
+};
 
 const log = (...parts) => process.stderr.write(`[test:agents] ${parts.join(" ")}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -109,7 +117,8 @@ async function runAgent(agent, bin, shareroom, browser) {
   mkdirSync(work);
   const mock = await startMockModel({ dir: work, stepDelayMs: STEP_DELAY_MS, logFile: join(root, "mock.jsonl") });
   const sandbox = makeAgentSandbox(agent, root, mock.origin);
-  const viaHook = agent.name === "claude";
+  const plan = SHARE_PLAN[agent.name];
+  const viaHook = plan.via === "hook";
   const result = { agent: agent.name, root, share: undefined };
   try {
     if (shareroom) {
@@ -164,13 +173,19 @@ async function runAgent(agent, bin, shareroom, browser) {
         } else {
           const transcript = await until(() => agent.transcript(sandbox), 30_000);
           if (!transcript) throw new Error("no transcript appeared within 30 s");
-          follower = await startShare(
-            shareroom.bin,
-            ["--agent", agent.name, "--session", transcript, "--server", server],
-            { cwd: work, env: sandbox.env },
-          );
+          const args = ["--agent", agent.name, "--server", server];
+          if (plan.session === "path") args.push("--session", transcript);
+          if (plan.end === "pid") args.push("--pid", String(child.pid));
+          follower = await startShare(shareroom.bin, args, { cwd: work, env: sandbox.env });
           share = follower.share;
           check(agent.name, "shareroom share --json prints the share first", share?.id && share?.url, share);
+          if (plan.session === "discover")
+            check(
+              agent.name,
+              "shareroom share finds the session of the current directory",
+              share.session === undefined || share.session === transcript,
+              { found: share.session, transcript },
+            );
         }
       } catch (error) {
         check(agent.name, "a share follows the session", false, String(error.message ?? error));
@@ -227,7 +242,7 @@ async function runAgent(agent, bin, shareroom, browser) {
     );
 
     if (shareroom && share?.id)
-      result.share = await checkShare(agent, sandbox, shareroom, share, follower, seen, transcript, browser);
+      result.share = await checkShare(agent, plan, sandbox, shareroom, share, follower, seen, transcript, browser);
   } finally {
     await mock.close();
     if (!options.keep) rmSync(root, { recursive: true, force: true });
@@ -236,7 +251,7 @@ async function runAgent(agent, bin, shareroom, browser) {
 }
 
 /** The share checks, after the agent ended: it grew during the run, ends equal to a full read, opens, unshares. */
-async function checkShare(agent, sandbox, shareroom, share, follower, seen, transcript, browser) {
+async function checkShare(agent, plan, sandbox, shareroom, share, follower, seen, transcript, browser) {
   const name = agent.name;
   const growing = seen.filter((sample) => sample.items > 0);
   check(
@@ -246,12 +261,20 @@ async function checkShare(agent, sandbox, shareroom, share, follower, seen, tran
     seen,
   );
 
-  if (follower) {
-    // A manual share may outlive the agent (it cannot always tell the session ended): SIGTERM means final sync, exit 0.
-    const early = await Promise.race([follower.exited, sleep(3_000).then(() => "running")]);
-    if (early === "running") follower.child.kill("SIGTERM");
-    const code = early === "running" ? await follower.exited : early;
-    check(name, "shareroom share ends with exit 0", code === 0, { code, stderr: follower.stderr().slice(-1500) });
+  if (follower && plan.end === "pid") {
+    const code = await Promise.race([follower.exited, sleep(SETTLE_TIMEOUT_MS).then(() => "running")]);
+    if (code === "running") follower.child.kill("SIGKILL");
+    check(name, "shareroom share --pid ends by itself once the agent is gone, exit 0", code === 0, {
+      code,
+      stderr: follower.stderr().slice(-1500),
+    });
+  } else if (follower) {
+    follower.child.kill("SIGTERM");
+    const code = await follower.exited;
+    check(name, "shareroom share ends on SIGTERM with exit 0", code === 0, {
+      code,
+      stderr: follower.stderr().slice(-1500),
+    });
   }
 
   const expected = dryRunItems(shareroom.bin, name, transcript, { cwd: sandbox.work, env: sandbox.env });
