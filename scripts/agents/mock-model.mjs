@@ -145,6 +145,36 @@ let counter = 0;
 /** A hex id unique within this process, prefixed like the real APIs' ids. */
 const newId = (prefix) => `${prefix}${Date.now().toString(16)}${(counter++).toString(16).padStart(4, "0")}`;
 
+/**
+ * What the CLI sends the model that is not the conversation: system prompts, developer instructions, tool
+ * descriptions. A share must contain none of it; the harness checks that with a few snippets of each text.
+ */
+function vendorTexts(api, body) {
+  const texts = [];
+  const add = (value) => typeof value === "string" && texts.push(value);
+  if (api === "anthropic") {
+    if (typeof body.system === "string") add(body.system);
+    else for (const block of body.system ?? []) add(block?.text);
+    for (const tool of body.tools ?? []) add(tool?.description);
+  } else if (api === "openai") {
+    add(body.instructions);
+    for (const item of body.input ?? [])
+      if (item?.role === "developer")
+        for (const part of Array.isArray(item.content) ? item.content : []) add(part?.text);
+    for (const tool of body.tools ?? []) add(tool?.description);
+  } else {
+    for (const part of body.systemInstruction?.parts ?? []) add(part?.text);
+    for (const tool of body.tools ?? [])
+      for (const declaration of tool.functionDeclarations ?? []) add(declaration?.description);
+  }
+  return texts;
+}
+
+/** An 80-character piece from inside `text` (past its first 100 characters, which may be boilerplate), if long enough. */
+function snippetOf(text) {
+  return text.length >= 300 ? text.slice(100, 180) : undefined;
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Anthropic Messages
 
@@ -364,11 +394,21 @@ async function geminiReply(res, model, step, dir, stream, chunkDelayMs) {
  *   `dir`: the agent's work directory (for `{dir}` in tool inputs); `stepDelayMs`: wait before each scripted reply
  *   (ms), so that a share following the transcript sees it grow over several syncs; `logFile`: one JSON line per
  *   request (route, script, step).
- * @returns {Promise<{origin: string, requests: {t: number, api: string, route: string, conversation?: string, step?: number, scripted: boolean}[], close(): Promise<void>}>}
+ *   `vendorSnippets`: 80-character pieces of every system prompt, developer instruction and tool description the
+ *   CLIs sent (see vendorTexts).
+ * @returns {Promise<{origin: string, requests: {t: number, api: string, route: string, conversation?: string, step?: number, scripted: boolean}[], vendorSnippets: Set<string>, close(): Promise<void>}>}
  */
 export async function startMockModel(opts) {
   const host = opts.host ?? "127.0.0.1";
   const requests = [];
+  /** @type {Set<string>} */
+  const vendorSnippets = new Set();
+  const collect = (api, body) => {
+    for (const text of vendorTexts(api, body)) {
+      const snippet = snippetOf(text);
+      if (snippet) vendorSnippets.add(snippet);
+    }
+  };
   const record = (entry) => {
     requests.push({ t: Date.now(), ...entry });
     if (opts.logFile) appendFileSync(opts.logFile, `${JSON.stringify(requests.at(-1))}\n`);
@@ -393,6 +433,7 @@ export async function startMockModel(opts) {
           return json(res, 200, { input_tokens: 200 });
         }
         if (req.method === "POST" && url.pathname === "/v1/messages") {
+          collect("anthropic", body);
           const { conversation, toolResults, hasTools, tools } = anthropicRead(body);
           const step = hasTools ? pick(SCRIPTS.anthropic[conversation], toolResults) : { final: "Mock session" };
           record({ api: "anthropic", route, conversation, step: toolResults, scripted: hasTools, tools });
@@ -400,6 +441,7 @@ export async function startMockModel(opts) {
           return await anthropicReply(res, body, step, opts.dir, opts.chunkDelayMs);
         }
         if (req.method === "POST" && url.pathname === "/v1/responses") {
+          collect("openai", body);
           const { conversation, toolResults, hasTools, tools } = openaiRead(body);
           const step = hasTools ? pick(SCRIPTS.openai[conversation], toolResults) : { final: "Mock session" };
           record({
@@ -422,6 +464,7 @@ export async function startMockModel(opts) {
             record({ api: "gemini", route, scripted: false });
             return json(res, 200, { totalTokens: 300 });
           }
+          collect("gemini", body);
           const { conversation, toolResults, hasTools, tools } = geminiRead(body);
           const step = hasTools ? pick(SCRIPTS.gemini[conversation], toolResults) : geminiSideAnswer(body);
           record({ api: "gemini", route, conversation, step: toolResults, scripted: hasTools, tools });
@@ -443,6 +486,7 @@ export async function startMockModel(opts) {
   return {
     origin: `http://${host}:${server.address().port}`,
     requests,
+    vendorSnippets,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections?.();

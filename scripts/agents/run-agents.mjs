@@ -226,6 +226,13 @@ async function runAgent(agent, bin, shareroom, browser) {
         called,
       },
     );
+    // What a reader must leave out: how much of the prompts and tool listings the transcripts themselves hold.
+    const raw = files.map((file) => readFileSync(file, "utf8")).join("\n");
+    result.vendorSnippets = {
+      sent: mock.vendorSnippets.size,
+      inTranscripts: [...mock.vendorSnippets].filter((snippet) => raw.includes(JSON.stringify(snippet).slice(1, -1)))
+        .length,
+    };
     const written = existsSync(join(work, "hello.txt")) ? readFileSync(join(work, "hello.txt"), "utf8") : undefined;
     check(agent.name, "the tools really wrote and edited hello.txt", written === EXPECTED_FILE, written);
     const scripted = mock.requests.filter((request) => request.scripted);
@@ -242,7 +249,18 @@ async function runAgent(agent, bin, shareroom, browser) {
     );
 
     if (shareroom && share?.id)
-      result.share = await checkShare(agent, plan, sandbox, shareroom, share, follower, seen, transcript, browser);
+      result.share = await checkShare(
+        agent,
+        plan,
+        sandbox,
+        shareroom,
+        share,
+        follower,
+        seen,
+        transcript,
+        browser,
+        mock.vendorSnippets,
+      );
   } finally {
     await mock.close();
     if (!options.keep) rmSync(root, { recursive: true, force: true });
@@ -251,7 +269,7 @@ async function runAgent(agent, bin, shareroom, browser) {
 }
 
 /** The share checks, after the agent ended: it grew during the run, ends equal to a full read, opens, unshares. */
-async function checkShare(agent, plan, sandbox, shareroom, share, follower, seen, transcript, browser) {
+async function checkShare(agent, plan, sandbox, shareroom, share, follower, seen, transcript, browser, vendorSnippets) {
   const name = agent.name;
   const growing = seen.filter((sample) => sample.items > 0);
   check(
@@ -286,11 +304,19 @@ async function checkShare(agent, plan, sandbox, shareroom, share, follower, seen
   }, SETTLE_TIMEOUT_MS);
   const { held, ...diff } = last;
   check(name, "the share ends equal to a full read of the final transcript", settled, diff);
-  const text = JSON.stringify(held ?? []);
+  const strings = [];
+  const walk = (value) => {
+    if (typeof value === "string") strings.push(value);
+    else if (value && typeof value === "object") for (const v of Object.values(value)) walk(v);
+  };
+  walk(held ?? []);
+  const text = strings.join("\n");
+  const leaked = [...vendorSnippets].filter((snippet) => text.includes(snippet));
   check(
     name,
-    "the share holds no vendor prompt",
-    !text.includes("SHAREROOM-CANARY") && !text.includes("<environment_context>"),
+    "the share holds no system prompt, developer instruction or tool description",
+    vendorSnippets.size > 0 && !leaked.length && !/<(environment_context|session_context)>/.test(text),
+    { snippets: vendorSnippets.size, leaked: leaked.slice(0, 3) },
   );
 
   const page = await fetch(`${server}/share/${share.id}`, { signal: AbortSignal.timeout(10_000) });
