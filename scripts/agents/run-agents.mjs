@@ -295,6 +295,19 @@ async function checkShare(agent, plan, sandbox, shareroom, share, follower, seen
     });
   }
 
+  // Sharing the same session again (here: once more after it ended) resumes its share instead of making another.
+  const again = runShareroom(
+    shareroom.bin,
+    ["share", "--agent", name, "--session", transcript, "--server", server, "--once", "--json"],
+    { cwd: sandbox.work, env: sandbox.env },
+  );
+  const resumed = again.status === 0 ? JSON.parse(again.stdout.split("\n")[0] || "{}") : {};
+  check(name, "shareroom share of the same session again resumes the same share", resumed.id === share.id, {
+    exit: again.status,
+    first: again.stdout.split("\n")[0]?.slice(0, 300),
+    stderr: again.stderr.slice(-500),
+  });
+
   const expected = dryRunItems(shareroom.bin, name, transcript, { cwd: sandbox.work, env: sandbox.env });
   let last;
   const settled = await until(async () => {
