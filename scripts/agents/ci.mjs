@@ -16,7 +16,9 @@ try {
 }
 
 // Without the CLI there is nothing to share with, and the stack would only cost its start-up time.
-const stack = findShareroom({ build: false }).status === "absent" ? undefined : await startLocalStack();
+const absent = findShareroom({ build: false }).status === "absent";
+if (absent) console.error("[test:agents] no packages/cli in this checkout: the share checks are skipped");
+const stack = absent ? undefined : await startLocalStack();
 let code = 1;
 try {
   const run = spawn(
