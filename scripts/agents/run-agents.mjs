@@ -288,25 +288,13 @@ async function checkShare(agent, plan, sandbox, shareroom, share, follower, seen
     });
   } else if (follower) {
     follower.child.kill("SIGTERM");
-    const code = await follower.exited;
+    const code = await Promise.race([follower.exited, sleep(SETTLE_TIMEOUT_MS).then(() => "running")]);
+    if (code === "running") follower.child.kill("SIGKILL");
     check(name, "shareroom share ends on SIGTERM with exit 0", code === 0, {
       code,
       stderr: follower.stderr().slice(-1500),
     });
   }
-
-  // Sharing the same session again (here: once more after it ended) resumes its share instead of making another.
-  const again = runShareroom(
-    shareroom.bin,
-    ["share", "--agent", name, "--session", transcript, "--server", server, "--once", "--json"],
-    { cwd: sandbox.work, env: sandbox.env },
-  );
-  const resumed = again.status === 0 ? JSON.parse(again.stdout.split("\n")[0] || "{}") : {};
-  check(name, "shareroom share of the same session again resumes the same share", resumed.id === share.id, {
-    exit: again.status,
-    first: again.stdout.split("\n")[0]?.slice(0, 300),
-    stderr: again.stderr.slice(-500),
-  });
 
   const expected = dryRunItems(shareroom.bin, name, transcript, { cwd: sandbox.work, env: sandbox.env });
   let last;
@@ -363,6 +351,23 @@ async function checkShare(agent, plan, sandbox, shareroom, share, follower, seen
       await tab.close();
     }
   }
+
+  // Sharing the same session again resumes its share instead of making another. Only after the checks above: its
+  // sync would hide a final sync the follower missed.
+  const again = runShareroom(
+    shareroom.bin,
+    ["share", "--agent", name, "--session", transcript, "--server", server, "--once", "--json"],
+    { cwd: sandbox.work, env: sandbox.env },
+  );
+  let resumed = {};
+  try {
+    resumed = JSON.parse(again.stdout.split("\n")[0]);
+  } catch {}
+  check(name, "shareroom share of the same session again resumes the same share", resumed.id === share.id, {
+    exit: again.status,
+    first: again.stdout.split("\n")[0]?.slice(0, 300),
+    stderr: again.stderr.slice(-500),
+  });
 
   const unshare = runShareroom(shareroom.bin, ["unshare", share.id], { cwd: sandbox.work, env: sandbox.env });
   const after = await shareData(server, share.id);
