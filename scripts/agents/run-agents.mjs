@@ -2,8 +2,8 @@
 // The real-agent test: runs the published Claude Code, Codex CLI and Gemini CLI headless, each in a throwaway HOME
 // against the scripted mock model (mock-model.mjs), so that each really runs its tools (shell, write, read, edit, a
 // subagent) and writes its transcript; with --server, `shareroom share` follows each session to that share server
-// (Claude Code through the hook `shareroom install claude` writes) and the share is checked while the agent runs,
-// after it ends, on the page, and after `shareroom unshare`. See README.md beside this file.
+// (Claude Code and Codex CLI through the hooks `shareroom install` writes) and the share is checked while the agent
+// runs, after it ends, on the page, and after `shareroom unshare`. See README.md beside this file.
 //
 //   node scripts/agents/run-agents.mjs                               # the agents and their transcripts only
 //   node scripts/agents/run-agents.mjs --server http://localhost:5173  # plus the share checks
@@ -11,7 +11,17 @@
 // Progress on stderr, a JSON summary on stdout. Exit code 0: every check passed; 1: a check failed; 2: setup failed.
 
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isDeepStrictEqual, parseArgs } from "node:util";
@@ -33,13 +43,14 @@ const AGENT_TIMEOUT_MS = 180_000;
 const POLL_MS = 200;
 const SETTLE_TIMEOUT_MS = 20_000;
 const EXPECTED_FILE = "hello from mock\nline 2 (edited)\n";
-// How each agent's session is shared, so that one run covers every way a share starts and ends: Claude Code through
-// the hooks of `shareroom install claude` (ends at SessionEnd); Codex CLI by `shareroom share --agent codex` finding
-// the session itself, ended by SIGTERM; Gemini CLI by `--session <path> --pid <agent>`, ending once the agent is gone.
+// How each agent's session is shared, so that one run covers every way a share starts and ends: Claude Code and Codex
+// CLI through the hooks of `shareroom install <agent>` (started at SessionStart, following the agent's process, ended
+// at SessionEnd; Codex runs a hook only once its hash is trusted in config.toml, which install must record); Gemini
+// CLI by `shareroom share --agent gemini` finding the session itself, ended by SIGTERM.
 const SHARE_PLAN = {
   claude: { via: "hook" },
-  codex: { via: "command", session: "discover", end: "signal" },
-  gemini: { via: "command", session: "path", end: "pid" },
+  codex: { via: "hook" },
+  gemini: { via: "command", session: "discover", end: "signal" },
 };
 
 const log = (...parts) => process.stderr.write(`[test:agents] ${parts.join(" ")}\n`);
@@ -105,6 +116,26 @@ function compare(held, expected) {
     (key) => held.has(key) && !isDeepStrictEqual(held.get(key), expected.get(key)),
   );
   return { equal: !missing.length && !extra.length && !differing.length, missing, extra, differing };
+}
+
+/**
+ * Processes still running in a sandbox (their HOME is its HOME), from /proc; none where /proc is missing. The hooks'
+ * followers are detached from the agent, so this is how to see that they ended with the session.
+ */
+function sandboxProcesses(home) {
+  if (!existsSync("/proc")) return [];
+  const mark = Buffer.from(`\0HOME=${home}\0`);
+  const pids = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
+    try {
+      if (Buffer.concat([Buffer.from([0]), readFileSync(`/proc/${name}/environ`)]).includes(mark))
+        pids.push(Number(name));
+    } catch {
+      // Gone, or not ours to read.
+    }
+  }
+  return pids;
 }
 
 /**
@@ -286,7 +317,18 @@ async function checkShare(agent, plan, sandbox, shareroom, share, follower, seen
       code,
       stderr: follower.stderr().slice(-1500),
     });
-  } else if (follower) {
+  } else if (!follower) {
+    const left = await until(() => sandboxProcesses(sandbox.home).length === 0, SETTLE_TIMEOUT_MS);
+    const pids = sandboxProcesses(sandbox.home);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Ended meanwhile.
+      }
+    }
+    check(name, "the hook's follower ends with the session", left, { left: pids });
+  } else {
     follower.child.kill("SIGTERM");
     const code = await Promise.race([follower.exited, sleep(SETTLE_TIMEOUT_MS).then(() => "running")]);
     if (code === "running") follower.child.kill("SIGKILL");
