@@ -47,11 +47,7 @@ const EXPECTED_FILE = "hello from mock\nline 2 (edited)\n";
 // CLI through the hooks of `shareroom install <agent>` (started at SessionStart, following the agent's process, ended
 // at SessionEnd; Codex runs a hook only once its hash is trusted in config.toml, which install must record); Gemini
 // CLI by `shareroom share --agent gemini` finding the session itself, ended by SIGTERM.
-const SHARE_PLAN = {
-  claude: { via: "hook" },
-  codex: { via: "hook" },
-  gemini: { via: "command", session: "discover", end: "signal" },
-};
+const VIA_HOOK = new Set(["claude", "codex"]);
 
 const log = (...parts) => process.stderr.write(`[test:agents] ${parts.join(" ")}\n`);
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -139,8 +135,8 @@ function sandboxProcesses(home) {
 }
 
 /**
- * Runs one agent; with a share server, shares its session (manually, or for Claude Code through the installed hook)
- * and checks the share.
+ * Runs one agent; with a share server, shares its session (through the installed hooks, or with `shareroom share`
+ * beside the agent) and checks the share.
  */
 async function runAgent(agent, bin, shareroom, browser) {
   const root = mkdtempSync(join(tmpdir(), `shareroom-agent-${agent.name}-`));
@@ -148,8 +144,7 @@ async function runAgent(agent, bin, shareroom, browser) {
   mkdirSync(work);
   const mock = await startMockModel({ dir: work, stepDelayMs: STEP_DELAY_MS, logFile: join(root, "mock.jsonl") });
   const sandbox = makeAgentSandbox(agent, root, mock.origin);
-  const plan = SHARE_PLAN[agent.name];
-  const viaHook = plan.via === "hook";
+  const viaHook = VIA_HOOK.has(agent.name);
   const result = { agent: agent.name, root, share: undefined };
   try {
     if (shareroom) {
@@ -204,19 +199,19 @@ async function runAgent(agent, bin, shareroom, browser) {
         } else {
           const transcript = await until(() => agent.transcript(sandbox), 30_000);
           if (!transcript) throw new Error("no transcript appeared within 30 s");
-          const args = ["--agent", agent.name, "--server", server];
-          if (plan.session === "path") args.push("--session", transcript);
-          if (plan.end === "pid") args.push("--pid", String(child.pid));
-          follower = await startShare(shareroom.bin, args, { cwd: work, env: sandbox.env });
+          // No --session: the CLI finds the session of the current directory itself.
+          follower = await startShare(shareroom.bin, ["--agent", agent.name, "--server", server], {
+            cwd: work,
+            env: sandbox.env,
+          });
           share = follower.share;
           check(agent.name, "shareroom share --json prints the share first", share?.id && share?.url, share);
-          if (plan.session === "discover")
-            check(
-              agent.name,
-              "shareroom share finds the session of the current directory",
-              share.session === undefined || share.session === transcript,
-              { found: share.session, transcript },
-            );
+          check(
+            agent.name,
+            "shareroom share finds the session of the current directory",
+            share.session === undefined || share.session === transcript,
+            { found: share.session, transcript },
+          );
         }
       } catch (error) {
         check(agent.name, "a share follows the session", false, String(error.message ?? error));
@@ -280,9 +275,7 @@ async function runAgent(agent, bin, shareroom, browser) {
     );
 
     if (shareroom && share?.id)
-      result.share = await checkShare(
-        agent,
-        plan,
+      result.share = await checkShare(agent, {
         sandbox,
         shareroom,
         share,
@@ -290,8 +283,8 @@ async function runAgent(agent, bin, shareroom, browser) {
         seen,
         transcript,
         browser,
-        mock.vendorSnippets,
-      );
+        vendorSnippets: mock.vendorSnippets,
+      });
   } finally {
     await mock.close();
     if (!options.keep) rmSync(root, { recursive: true, force: true });
@@ -299,8 +292,13 @@ async function runAgent(agent, bin, shareroom, browser) {
   return result;
 }
 
-/** The share checks, after the agent ended: it grew during the run, ends equal to a full read, opens, unshares. */
-async function checkShare(agent, plan, sandbox, shareroom, share, follower, seen, transcript, browser, vendorSnippets) {
+/**
+ * The share checks, after the agent ended: it grew during the run, its follower ends, it equals a full read of the
+ * transcript and holds no vendor text, it opens on the page, a second share resumes it, and unshare deletes it.
+ * `follower` is the `shareroom share` process the harness started (none when the hooks started it); `seen` the share's
+ * sizes polled during the run; `vendorSnippets` pieces of what the CLI sent the model besides the conversation.
+ */
+async function checkShare(agent, { sandbox, shareroom, share, follower, seen, transcript, browser, vendorSnippets }) {
   const name = agent.name;
   const growing = seen.filter((sample) => sample.items > 0);
   check(
@@ -310,14 +308,7 @@ async function checkShare(agent, plan, sandbox, shareroom, share, follower, seen
     seen,
   );
 
-  if (follower && plan.end === "pid") {
-    const code = await Promise.race([follower.exited, sleep(SETTLE_TIMEOUT_MS).then(() => "running")]);
-    if (code === "running") follower.child.kill("SIGKILL");
-    check(name, "shareroom share --pid ends by itself once the agent is gone, exit 0", code === 0, {
-      code,
-      stderr: follower.stderr().slice(-1500),
-    });
-  } else if (!follower) {
+  if (!follower) {
     const left = await until(() => sandboxProcesses(sandbox.home).length === 0, SETTLE_TIMEOUT_MS);
     const pids = sandboxProcesses(sandbox.home);
     for (const pid of pids) {
