@@ -4,6 +4,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { arch, platform } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { makeHome } from "../sandbox.mjs";
 
 export const EXPECTED_VERSION = "1.18.33";
 
@@ -73,44 +74,13 @@ export function resolveOpencode(explicit, startDirs) {
  * @param {Record<string, unknown>} config opencode.json contents
  */
 export function makeSandbox(root, config) {
-  const home = join(root, "home");
-  const xdg = {
-    XDG_CONFIG_HOME: join(home, ".config"),
-    XDG_DATA_HOME: join(home, ".local", "share"),
-    XDG_CACHE_HOME: join(home, ".cache"),
-    XDG_STATE_HOME: join(home, ".local", "state"),
-  };
-  for (const d of Object.values(xdg)) mkdirSync(d, { recursive: true });
-  mkdirSync(join(xdg.XDG_CONFIG_HOME, "opencode"), { recursive: true });
+  const { home, env } = makeHome(root);
+  const configDir = join(env.XDG_CONFIG_HOME, "opencode");
+  mkdirSync(configDir, { recursive: true });
   const managed = join(root, "managed-config-empty");
   mkdirSync(managed, { recursive: true });
-  writeFileSync(join(xdg.XDG_CONFIG_HOME, "opencode", "opencode.json"), `${JSON.stringify(config, null, 2)}\n`);
-
-  const keep = [
-    "PATH",
-    "LANG",
-    "LC_ALL",
-    "TZ",
-    "TMPDIR",
-    "SHELL",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "NO_PROXY",
-    "http_proxy",
-    "https_proxy",
-    "no_proxy",
-  ];
-  /** @type {Record<string, string>} */
-  const env = {};
-  for (const k of keep) if (process.env[k] !== undefined) env[k] = process.env[k];
-  const noProxy = [env.NO_PROXY ?? env.no_proxy, "127.0.0.1", "localhost"].filter(Boolean).join(",");
-  Object.assign(env, xdg, {
-    HOME: home,
-    NO_PROXY: noProxy,
-    no_proxy: noProxy,
-    TERM: "dumb",
-    NO_COLOR: "1",
-    CI: "1",
+  writeFileSync(join(configDir, "opencode.json"), `${JSON.stringify(config, null, 2)}\n`);
+  Object.assign(env, {
     OPENCODE_DISABLE_MODELS_FETCH: "1",
     OPENCODE_DISABLE_AUTOUPDATE: "1",
     OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
@@ -120,7 +90,7 @@ export function makeSandbox(root, config) {
     // /etc/opencode (managed config) would otherwise override ours on machines that have one.
     OPENCODE_TEST_MANAGED_CONFIG_DIR: managed,
   });
-  return { root, home, env, configPath: join(xdg.XDG_CONFIG_HOME, "opencode", "opencode.json") };
+  return { root, home, env, configPath: join(configDir, "opencode.json") };
 }
 
 /**
