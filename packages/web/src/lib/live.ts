@@ -133,6 +133,10 @@ export function followShare(id: string) {
         loadEager(store.apply(message.changes));
         for (const entry of message.changes) since = Math.max(since, entry.seq);
         return;
+      case "removed":
+        store.remove(message.removed);
+        for (const removal of message.removed) since = Math.max(since, removal.seq);
+        return;
       case "ready":
         since = Math.max(since, message.seq);
         resets = 0;

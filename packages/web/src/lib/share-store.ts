@@ -6,7 +6,7 @@
  * its key only when its `seq` is higher, so a change seen twice (snapshot, then catch-up) is applied once and an
  * older one never wins.
  */
-import type { BlobRef, Entry, Item } from "@shareroom/shared";
+import type { BlobRef, Entry, Item, Removal } from "@shareroom/shared";
 import { batch, createMemo, createSignal, type Signal } from "solid-js";
 import { byId, num, rec, str } from "./data";
 import {
@@ -82,6 +82,24 @@ function keyIds(key: string): { messageId: string; partId?: string } | undefined
 
 const partIdOf = (key: string) => key.slice(key.lastIndexOf("/") + 1);
 
+/**
+ * A removed key as the share's head and segments carry it (`{key, seq, removed: true}`): the key was deleted at
+ * `seq` (the removal extension of a sync, `@shareroom/shared` api.ts). Live, the same arrives as a `removed` message.
+ */
+export interface Tombstone {
+  key: string;
+  seq: number;
+  removed: true;
+}
+
+/** Anything that moves a key to a new seq: a change, or a removal. */
+export type StoredEntry = Entry | Tombstone;
+
+/** Whether a stored entry is a removal. */
+export function isTombstone(entry: StoredEntry): entry is Tombstone {
+  return (entry as Partial<Tombstone>).removed === true;
+}
+
 function held(entry: Entry, current: HeldEntry | undefined): HeldEntry {
   if ("item" in entry) return { seq: entry.seq, item: entry.item, previous: null, ref: null, failed: false };
   return { seq: entry.seq, item: null, previous: shownItem(current), ref: entry.ref, failed: false };
@@ -139,6 +157,33 @@ export function createShareStore() {
     partsDirty.add(ids.messageId);
   }
 
+  /**
+   * The seq at which each removed key was removed. A change of that key at or below it is older than the removal
+   * (an older segment, a catch-up replayed) and never brings the key back; a newer one does. For `message/<id>` the
+   * removal also covers that message's parts.
+   */
+  const removedAt = new Map<string, number>();
+
+  /** Whether `entry` is no newer than a removal of its key (or, for a part, of its message). */
+  function removedSince(entry: { key: string; seq: number }): boolean {
+    if ((removedAt.get(entry.key) ?? -1) >= entry.seq) return true;
+    const ids = keyIds(entry.key);
+    return ids?.partId !== undefined && (removedAt.get(`message/${ids.messageId}`) ?? -1) >= entry.seq;
+  }
+
+  /** Drops `key` (and a message's parts) for a removal at `seq`; keys changed after `seq` stay. Inside a batch. */
+  function dropRemoved(removal: Removal): void {
+    removedAt.set(removal.key, Math.max(removedAt.get(removal.key) ?? -1, removal.seq));
+    const current = held_.get(removal.key);
+    if (current && current.seq < removal.seq) put(removal.key, undefined);
+    const ids = keyIds(removal.key);
+    if (!ids || ids.partId !== undefined) return;
+    for (const key of [...(partLists.get(ids.messageId) ?? [])]) {
+      const part = held_.get(key);
+      if (part && part.seq < removal.seq) put(key, undefined);
+    }
+  }
+
   /** Publishes the index changes of the current mutation (inside its batch). */
   function publishIndex(): void {
     if (idsDirty) setPublishedIds([...messageList]);
@@ -176,16 +221,21 @@ export function createShareStore() {
   }
 
   /**
-   * Applies entries (a `changes` message, or a snapshot on top of what is held): each replaces its key's entry
-   * when its seq is higher. Returns the applied entries stored by reference, whose items must be loaded and passed
-   * to {@link resolve}.
+   * Applies entries (a `changes` message, a snapshot, or a head's tail or a segment on top of what is held): each
+   * replaces its key's entry when its seq is higher, and a {@link Tombstone} drops its key (see {@link remove}), so
+   * entries may come in any order. Returns the applied entries stored by reference, whose items must be loaded and
+   * passed to {@link resolve}.
    */
-  function apply(entries: readonly Entry[]): Extract<Entry, { ref: BlobRef }>[] {
+  function apply(entries: readonly StoredEntry[]): Extract<Entry, { ref: BlobRef }>[] {
     const toLoad: Extract<Entry, { ref: BlobRef }>[] = [];
     batch(() => {
       for (const entry of entries) {
+        if (isTombstone(entry)) {
+          dropRemoved(entry);
+          continue;
+        }
         const current = held_.get(entry.key);
-        if (current && current.seq >= entry.seq) continue;
+        if ((current && current.seq >= entry.seq) || removedSince(entry)) continue;
         put(entry.key, held(entry, current));
         if ("ref" in entry) toLoad.push(entry);
       }
@@ -202,6 +252,8 @@ export function createShareStore() {
   function replace(entries: readonly Entry[]): Extract<Entry, { ref: BlobRef }>[] {
     const toLoad: Extract<Entry, { ref: BlobRef }>[] = [];
     const seen = new Set<string>();
+    // A snapshot never holds removed keys and is the whole share at its seq: earlier removals say nothing more.
+    removedAt.clear();
     batch(() => {
       for (const entry of entries) {
         seen.add(entry.key);
@@ -220,6 +272,18 @@ export function createShareStore() {
       publishIndex();
     });
     return toLoad;
+  }
+
+  /**
+   * Applies removals (a live `removed` message): each key is dropped unless it changed after its removal's seq;
+   * removing `message/<id>` drops that message's parts too. A removal is remembered, so an older change of the key
+   * arriving later is ignored.
+   */
+  function remove(removals: readonly Removal[]): void {
+    batch(() => {
+      for (const removal of removals) dropRemoved(removal);
+      publishIndex();
+    });
   }
 
   /** Sets the loaded item of a ref entry, unless the key has moved on to a newer seq meanwhile. */
@@ -355,6 +419,7 @@ export function createShareStore() {
     entry,
     peek,
     apply,
+    remove,
     replace,
     resolve,
     fail,
