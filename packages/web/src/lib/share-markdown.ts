@@ -20,12 +20,14 @@ import {
   type FileChange,
   failureOf,
   filesChanged,
+  isReverted,
   isVisiblePart,
   modelKeyOf,
   modelName,
   modelNamesOf,
   modelsUsed,
   retryMessage,
+  revertOf,
 } from "./session";
 
 /** Longest tool output or file content copied into the document, in lines; the rest is counted, not copied. */
@@ -262,6 +264,7 @@ export function buildShareMarkdown(items: readonly Item[], options: MarkdownOpti
   const changes = filesChanged(
     sessionDiff,
     datas.filter((data) => data?.role === "user"),
+    revertOf(session),
   );
   const time = rec(session?.time);
   const created = num(time?.created);
@@ -288,8 +291,15 @@ export function buildShareMarkdown(items: readonly Item[], options: MarkdownOpti
   out.push(facts.map((fact) => `- ${fact}`).join("\n"));
 
   let previousAuthor: string | undefined;
+  const revert = revertOf(session);
+  let revertMarked = false;
   for (const message of messages) {
     const data = message.data;
+    if (!revertMarked && isReverted(message.id, revert)) {
+      revertMarked = true;
+      previousAuthor = undefined;
+      out.push("---\n\n> **Reverted**: the messages below were undone (`/undo`); their changes are not counted.");
+    }
     const role = str(data?.role);
     const cwd = str(rec(data?.path)?.cwd);
     const author = authorKey(data);

@@ -17,6 +17,9 @@ import {
   isVisiblePart,
   modelNamesOf,
   modelsUsed,
+  type Revert,
+  revertedChanges,
+  revertOf,
   type Totals,
 } from "./session";
 
@@ -354,14 +357,43 @@ export function createShareStore() {
   /** Display names of the models used, in order of first use. */
   const models = createMemo(() => modelsUsed(messages(), session(), modelNames()));
 
-  /** Files changed by the share (`session_diff`, else the user messages' per-turn diffs). */
+  /** Where the session was reverted (`/undo`), if it was; see `revertOf`. */
+  const revert = createMemo((): Revert | undefined => revertOf(session()), undefined, {
+    equals: (a, b) => a?.messageID === b?.messageID && a?.partID === b?.partID && a?.diff === b?.diff,
+  });
+
+  /** Message ids from the revert's message on (in id order), or `[]` when the session is not reverted. */
+  const revertedIds = createMemo(
+    () => {
+      const at = revert()?.messageID;
+      if (at === undefined) return [] as readonly string[];
+      const ids = messageIds();
+      return ids.slice(insertionPoint(ids, at));
+    },
+    undefined,
+    { equals: sameIds },
+  );
+
+  /** Files changed by the share (`session_diff`, else the user messages' per-turn diffs), reverted turns left out. */
   const files = createMemo(
     (): FilesChanged =>
       filesChanged(
         dataOfAny("session_diff", "session_diff"),
         messages().filter((message) => message?.role === "user"),
+        revert(),
       ),
   );
+
+  /** What the revert undid (see `revertedChanges`), or `undefined` when the session is not reverted. */
+  const reverted = createMemo((): FilesChanged | undefined => {
+    const at = revert();
+    if (!at) return undefined;
+    return revertedChanges(
+      dataOfAny("session_diff", "session_diff"),
+      messages().filter((message) => message?.role === "user"),
+      at,
+    );
+  });
 
   /** The user turns in order, each with the first line of its first visible text part. */
   const turns = createMemo((): Turn[] => {
@@ -435,6 +467,9 @@ export function createShareStore() {
     totals,
     models,
     files,
+    revert,
+    revertedIds,
+    reverted,
     turns,
     updatedAt,
     working,
