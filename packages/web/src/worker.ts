@@ -16,7 +16,8 @@
 import type { ErrorBody } from "@shareroom/shared";
 import { servePage } from "./worker/html";
 import { prefersMarkdown } from "./worker/policy";
-import { shareExistence, shareMarkdown } from "./worker/share";
+import { firstPaint, sharePreview } from "./worker/preview";
+import { shareMarkdown } from "./worker/share";
 
 /** The legacy API of CLI ≤ 1.0.143 (protocol reference §2), served by the sessions worker at its root. */
 const LEGACY_API_PATHS = new Set(["/share_create", "/share_sync", "/share_delete", "/share_data", "/share_poll"]);
@@ -62,13 +63,14 @@ export default {
         return notFound(request, env, url);
       }
       if (share[2] || prefersMarkdown(request.headers.get("accept"))) return shareMarkdown(env, ctx, url, id);
-      const existence = await shareExistence(env, url.origin, id);
-      const snapshot = `/api/share/${encodeURIComponent(id)}/snapshot`;
+      const preview = await sharePreview(env, url.origin, id);
+      const address = `${url.origin}/share/${encodeURIComponent(id)}`;
       const page = await servePage(
         request,
         env,
-        existence === "missing" ? 404 : 200,
-        existence === "exists" ? snapshot : undefined,
+        preview.existence === "missing" ? 404 : 200,
+        preview.preload,
+        preview.facts && firstPaint(preview.facts, address),
       );
       page.headers.set("vary", "Accept");
       return page;

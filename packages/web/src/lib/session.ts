@@ -318,3 +318,39 @@ export function changeSource(change: FileChange): ChangeSource | undefined {
   }
   return undefined;
 }
+
+/** The coding agent that made a share, for the header: `Claude Code 2.1.332`, `opencode 1.18.33`. */
+export interface AgentInfo {
+  name: string;
+  version?: string;
+}
+
+/** Display names of the agents `shareroom share` maps, by the short id a session may carry instead of a name. */
+const AGENT_NAMES: Record<string, string> = {
+  claude: "Claude Code",
+  "claude-code": "Claude Code",
+  codex: "Codex CLI",
+  gemini: "Gemini CLI",
+  "gemini-cli": "Gemini CLI",
+  opencode: "opencode",
+};
+
+/**
+ * The agent of a session item: `session.agent = {name, version}` (set by `shareroom share` for Claude Code, Codex
+ * CLI and Gemini CLI sessions; `name` may be a display name or a short id such as `claude`), else opencode with
+ * `session.version` (opencode's own `session.agent` is a string, the name of its agent mode, and says nothing here).
+ */
+export function agentOf(session: Data | undefined): AgentInfo | undefined {
+  const agent = rec(session?.agent);
+  const name = str(agent?.name)?.trim();
+  if (agent && name) {
+    return { name: AGENT_NAMES[name.toLowerCase()] ?? name, version: str(agent.version) ?? str(session?.version) };
+  }
+  const version = str(session?.version);
+  return version ? { name: "opencode", version } : undefined;
+}
+
+/** `Claude Code 2.1.332`, or the name alone without a version. */
+export function agentLabel(agent: AgentInfo): string {
+  return agent.version ? `${agent.name} ${agent.version}` : agent.name;
+}

@@ -12,6 +12,8 @@ import { arr, byId, num, rec, str } from "./data";
 import { MAX_DIFF_INPUT_CHARS } from "./diff";
 import { formatCost, formatDuration, relativePath } from "./format";
 import {
+  agentLabel,
+  agentOf,
   authorKey,
   changeSource,
   computeTotals,
@@ -273,7 +275,8 @@ export function buildShareMarkdown(items: readonly Item[], options: MarkdownOpti
 
   const facts: string[] = [];
   if (options.url) facts.push(`Shared session: ${options.url}`);
-  if (str(session?.version)) facts.push(`opencode ${inline(str(session!.version)!)}`);
+  const agent = agentOf(session);
+  if (agent) facts.push(inline(agentLabel(agent)));
   if (created !== undefined) facts.push(`Created ${iso(created)}`);
   if (updated !== undefined) facts.push(`Updated ${iso(updated)}`);
   if (created !== undefined && updated !== undefined && updated >= created) {

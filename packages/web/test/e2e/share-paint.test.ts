@@ -98,3 +98,52 @@ describe("caching", () => {
     }
   });
 });
+
+describe("the first paint", () => {
+  it("puts the title, facts and link-preview tags in the HTML itself, for readers and link previews alike", async () => {
+    const share = await createShare("ses_first_paint");
+    await waitForSnapshot(share.id, (await sync(share, recorded())).seq);
+    const response = await fetch(share.url, { headers: { accept: "text/html" } });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+    const title = "Fix CSV parser for quoted fields with commas";
+    expect(html).toContain(`<title>${title} · shareroom</title>`);
+    const headEnd = html.indexOf("</head>");
+    for (const tag of [
+      `<meta property="og:title" content="${title}">`,
+      `<meta name="twitter:title" content="${title}">`,
+      '<meta property="og:type" content="article">',
+      `<meta property="og:url" content="${share.url}">`,
+    ]) {
+      expect(html.indexOf(tag), tag).toBeGreaterThan(0);
+      expect(html.indexOf(tag), tag).toBeLessThan(headEnd);
+    }
+    // The visible header is in the body ahead of the SPA's root, so it paints before the scripts have run.
+    expect(html.indexOf(`<h1 class="share-title">${title}</h1>`)).toBeGreaterThan(headEnd);
+    expect(html.indexOf(`<h1 class="share-title">${title}</h1>`)).toBeLessThan(html.indexOf('<div id="root">'));
+    const head = await api("GET", `/api/share/${share.id}/head`);
+    if (head.ok) {
+      // A server with heads gives the facts too: the agent, its model and the share's size.
+      expect(html).toMatch(/data-testid="first-paint-facts">opencode 1\.18\.33 · [^<]+ · [0-9.]+[kKMG]?B</);
+      expect(html).toContain(`<link rel="preload" href="/api/share/${share.id}/head"`);
+    } else {
+      expect(html).toContain(`<link rel="preload" href="/api/share/${share.id}/snapshot"`);
+    }
+  });
+
+  it("shows the share's title without JavaScript, and the page replaces it once the share is loaded", async () => {
+    const share = await createShare("ses_first_paint_nojs");
+    await waitForSnapshot(share.id, (await sync(share, recorded())).seq);
+    const still = await openPage(browser, share.url, { javaScriptEnabled: false });
+    expect(await still.page.locator("#first-paint h1").textContent()).toBe(
+      "Fix CSV parser for quoted fields with commas",
+    );
+    await still.page.context().close();
+    const { page, errors } = await openPage(browser, share.url);
+    await page.locator("[data-message-id]").first().waitFor();
+    expect(await page.locator("#first-paint").count()).toBe(0);
+    expect(await page.locator("h1.share-title").count()).toBe(1);
+    expect(errors).toEqual([]);
+    await page.context().close();
+  });
+});
