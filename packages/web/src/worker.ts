@@ -7,16 +7,18 @@
  * |---|---|
  * | `/api/*`, `/ws/*`, legacy `/share_*` | the sessions worker's response, through the `API` service binding, untouched |
  * | `/share/:id.md`, or `/share/:id` with `Accept: text/markdown` | the share as markdown (`lib/share-markdown.ts`), cached per seq, 413 above 32 MiB of data |
- * | `/share/:id` | the SPA (200) when the share exists, else the SPA's not-found view with 404 |
+ * | `/share/:id` | the SPA (200) with the share's title and facts in its HTML when the share exists, else the SPA's not-found view with 404 |
+ * | `/share/:id/og.png` | the share's preview image (1200×630 PNG); 404 when previews are off (`SHARE_PREVIEWS=false`) |
  * | `/`, `/admin` | the SPA |
  * | `/s/:id` | 301 to `/share/:id` (the page path legacy clients print) |
  * | any other file of the asset layer | the file |
  * | anything else | 404: the not-found page for browsers, `{error: {code: "not_found"}}` for other clients |
  */
 import type { ErrorBody } from "@shareroom/shared";
+import { firstPaint, previewsOn } from "./worker/first-paint";
 import { servePage } from "./worker/html";
 import { prefersMarkdown } from "./worker/policy";
-import { firstPaint, sharePreview } from "./worker/preview";
+import { previewImage, sharePreview } from "./worker/preview";
 import { shareMarkdown } from "./worker/share";
 
 /** The legacy API of CLI ≤ 1.0.143 (protocol reference §2), served by the sessions worker at its root. */
@@ -24,6 +26,9 @@ const LEGACY_API_PATHS = new Set(["/share_create", "/share_sync", "/share_delete
 
 /** The page path legacy clients print; ids are `[A-Za-z0-9_-]+` (protocol reference §1). */
 const LEGACY_SHARE_PATH = /^\/s\/([A-Za-z0-9_-]+)\/?$/;
+
+/** A share's preview image for link previews (Open Graph, Twitter cards). */
+const PREVIEW_PATH = /^\/share\/([A-Za-z0-9_-]+)\/og\.png$/;
 
 /** A share page, `/share/<id>` or `/share/<id>.md`. Any id is passed on: the API decides which ids exist. */
 const SHARE_PATH = /^\/share\/([^/]+?)(\.md)?\/?$/;
@@ -54,6 +59,8 @@ export default {
       return Response.redirect(new URL(`/share/${legacy[1]}${url.search}`, url).toString(), 301);
     }
     const isRead = request.method === "GET" || request.method === "HEAD";
+    const image = PREVIEW_PATH.exec(path);
+    if (image && isRead) return previewImage(env, url, image[1]!);
     const share = SHARE_PATH.exec(path);
     if (share && isRead) {
       let id: string;
@@ -70,7 +77,7 @@ export default {
         env,
         preview.existence === "missing" ? 404 : 200,
         preview.preload,
-        preview.facts && firstPaint(preview.facts, address),
+        preview.facts && firstPaint(preview.facts, address, previewsOn(env) ? `${address}/og.png` : undefined),
       );
       page.headers.set("vary", "Accept");
       return page;

@@ -318,8 +318,8 @@ export function createShareStore() {
     });
   }
 
-  /** Message ids in id order (a new array only when the ids changed). */
-  const messageIds = createMemo(() => publishedIds(), undefined, { equals: sameIds });
+  /** Message ids of every session in the share (its own and subagents'), in id order. */
+  const allMessageIds = createMemo(() => publishedIds(), undefined, { equals: sameIds });
 
   /** The part keys of message `messageId`, in part id order (tracked per message). */
   function partKeys(messageId: string): readonly string[] {
@@ -348,14 +348,47 @@ export function createShareStore() {
   /** Model display names by `<providerID>/<modelID>`, from the `model` item. */
   const modelNames = createMemo(() => modelNamesOf(dataOfAny("model", "model")));
 
-  /** The data of every message item, in id order (`undefined` for ids whose message has not arrived). */
+  /** The data of every message item of every session, in id order (`undefined` while a message has not arrived). */
+  const allMessages = createMemo(() => allMessageIds().map((id) => dataOf(`message/${id}`, "message")));
+
+  /**
+   * The child session a message belongs to, or `undefined` for the share's own session: `shareroom share` shares
+   * a subagent's session inside its parent's share, its messages carrying the child's `sessionID`.
+   */
+  const childSessionOf = (message: Record<string, unknown> | undefined): string | undefined => {
+    const own = str(message?.sessionID);
+    const root = str(session()?.id);
+    return own && root && own !== root ? own : undefined;
+  };
+
+  /**
+   * Message ids of the share's own session in id order (a new array only when the ids changed): the timeline.
+   * Subagents' messages are shown under the task that started them ({@link childMessageIds}).
+   */
+  const messageIds = createMemo(
+    () => {
+      const ids = allMessageIds();
+      const datas = allMessages();
+      return datas.some((message) => childSessionOf(message)) ? ids.filter((_, i) => !childSessionOf(datas[i])) : ids;
+    },
+    undefined,
+    { equals: sameIds },
+  );
+
+  /** Message ids of child session `sessionId` (a subagent's), in id order. */
+  function childMessageIds(sessionId: string): string[] {
+    const datas = allMessages();
+    return allMessageIds().filter((_, i) => str(datas[i]?.sessionID) === sessionId);
+  }
+
+  /** The data of the share's own messages, in {@link messageIds} order. */
   const messages = createMemo(() => messageIds().map((id) => dataOf(`message/${id}`, "message")));
 
-  /** Cost and tokens (see `computeTotals`). */
-  const totals = createMemo((): Totals => computeTotals(messages(), session()));
+  /** Cost and tokens of every session of the share, subagents' included (see `computeTotals`). */
+  const totals = createMemo((): Totals => computeTotals(allMessages(), session()));
 
   /** Display names of the models used, in order of first use. */
-  const models = createMemo(() => modelsUsed(messages(), session(), modelNames()));
+  const models = createMemo(() => modelsUsed(allMessages(), session(), modelNames()));
 
   /** Where the session was reverted (`/undo`), if it was; see `revertOf`. */
   const revert = createMemo((): Revert | undefined => revertOf(session()), undefined, {
@@ -458,6 +491,7 @@ export function createShareStore() {
     retrying,
     clear,
     messageIds,
+    childMessageIds,
     partKeys,
     dataOf,
     dataOfAny,

@@ -3,8 +3,9 @@
  * response of this origin carries (policy.ts), and the status the worker decided (200, or 404 for a missing share
  * or path).
  */
+
+import type { FirstPaint } from "./first-paint";
 import { securityHeaders } from "./policy";
-import type { FirstPaint } from "./preview";
 
 /**
  * The SPA (`/` of the asset layer) answered with `status` and {@link securityHeaders}. For a 404 the `<html>`

@@ -147,3 +147,22 @@ describe("the first paint", () => {
     await page.context().close();
   });
 });
+
+describe("the preview image", () => {
+  it("is a 1200×630 PNG the worker renders itself, named by the page's og:image, and 404 for no share", async () => {
+    const share = await createShare("ses_preview_image");
+    await waitForSnapshot(share.id, (await sync(share, recorded())).seq);
+    const html = await (await fetch(share.url, { headers: { accept: "text/html" } })).text();
+    expect(html).toContain(`<meta property="og:image" content="${share.url}/og.png">`);
+    const response = await fetch(`${share.url}/og.png`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toBe("image/png");
+    const png = new Uint8Array(await response.arrayBuffer());
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    const ihdr = new DataView(png.buffer, 16, 8);
+    expect([ihdr.getUint32(0), ihdr.getUint32(4)]).toEqual([1200, 630]);
+    // The title is drawn: an image of text is far larger than a blank card.
+    expect(png.byteLength).toBeGreaterThan(10_000);
+    expect((await fetch(`${origin}/share/nO5uchShareExists00000/og.png`)).status).toBe(404);
+  });
+});
