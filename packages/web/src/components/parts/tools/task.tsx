@@ -40,7 +40,7 @@ function ChildSession(props: { sessionId: string }) {
         data-testid="child-session"
         onToggle={(event) => setOpened((event.currentTarget as HTMLDetailsElement).open)}
       >
-        <summary>
+        <summary class="child-session-summary">
           The subagent's session · {ids().length} {ids().length === 1 ? "message" : "messages"}
         </summary>
         <Show when={opened()}>
