@@ -8,6 +8,7 @@ import { WebSocket as ReconnectingWebSocket } from "partysocket";
 import { createSignal, onCleanup } from "solid-js";
 import { fetchBlob, fetchSnapshot } from "./api";
 import { fetchHead, fetchSegment, type ShareHead, segmentsToRead } from "./head";
+import { prefetchedPath } from "./prefetch";
 import { createShareStore } from "./share-store";
 
 /** What the page shows about the socket. */
@@ -299,6 +300,8 @@ export function followShare(id: string) {
    * while older segments are read in the background. `false` when the server has no head (an older server).
    */
   async function startFromHead(): Promise<boolean> {
+    // The worker asked the API already: it preloads the snapshot only when the server has no head.
+    if (prefetchedPath(id)?.endsWith("/snapshot")) return false;
     const head = await fetchHead(id);
     if (stopped) return true;
     if (head === "unsupported") return false;

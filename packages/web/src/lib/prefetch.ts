@@ -29,3 +29,8 @@ export function takePrefetched(id: string, url: string): Promise<Response> | und
   pending = undefined;
   return response;
 }
+
+/** The path prefetched for share `id` and not yet taken, or `undefined`. */
+export function prefetchedPath(id: string): string | undefined {
+  return pending?.id === id ? pending.url : undefined;
+}

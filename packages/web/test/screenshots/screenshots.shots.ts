@@ -109,14 +109,22 @@ it("takes the reverted turn, an agent's session and the link preview", async () 
   await reveal(page, revertedFrom);
   await page.getByTestId("revert-toggle").click();
   await page.locator(`[id="${revertedFrom}"] .part`).first().waitFor();
-  await page.evaluate(() => window.scrollBy(0, -160));
+  // Shown again once it has grown: the marker near the top, the end of the turn before it above.
+  await page.evaluate(() => {
+    location.hash = "";
+  });
+  await reveal(page, revertedFrom);
+  await page.evaluate(() => window.scrollBy(0, -120));
   await page.waitForTimeout(800);
   await page.screenshot({ path: `${OUT}reverted.png` });
   await page.goto(claude.url);
   await page.locator('[data-tool="Edit"] tr.diff-add').first().waitFor();
   await page.getByTestId("child-session").locator("summary").click();
   await page.waitForTimeout(800);
-  await page.screenshot({ path: `${OUT}claude-code.png`, fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 1180 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${OUT}claude-code.png` });
   await context.close();
   const image = await fetch(`${reverted.url}/og.png`);
   await writeFile(`${OUT}preview.png`, new Uint8Array(await image.arrayBuffer()));
