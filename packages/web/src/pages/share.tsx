@@ -165,6 +165,11 @@ function ShareView(props: { id: string }) {
                 </button>
               </Show>
             </div>
+            <Show when={!share.complete()}>
+              <p class="loading-older muted small" data-testid="loading-older" aria-live="polite">
+                Loading earlier messages…
+              </p>
+            </Show>
           </div>
           <Switch>
             <Match when={view() === "conversation"}>

@@ -220,6 +220,13 @@ describe("progressive loading", () => {
       })),
       tail,
     });
+    // The page's worker asked this branch's API for the head too, found none, and preloads the snapshot instead;
+    // against a server with heads it preloads the head, as here.
+    await page.route(`**/share/${shareId}`, async (route) => {
+      const response = await route.fetch();
+      const html = (await response.text()).replace(`/api/share/${shareId}/snapshot"`, `/api/share/${shareId}/head"`);
+      return route.fulfill({ response, body: html });
+    });
     await page.route(`**/api/share/${shareId}/head`, (route) => {
       requested.push("head");
       return route.fulfill({ json: head() });
@@ -264,6 +271,7 @@ describe("progressive loading", () => {
     await expect.poll(async () => (await ids()).length, POLL).toBeGreaterThan(0);
     const firstId = served.firstMessage.key.slice("message/".length);
     expect(await ids()).not.toContain(firstId);
+    expect(await page.getByTestId("loading-older").count()).toBe(1);
     served.release();
     await expect
       .poll(async () => {
@@ -271,6 +279,7 @@ describe("progressive loading", () => {
         return (await ids()).includes(firstId);
       }, POLL)
       .toBe(true);
+    await expect.poll(() => page.getByTestId("loading-older").count(), POLL).toBe(0);
     // Newest first; the replaced segment was asked for again under its new name after a second read of the head.
     const segmentRequests = served.requested.filter((name) => name.startsWith("segments/"));
     expect(segmentRequests[0]).toBe(served.segments[served.segments.length - 1]!.name);
