@@ -18,7 +18,7 @@ import type { ErrorBody } from "@shareroom/shared";
 import { firstPaint, previewsOn } from "./worker/first-paint";
 import { servePage } from "./worker/html";
 import { prefersMarkdown } from "./worker/policy";
-import { previewImage, sharePreview } from "./worker/preview";
+import { type ApiGet, previewImage, sharePreview } from "./worker/preview";
 import { shareMarkdown } from "./worker/share";
 
 /** The legacy API of CLI ≤ 1.0.143 (protocol reference §2), served by the sessions worker at its root. */
@@ -35,6 +35,11 @@ const SHARE_PATH = /^\/share\/([^/]+?)(\.md)?\/?$/;
 
 /** Pages of the SPA that exist without asking anyone. */
 const APP_PATHS = new Set(["/", "/admin", "/admin/"]);
+
+/** `GET` of an API path through the `API` service binding, for the worker's own reads (see `worker/preview.ts`). */
+function apiGet(env: Env, url: URL): ApiGet {
+  return (path) => env.API.fetch(new Request(new URL(path, url)));
+}
 
 /** A 404 for a path nothing is served at: the page for browsers, the API's JSON error shape for everyone else. */
 function notFound(request: Request, env: Env, url: URL): Promise<Response> | Response {
@@ -60,7 +65,7 @@ export default {
     }
     const isRead = request.method === "GET" || request.method === "HEAD";
     const image = PREVIEW_PATH.exec(path);
-    if (image && isRead) return previewImage(env, url, image[1]!);
+    if (image && isRead) return previewImage(env, apiGet(env, url), url, image[1]!);
     const share = SHARE_PATH.exec(path);
     if (share && isRead) {
       let id: string;
@@ -70,7 +75,7 @@ export default {
         return notFound(request, env, url);
       }
       if (share[2] || prefersMarkdown(request.headers.get("accept"))) return shareMarkdown(env, ctx, url, id);
-      const preview = await sharePreview(env, url.origin, id);
+      const preview = await sharePreview(apiGet(env, url), id);
       const address = `${url.origin}/share/${encodeURIComponent(id)}`;
       const page = await servePage(
         request,

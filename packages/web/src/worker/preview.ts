@@ -7,6 +7,12 @@ import { rec, str } from "../lib/data";
 import { factsOfHead, type PreviewFacts, previewsOn } from "./first-paint";
 import { errorCode, type ShareExistence } from "./share";
 
+/**
+ * `GET <path>` of the sessions API (a same-origin path such as `/api/share/x/head`) on behalf of the visitor the
+ * worker is answering; the worker passes its own API helper.
+ */
+export type ApiGet = (path: string) => Promise<Response>;
+
 /** Whether the share exists, what the page should preload, and the facts for its first paint (when known). */
 export interface SharePreview {
   existence: ShareExistence;
@@ -20,11 +26,11 @@ export interface SharePreview {
  * `not_found`) is asked for the share's summary instead (existence and title; the page preloads the snapshot).
  * `unknown` existence when the API could not say (an error): the page then decides on its own.
  */
-export async function sharePreview(env: Env, origin: string, id: string): Promise<SharePreview> {
-  const base = `${origin}/api/share/${encodeURIComponent(id)}`;
+export async function sharePreview(get: ApiGet, id: string): Promise<SharePreview> {
+  const base = `/api/share/${encodeURIComponent(id)}`;
   const snapshot = `/api/share/${encodeURIComponent(id)}/snapshot`;
   try {
-    const response = await env.API.fetch(new Request(`${base}/head`));
+    const response = await get(`${base}/head`);
     if (response.ok) {
       const text = await response.text();
       const head = rec(JSON.parse(text));
@@ -38,7 +44,7 @@ export async function sharePreview(env: Env, origin: string, id: string): Promis
     const code = await errorCode(response);
     if (code === "share_not_found" || code === "invalid_share_id") return { existence: "missing" };
     if (code !== "not_found") return { existence: "unknown" };
-    const summary = await env.API.fetch(new Request(base));
+    const summary = await get(base);
     if (!summary.ok) {
       const missing = ["share_not_found", "invalid_share_id"].includes((await errorCode(summary)) ?? "");
       return { existence: missing ? "missing" : "unknown" };
@@ -55,8 +61,8 @@ export async function sharePreview(env: Env, origin: string, id: string): Promis
  * resvg). 404 `not_found` when previews are off or the share does not exist; a share whose facts could not be read
  * gets an image without them. Not cached by clients, so a deleted share's image goes with it.
  */
-export async function previewImage(env: Env, url: URL, id: string): Promise<Response> {
-  const preview = previewsOn(env) ? await sharePreview(env, url.origin, id) : undefined;
+export async function previewImage(env: Env, get: ApiGet, url: URL, id: string): Promise<Response> {
+  const preview = previewsOn(env) ? await sharePreview(get, id) : undefined;
   if (!preview || preview.existence === "missing") {
     return Response.json(
       { error: { code: "not_found", message: `Nothing is served at ${url.pathname}.` } },
