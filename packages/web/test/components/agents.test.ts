@@ -4,7 +4,7 @@
  * renderer (diffs for Claude's Edit, Codex's apply_patch and Gemini's replace), and a subagent's session in place.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { claudeShare, codexShare, geminiShare } from "../fixtures/agents";
+import { claudeMappedShare, claudeShare, codexShare, geminiShare } from "../fixtures/agents";
 import { type Harness, openHarness } from "./browser";
 import "./harness-api";
 
@@ -46,7 +46,7 @@ describe("other agents' sessions", () => {
     // The subagent's messages are not in the timeline, but under their task, rendered once opened.
     expect(await view.locator(":scope > article.message").count()).toBe(2);
     const child = view.getByTestId("child-session");
-    expect(await child.locator("summary").textContent()).toContain("2 messages");
+    expect(await child.locator("summary").textContent()).toBe("The subagent's session: List the files · 2 messages");
     expect(await child.locator("article.message").count()).toBe(0);
     await child.locator("summary").click();
     await child.getByText("The subagent found hello.txt.").waitFor();
@@ -72,5 +72,13 @@ describe("other agents' sessions", () => {
     const replace = view.locator('.tool[data-tool="replace"]');
     expect(await replace.locator(".tool-summary").textContent()).toBe("/home/dev/gemini-demo/hello.txt");
     expect(await changedLines(replace)).toEqual(["line two", "line 2 (edited)"]);
+  });
+
+  it("a tool mapped to opencode's id is shown by the agent's own name, with opencode's renderer", async () => {
+    const view = await share("claude-mapped", claudeMappedShare());
+    const edit = view.locator('.tool[data-tool="edit"]');
+    expect(await edit.locator(".tool-name").textContent()).toBe("Edit");
+    expect(await edit.locator(".tool-fact").allTextContents()).toEqual(["+1", "−1"]);
+    expect(await changedLines(edit)).toEqual(["line two", "line 2 (edited)"]);
   });
 });

@@ -29,6 +29,9 @@ function ChildSession(props: { sessionId: string }) {
   // Outside a share page (a part rendered on its own) there is no session to look in.
   const share = useContext(ShareContext);
   const ids = () => share?.store.childMessageIds(props.sessionId) ?? [];
+  // `shareroom share` sends the child's session item as `child_session.<id>` (docs/agents.md, "Subagents").
+  const kind = () => `child_session.${props.sessionId}`;
+  const title = () => str(rec(share?.store.dataOfAny(kind(), kind()))?.title)?.trim();
   const [opened, setOpened] = createSignal(false);
   return (
     <Show
@@ -41,7 +44,8 @@ function ChildSession(props: { sessionId: string }) {
         onToggle={(event) => setOpened((event.currentTarget as HTMLDetailsElement).open)}
       >
         <summary class="child-session-summary">
-          The subagent's session · {ids().length} {ids().length === 1 ? "message" : "messages"}
+          The subagent's session<Show when={title()}>{(text) => <>: {text()}</>}</Show> · {ids().length}{" "}
+          {ids().length === 1 ? "message" : "messages"}
         </summary>
         <Show when={opened()}>
           <div class="child-session-messages">
