@@ -247,6 +247,12 @@ function fanoutFigures(fanout: FanoutRun[]): Figure[] {
   return figures;
 }
 
+/**
+ * What a reload may download besides the HTML and still count as "the HTML only" (bytes): the headers of the
+ * revalidations (304) of the share's data, a few hundred bytes each.
+ */
+const RELOAD_SLACK_BYTES = 4 * 1024;
+
 function pageFigures(page: NonNullable<Results["page"]>): Figure[] {
   const figures: Figure[] = [];
   for (const run of page.runs) {
@@ -277,6 +283,22 @@ function pageFigures(page: NonNullable<Results["page"]>): Figure[] {
           : {}),
       });
     }
+  }
+  for (const run of page.runs) {
+    const { reloadBytes, reloadHtmlBytes } = run.ours;
+    if (!Number.isFinite(reloadBytes)) continue;
+    const extra = reloadBytes - reloadHtmlBytes;
+    figures.push({
+      suite: "page",
+      measure: `bytes downloaded on a reload, ${run.share} (${formatCount(run.parts)} parts)`,
+      ours: `${formatBytes(reloadBytes)} (HTML ${formatBytes(reloadHtmlBytes)})`,
+      baseline: formatBytes(run.floor.reloadBytes),
+      against: "static HTML of the same data",
+      ratio: run.floor.reloadBytes > 0 ? reloadBytes / run.floor.reloadBytes : null,
+      target: `the HTML only (≤ ${formatBytes(RELOAD_SLACK_BYTES)} besides it: revalidation headers)`,
+      met: extra <= RELOAD_SLACK_BYTES,
+      miss: `${formatBytes(extra)} besides the HTML`,
+    });
   }
   const initial = page.bundle.filter((file) => file.initial);
   const lazy = page.bundle.filter((file) => !file.initial);

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { cloudflare } from "@cloudflare/vite-plugin";
 import { defineConfig, type Plugin } from "vite";
@@ -60,8 +61,32 @@ function awaitApi(): Plugin {
   };
 }
 
+/**
+ * `import text from "<file>?inline-base64"`: the file's bytes as a base64 string module. The worker bundles its
+ * preview font this way (the Workers runtime imports only wasm, text and `.bin` files as data, and an npm font file
+ * is none of those).
+ */
+function inlineBase64(): Plugin {
+  const suffix = "?inline-base64";
+  return {
+    name: "shareroom:inline-base64",
+    enforce: "pre",
+    async resolveId(source, importer) {
+      if (!source.endsWith(suffix)) return null;
+      const resolved = await this.resolve(source.slice(0, -suffix.length), importer, { skipSelf: true });
+      return resolved ? `\0${resolved.id}${suffix}` : null;
+    },
+    load(id) {
+      if (!id.startsWith("\0") || !id.endsWith(suffix)) return null;
+      const file = id.slice(1, -suffix.length);
+      return `export default ${JSON.stringify(readFileSync(file).toString("base64"))};`;
+    },
+  };
+}
+
 export default defineConfig({
   plugins: [
+    inlineBase64(),
     solid(),
     awaitApi(),
     // No auxiliaryWorkers: the sessions worker runs as its own `wrangler dev`, as it deploys on its own, and the

@@ -6,7 +6,8 @@
  *
  * Per load, in a fresh browser context: time to the first painted message and to a painted, filled viewport (from
  * navigation start, by `requestAnimationFrame` polling in the page), then the JS heap after a forced GC
- * (`JSHeapUsedSize`), then the script time spent while scrolling 60 × 800 px (CDP `ScriptDuration` delta).
+ * (`JSHeapUsedSize`), then the script time spent while scrolling 60 × 800 px (CDP `ScriptDuration` delta). The
+ * first load is then reloaded, its cache warm, to count the bytes a returning reader downloads again.
  */
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -26,6 +27,10 @@ export interface PageFigures {
   scrollScriptMs: number;
   /** When the response of the page's snapshot request ended (ms from navigation start); NaN without one. */
   snapshotMs: number;
+  /** Bytes a reload of the first load's page downloaded (every response, headers included; CDP encodedDataLength). */
+  reloadBytes: number;
+  /** Of {@link reloadBytes}, the HTML document's. */
+  reloadHtmlBytes: number;
   loads: number;
   /** Paths of the scripts and stylesheets the first load fetched. */
   assets: string[];
@@ -135,11 +140,47 @@ export async function serveStatic(html: string): Promise<{ origin: string; serve
   return { origin: `http://127.0.0.1:${port}`, server };
 }
 
+/**
+ * Reloads `page` (its browser cache warm from the first load) and returns the bytes that came over the network:
+ * in all and for the HTML document, from CDP `Network.loadingFinished` (`encodedDataLength`, headers included; a
+ * response from the cache adds 0). Waits until messages fill the viewport again.
+ */
+async function reloadBytes(
+  page: import("playwright-core").Page,
+  cdp: import("playwright-core").CDPSession,
+): Promise<{ total: number; html: number }> {
+  const documents = new Set<string>();
+  let total = 0;
+  let html = 0;
+  const onResponse = (event: { requestId: string; type: string }) => {
+    if (event.type === "Document") documents.add(event.requestId);
+  };
+  const onFinished = (event: { requestId: string; encodedDataLength: number }) => {
+    total += event.encodedDataLength;
+    if (documents.has(event.requestId)) html += event.encodedDataLength;
+  };
+  await cdp.send("Network.enable");
+  cdp.on("Network.responseReceived", onResponse);
+  cdp.on("Network.loadingFinished", onFinished);
+  await page.reload({ waitUntil: "commit" });
+  await page.waitForFunction(
+    () => (window as unknown as { __benchMarks: { viewport?: number } }).__benchMarks.viewport !== undefined,
+    undefined,
+    { timeout: RENDER_DEADLINE_MS, polling: 250 },
+  );
+  // Responses still streaming in (the data behind the viewport) count too.
+  await page.waitForLoadState("networkidle").catch(() => undefined);
+  cdp.off("Network.responseReceived", onResponse);
+  cdp.off("Network.loadingFinished", onFinished);
+  return { total, html };
+}
+
 /** Loads `url` `loads` times, each in a fresh context, and returns the medians. */
 export async function measurePage(browser: Browser, url: string, loads: number): Promise<PageFigures> {
-  const runs: Omit<PageFigures, "loads" | "assets">[] = [];
+  const runs: Omit<PageFigures, "loads" | "assets" | "reloadBytes" | "reloadHtmlBytes">[] = [];
   let assets: string[] = [];
   let failure: string | undefined;
+  let reload = { total: Number.NaN, html: Number.NaN };
   for (let i = 0; i < loads; i++) {
     const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
@@ -200,11 +241,13 @@ export async function measurePage(browser: Browser, url: string, loads: number):
         scrollScriptMs: ((after.ScriptDuration ?? 0) - (before.ScriptDuration ?? 0)) * 1000,
         snapshotMs,
       });
+      if (i === 0) reload = await reloadBytes(page, cdp);
     } finally {
       await context.close();
     }
   }
-  const pick = (name: keyof Omit<PageFigures, "loads" | "failure" | "assets">) => median(runs.map((run) => run[name]));
+  const pick = (name: keyof Omit<PageFigures, "loads" | "failure" | "assets" | "reloadBytes" | "reloadHtmlBytes">) =>
+    median(runs.map((run) => run[name]));
   return {
     firstMessageMs: pick("firstMessageMs"),
     viewportMs: pick("viewportMs"),
@@ -212,6 +255,8 @@ export async function measurePage(browser: Browser, url: string, loads: number):
     domNodes: pick("domNodes"),
     scrollScriptMs: pick("scrollScriptMs"),
     snapshotMs: pick("snapshotMs"),
+    reloadBytes: reload.total,
+    reloadHtmlBytes: reload.html,
     loads: runs.length,
     assets,
     ...(failure ? { failure } : {}),

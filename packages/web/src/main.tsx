@@ -5,7 +5,7 @@
  */
 import { lazy, Suspense } from "solid-js";
 import { render } from "solid-js/web";
-import { prefetchSnapshot } from "./lib/prefetch";
+import { prefetchShare } from "./lib/prefetch";
 import { routeOf } from "./lib/route";
 import LandingPage from "./pages/landing";
 import NotFoundPage, { ShareNotFound } from "./pages/not-found";
@@ -20,7 +20,7 @@ function App() {
   switch (route.page) {
     case "share":
       if (missing) return <ShareNotFound />;
-      prefetchSnapshot(route.id);
+      prefetchShare(route.id);
       return (
         <Suspense fallback={<p class="loading muted">Loading share…</p>}>
           <SharePage id={route.id} />

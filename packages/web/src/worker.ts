@@ -7,16 +7,19 @@
  * |---|---|
  * | `/api/*`, `/ws/*`, legacy `/share_*` | the sessions worker's response, through the `API` service binding, untouched |
  * | `/share/:id.md`, or `/share/:id` with `Accept: text/markdown` | the share as markdown (`lib/share-markdown.ts`), cached per seq, 413 above 32 MiB of data |
- * | `/share/:id` | the SPA (200) when the share exists, else the SPA's not-found view with 404 |
+ * | `/share/:id` | the SPA (200) with the share's title and facts in its HTML when the share exists, else the SPA's not-found view with 404 |
+ * | `/share/:id/og.png` | the share's preview image (1200×630 PNG); 404 when previews are off (`SHARE_PREVIEWS=false`) |
  * | `/`, `/admin` | the SPA |
  * | `/s/:id` | 301 to `/share/:id` (the page path legacy clients print) |
  * | any other file of the asset layer | the file |
  * | anything else | 404: the not-found page for browsers, `{error: {code: "not_found"}}` for other clients |
  */
 import type { ErrorBody } from "@shareroom/shared";
+import { firstPaint, previewsOn } from "./worker/first-paint";
 import { servePage } from "./worker/html";
 import { prefersMarkdown } from "./worker/policy";
-import { shareExistence, shareMarkdown } from "./worker/share";
+import { type ApiGet, previewImage, sharePreview } from "./worker/preview";
+import { shareMarkdown } from "./worker/share";
 
 /** The legacy API of CLI ≤ 1.0.143 (protocol reference §2), served by the sessions worker at its root. */
 const LEGACY_API_PATHS = new Set(["/share_create", "/share_sync", "/share_delete", "/share_data", "/share_poll"]);
@@ -24,11 +27,19 @@ const LEGACY_API_PATHS = new Set(["/share_create", "/share_sync", "/share_delete
 /** The page path legacy clients print; ids are `[A-Za-z0-9_-]+` (protocol reference §1). */
 const LEGACY_SHARE_PATH = /^\/s\/([A-Za-z0-9_-]+)\/?$/;
 
+/** A share's preview image for link previews (Open Graph, Twitter cards). */
+const PREVIEW_PATH = /^\/share\/([A-Za-z0-9_-]+)\/og\.png$/;
+
 /** A share page, `/share/<id>` or `/share/<id>.md`. Any id is passed on: the API decides which ids exist. */
 const SHARE_PATH = /^\/share\/([^/]+?)(\.md)?\/?$/;
 
 /** Pages of the SPA that exist without asking anyone. */
 const APP_PATHS = new Set(["/", "/admin", "/admin/"]);
+
+/** `GET` of an API path through the `API` service binding, for the worker's own reads (see `worker/preview.ts`). */
+function apiGet(env: Env, url: URL): ApiGet {
+  return (path) => env.API.fetch(new Request(new URL(path, url)));
+}
 
 /** A 404 for a path nothing is served at: the page for browsers, the API's JSON error shape for everyone else. */
 function notFound(request: Request, env: Env, url: URL): Promise<Response> | Response {
@@ -53,6 +64,8 @@ export default {
       return Response.redirect(new URL(`/share/${legacy[1]}${url.search}`, url).toString(), 301);
     }
     const isRead = request.method === "GET" || request.method === "HEAD";
+    const image = PREVIEW_PATH.exec(path);
+    if (image && isRead) return previewImage(env, apiGet(env, url), url, image[1]!);
     const share = SHARE_PATH.exec(path);
     if (share && isRead) {
       let id: string;
@@ -62,13 +75,14 @@ export default {
         return notFound(request, env, url);
       }
       if (share[2] || prefersMarkdown(request.headers.get("accept"))) return shareMarkdown(env, ctx, url, id);
-      const existence = await shareExistence(env, url.origin, id);
-      const snapshot = `/api/share/${encodeURIComponent(id)}/snapshot`;
+      const preview = await sharePreview(apiGet(env, url), id);
+      const address = `${url.origin}/share/${encodeURIComponent(id)}`;
       const page = await servePage(
         request,
         env,
-        existence === "missing" ? 404 : 200,
-        existence === "exists" ? snapshot : undefined,
+        preview.existence === "missing" ? 404 : 200,
+        preview.preload,
+        preview.facts && firstPaint(preview.facts, address, previewsOn(env) ? `${address}/og.png` : undefined),
       );
       page.headers.set("vary", "Accept");
       return page;

@@ -1,11 +1,12 @@
 import { createMemo, For, Show } from "solid-js";
 import { num, rec, str } from "../lib/data";
 import { formatCost, formatDateTime, formatDuration, formatTime, formatTokens } from "../lib/format";
-import { authorKey, durationOf, failureOf, modelKeyOf, modelName } from "../lib/session";
+import { authorKey, durationOf, failureOf, isReverted, modelKeyOf, modelName } from "../lib/session";
 import { showSteps } from "../lib/ui";
 import { Permalink } from "./Permalink";
 import { PartView } from "./parts";
 import { RedactedText } from "./RedactedText";
+import { RevertMarker, showReverted } from "./RevertMarker";
 import { useShare } from "./share-context";
 import { TurnChanges } from "./TurnChanges";
 
@@ -37,6 +38,36 @@ export function MessageView(props: { id: string; previousId?: string; last?: boo
     if (role() !== "assistant" || props.previousId === undefined) return false;
     return authorKey(share.store.dataOf(`message/${props.previousId}`, "message")) === authorKey(message());
   };
+  const label = () => (role() === "user" ? "User" : role() === "assistant" ? "Assistant" : "Message");
+  const reverted = () => isReverted(props.id, share.store.revert());
+  return (
+    <article
+      class="message"
+      classList={{ continued: continued(), reverted: reverted(), "reverted-hidden": reverted() && !showReverted() }}
+      id={props.id}
+      data-message-id={props.id}
+      data-role={role()}
+      data-reverted={reverted() ? "" : undefined}
+      aria-label={`${label()} message${reverted() ? " (reverted)" : ""}`}
+    >
+      <Show when={share.store.revertedIds()[0] === props.id}>
+        <RevertMarker />
+      </Show>
+      <Show when={!reverted() || showReverted()}>
+        {/* A reverted message stays mounted but empty while collapsed, so its row keeps its place in the list. */}
+        <MessageBody id={props.id} continued={continued()} last={props.last} label={label()} />
+      </Show>
+    </article>
+  );
+}
+
+/** The header, parts, notices and turn changes of one message (see {@link MessageView}). */
+function MessageBody(props: { id: string; continued: boolean; last?: boolean; label: string }) {
+  const share = useShare();
+  const message = () => share.store.dataOf(`message/${props.id}`, "message");
+  const role = () => str(message()?.role) ?? "pending";
+  const continued = () => props.continued;
+  const label = () => props.label;
   const cwd = () => str(rec(message()?.path)?.cwd);
   const partKeys = () => share.store.partKeys(props.id);
   const created = () => num(rec(message()?.time)?.created);
@@ -48,16 +79,8 @@ export function MessageView(props: { id: string; previousId?: string; last?: boo
   const cost = () => num(message()?.cost);
   const failure = createMemo(() => failureOf(message()));
   const working = () => props.last === true && share.store.working();
-  const label = () => (role() === "user" ? "User" : role() === "assistant" ? "Assistant" : "Message");
   return (
-    <article
-      class="message"
-      classList={{ continued: continued() }}
-      id={props.id}
-      data-message-id={props.id}
-      data-role={role()}
-      aria-label={`${label()} message`}
-    >
+    <>
       <Show when={!continued() || showSteps() === "on"}>
         <header class="message-head">
           <Show when={!continued()}>
@@ -117,6 +140,6 @@ export function MessageView(props: { id: string; previousId?: string; last?: boo
       <Show when={role() === "user"}>
         <TurnChanges message={message()} />
       </Show>
-    </article>
+    </>
   );
 }

@@ -1,6 +1,7 @@
 import { createSignal, For, onCleanup, Show } from "solid-js";
 import { num, rec, str } from "../lib/data";
 import { formatCost, formatDate, formatDuration, formatRelative, formatTokens } from "../lib/format";
+import { agentLabel, agentOf } from "../lib/session";
 import { copyText, download, toast } from "../lib/ui";
 import { ChangeCounts } from "./FileChanges";
 import { useShare } from "./share-context";
@@ -27,7 +28,7 @@ function fileStem(title: string | undefined, id: string): string {
 }
 
 /**
- * The share's header: title, running/ended state, opencode version, models, created and updated times, duration,
+ * The share's header: title, running/ended state, the agent and its version, models, created and updated times, duration,
  * cost, tokens (input, output, reasoning, cache read and write), files changed, and the export actions. Every stat
  * is always laid out (zeros included), so values streaming in never move the page.
  */
@@ -78,7 +79,7 @@ export function ShareHeader(props: { shareId: string; onShowFiles: () => void })
         </span>
       </div>
       <p class="share-meta">
-        <Show when={str(session()?.version)}>{(version) => <span>opencode {version()}</span>}</Show>
+        <Show when={agentOf(session())}>{(agent) => <span data-testid="agent">{agentLabel(agent())}</span>}</Show>
         <Show when={created()}>
           {(ms) => (
             <span>

@@ -2,7 +2,7 @@
 import type { Item, ShareSnapshot } from "@shareroom/shared";
 import { ShareSnapshotSchema } from "@shareroom/shared/live";
 import { rec } from "./data";
-import { takePrefetchedSnapshot } from "./prefetch";
+import { takePrefetched } from "./prefetch";
 
 /** A read that failed for a reason other than "no such share": network, 5xx, or a body of the wrong shape. */
 export class LoadError extends Error {}
@@ -15,8 +15,8 @@ export class LoadError extends Error {}
 export async function fetchSnapshot(id: string, signal?: AbortSignal): Promise<ShareSnapshot | null> {
   let response: Response;
   try {
-    response = await (takePrefetchedSnapshot(id) ??
-      fetch(`/api/share/${encodeURIComponent(id)}/snapshot`, { signal, cache: "no-store" }));
+    const path = `/api/share/${encodeURIComponent(id)}/snapshot`;
+    response = await (takePrefetched(id, path) ?? fetch(path, { signal, cache: "no-store" }));
   } catch (error) {
     throw new LoadError(`network error: ${String(error)}`);
   }

@@ -7,6 +7,8 @@ import { CLOSE_SHARE_DELETED, PING, PONG, type ServerMessage, ServerMessageSchem
 import { WebSocket as ReconnectingWebSocket } from "partysocket";
 import { createSignal, onCleanup } from "solid-js";
 import { fetchBlob, fetchSnapshot } from "./api";
+import { fetchHead, fetchSegment, type ShareHead, segmentsToRead } from "./head";
+import { prefetchedPath } from "./prefetch";
 import { createShareStore } from "./share-store";
 
 /** What the page shows about the socket. */
@@ -23,6 +25,8 @@ const SILENCE_MS = 2 * HEARTBEAT_MS + 10_000;
 const FAILED_OPENS_BEFORE_PROBE = 3;
 /** Longest wait (ms) between snapshot reloads when the server keeps answering `reset`. */
 const MAX_RESET_DELAY_MS = 30_000;
+/** How many times the page reads the head again after segments it listed were replaced, before it gives up. */
+const MAX_HEAD_REREADS = 5;
 /** Blobs (items stored by reference) fetched at once at most; the others wait their turn. */
 const MAX_BLOB_LOADS = 4;
 
@@ -133,6 +137,10 @@ export function followShare(id: string) {
         loadEager(store.apply(message.changes));
         for (const entry of message.changes) since = Math.max(since, entry.seq);
         return;
+      case "removed":
+        store.remove(message.removed);
+        for (const removal of message.removed) since = Math.max(since, removal.seq);
+        return;
       case "ready":
         since = Math.max(since, message.seq);
         resets = 0;
@@ -238,10 +246,82 @@ export function followShare(id: string) {
     }, HEARTBEAT_MS);
   }
 
+  /** Seq ranges (inclusive) of the segments read so far. */
+  const segmentsRead: [number, number][] = [];
+  /** Whether every segment the head listed has been read. */
+  const [complete, setComplete] = createSignal(false);
+
+  /** Waits until the browser is idle (or a frame has passed), so reading old segments never delays the reader. */
+  const idle = () =>
+    new Promise<void>((resolve) => {
+      if (typeof requestIdleCallback === "function") requestIdleCallback(() => resolve(), { timeout: 500 });
+      else setTimeout(resolve, 0);
+    });
+
+  /**
+   * Reads the head's segments, newest first, one at a time between idle periods, into the store (which keeps the
+   * highest seq per key and the removals, so a segment never overwrites a newer change). A segment replaced by
+   * compaction (`gone`) makes the page read the head again and go on with the segments it now lists.
+   */
+  async function readSegments(head: ShareHead): Promise<void> {
+    let current = head;
+    for (let rereads = 0; !stopped; ) {
+      const next = segmentsToRead(current.segments, segmentsRead)[0];
+      if (!next) {
+        setComplete(true);
+        return;
+      }
+      await idle();
+      if (stopped) return;
+      let segment: Awaited<ReturnType<typeof fetchSegment>>;
+      try {
+        segment = await fetchSegment(id, next);
+      } catch {
+        // The share stays as far as it was read; the older turns are missing until a reload.
+        return;
+      }
+      if (stopped) return;
+      if (segment === "gone") {
+        if (++rereads > MAX_HEAD_REREADS) return;
+        const again = await fetchHead(id).catch(() => undefined);
+        if (!again || again === "unsupported") return;
+        if (stopped) return;
+        loadEager(store.apply(again.tail));
+        current = again;
+        continue;
+      }
+      loadEager(store.apply(segment.entries));
+      segmentsRead.push([next.lo, next.hi]);
+    }
+  }
+
+  /**
+   * Opens the share from its head: the newest changes show at once and the socket connects from the head's seq,
+   * while older segments are read in the background. `false` when the server has no head (an older server).
+   */
+  async function startFromHead(): Promise<boolean> {
+    // The worker asked the API already: it preloads the snapshot only when the server has no head.
+    if (prefetchedPath(id)?.endsWith("/snapshot")) return false;
+    const head = await fetchHead(id);
+    if (stopped) return true;
+    if (head === "unsupported") return false;
+    if (head === null) {
+      setLoad("not_found");
+      return true;
+    }
+    loadEager(store.apply(head.tail));
+    since = Math.max(since, head.seq);
+    setLoad("ready");
+    connect();
+    void readSegments(head);
+    return true;
+  }
+
   async function start(): Promise<void> {
     setLoad("loading");
     let snapshot: Awaited<ReturnType<typeof fetchSnapshot>>;
     try {
+      if (await startFromHead()) return;
       snapshot = await fetchSnapshot(id);
     } catch {
       if (!stopped) setLoad("error");
@@ -254,6 +334,7 @@ export function followShare(id: string) {
     }
     loadEager(store.apply(snapshot.entries));
     since = snapshot.seq;
+    setComplete(true);
     setLoad("ready");
     connect();
   }
@@ -265,6 +346,8 @@ export function followShare(id: string) {
     store,
     load,
     connection,
+    /** Whether the whole share has been read (false while older segments are still loading). */
+    complete,
     /** Tries the first load again (after `load() === "error"`). */
     retry: () => void start(),
     loadPart,

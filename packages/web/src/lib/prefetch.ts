@@ -1,24 +1,36 @@
 /**
- * The share's snapshot, requested as early as possible: announced by the worker as a `<link rel="preload">` in the
- * HTML, and fetched by the entry chunk as soon as it runs, so it downloads while the share page's own chunk is still
- * loading (a round trip less before a large share shows).
+ * The share's first data, requested as early as possible: announced by the worker as a `<link rel="preload">` in
+ * the HTML (the head where the server has one, else the snapshot), and fetched by the entry chunk as soon as it
+ * runs, so it downloads while the share page's own chunk is still loading (a round trip less before a share shows).
  */
-let pending: { id: string; response: Promise<Response> } | undefined;
+let pending: { id: string; url: string; response: Promise<Response> } | undefined;
 
-/** Starts `GET /api/share/:id/snapshot` for share `id` (one request; the share page takes it). */
-export function prefetchSnapshot(id: string): void {
-  // The worker announces this URL as a preload in the page's head; this request takes the preloaded response.
-  // (No `cache` option: it would stop the match. The API answers `cache-control: no-store` anyway.)
-  const response = fetch(`/api/share/${encodeURIComponent(id)}/snapshot`);
-  // A failure is the taker's to handle; until it is taken, it is not an unhandled rejection.
-  response.catch(() => undefined);
-  pending = { id, response };
+/** The same-origin path the worker preloads for this page, else `fallback`. */
+function preloadedPath(fallback: string): string {
+  const link = document.querySelector<HTMLLinkElement>('link[rel="preload"][as="fetch"]');
+  const href = link?.getAttribute("href");
+  return href?.startsWith("/api/share/") ? href : fallback;
 }
 
-/** The prefetched snapshot response for share `id`, once; `undefined` when there is none (or it was taken). */
-export function takePrefetchedSnapshot(id: string): Promise<Response> | undefined {
-  if (pending?.id !== id) return undefined;
+/** Starts the first read of share `id`: the path the worker preloads, else `GET /api/share/:id/snapshot`. */
+export function prefetchShare(id: string): void {
+  const url = preloadedPath(`/api/share/${encodeURIComponent(id)}/snapshot`);
+  // No `cache` option: it would stop the match with the preload, which uses the default mode.
+  const response = fetch(url);
+  // A failure is the taker's to handle; until it is taken, it is not an unhandled rejection.
+  response.catch(() => undefined);
+  pending = { id, url, response };
+}
+
+/** The prefetched response of `url` for share `id`, once; `undefined` when there is none (or it was taken). */
+export function takePrefetched(id: string, url: string): Promise<Response> | undefined {
+  if (pending?.id !== id || pending.url !== url) return undefined;
   const { response } = pending;
   pending = undefined;
   return response;
+}
+
+/** The path prefetched for share `id` and not yet taken, or `undefined`. */
+export function prefetchedPath(id: string): string | undefined {
+  return pending?.id === id ? pending.url : undefined;
 }

@@ -3,7 +3,7 @@
  * Pure functions over plain item data (no DOM, no Solid), so the page (through its store) and the worker's markdown
  * export (`share-markdown.ts`) show the same facts. Field names and shapes: protocol reference §3.
  */
-import { arr, num, rec, str } from "./data";
+import { arr, byId, num, rec, str } from "./data";
 
 /** Plain item data as the CLI sent it. */
 export type Data = Record<string, unknown>;
@@ -181,15 +181,51 @@ export function sessionDiffChanges(sessionDiff: unknown): FileChange[] {
 }
 
 /**
- * Files changed by the whole share: the `session_diff` item when it has entries (older CLIs, and CLI 1.18 after a
- * revert), else every user message's per-turn `summary.diffs`, latest turn winning per file (protocol reference
- * §1, "Observed": in 1.18.33 `session_diff` is `[]` and per-turn diffs live in user messages).
+ * Where a session was reverted (opencode's `/undo`): `session.revert = {messageID, partID?, snapshot?, diff?}`.
+ * `undefined` when the session is not reverted (the field is absent, or cleared by a redo).
  */
-export function filesChanged(sessionDiff: unknown, userMessages: Iterable<Data | undefined>): FilesChanged {
-  const whole = sessionDiffChanges(sessionDiff);
+export interface Revert {
+  /** The first reverted message: it and every later message are undone. */
+  messageID: string;
+  partID?: string;
+  /** The unified diff opencode undid (`revert.diff`), when it sent one. */
+  diff?: string;
+}
+
+/** The {@link Revert} of a session item's data, or `undefined`. */
+export function revertOf(session: Data | undefined): Revert | undefined {
+  const revert = rec(session?.revert);
+  const messageID = str(revert?.messageID);
+  if (!messageID) return undefined;
+  return { messageID, partID: str(revert?.partID), diff: str(revert?.diff) };
+}
+
+/**
+ * Whether message `id` is undone by `revert`: it is the revert's message or later in id order. That is the rule of
+ * opencode's own TUI, which hides every message whose id is at or after `revert.messageID` behind a revert marker
+ * (https://github.com/sst/opencode, packages/opencode/src/cli/cmd/tui/routes/session/index.tsx).
+ */
+export function isReverted(id: string, revert: Revert | undefined): boolean {
+  return revert !== undefined && byId(id, revert.messageID) >= 0;
+}
+
+/**
+ * Files changed by the whole share: the `session_diff` item when it has entries (older CLIs), else every user
+ * message's per-turn `summary.diffs`, latest turn winning per file (protocol reference §1, "Observed": in 1.18.33
+ * `session_diff` is `[]` and per-turn diffs live in user messages). With a `revert`, reverted turns are left out,
+ * and so is `session_diff`: after a revert opencode writes there the diffs of the reverted messages, which are no
+ * longer changes of the session (opencode's packages/opencode/src/session/revert.ts).
+ */
+export function filesChanged(
+  sessionDiff: unknown,
+  userMessages: Iterable<Data | undefined>,
+  revert?: Revert,
+): FilesChanged {
+  const whole = revert ? [] : sessionDiffChanges(sessionDiff);
   if (whole.length > 0) return sumChanges(whole);
   const byFile = new Map<string, FileChange>();
   for (const message of userMessages) {
+    if (isReverted(str(message?.id) ?? "", revert)) continue;
     for (const change of turnChanges(message)) {
       const previous = byFile.get(change.file);
       // A file changed in several turns counts every turn's lines: each turn's diff is against its own start.
@@ -206,6 +242,20 @@ export function filesChanged(sessionDiff: unknown, userMessages: Iterable<Data |
     }
   }
   return sumChanges([...byFile.values()]);
+}
+
+/**
+ * What a revert undid: the reverted user messages' per-turn diffs summed per file, else (older CLIs, whose user
+ * messages carry no diffs) the `session_diff` item, which opencode fills with the reverted range's diffs.
+ */
+export function revertedChanges(
+  sessionDiff: unknown,
+  userMessages: Iterable<Data | undefined>,
+  revert: Revert,
+): FilesChanged {
+  const reverted = [...userMessages].filter((message) => isReverted(str(message?.id) ?? "", revert));
+  const fromTurns = filesChanged(undefined, reverted);
+  return fromTurns.files.length > 0 ? fromTurns : sumChanges(sessionDiffChanges(sessionDiff));
 }
 
 /** The first non-empty line of `text`, trimmed and cut to `max` characters (an ellipsis marks the cut). */
@@ -267,4 +317,40 @@ export function changeSource(change: FileChange): ChangeSource | undefined {
     return { before: change.before ?? "", after: change.after ?? "", file: change.file };
   }
   return undefined;
+}
+
+/** The coding agent that made a share, for the header: `Claude Code 2.1.332`, `opencode 1.18.33`. */
+export interface AgentInfo {
+  name: string;
+  version?: string;
+}
+
+/** Display names of the agents `shareroom share` maps, by the short id a session may carry instead of a name. */
+const AGENT_NAMES: Record<string, string> = {
+  claude: "Claude Code",
+  "claude-code": "Claude Code",
+  codex: "Codex CLI",
+  gemini: "Gemini CLI",
+  "gemini-cli": "Gemini CLI",
+  opencode: "opencode",
+};
+
+/**
+ * The agent of a session item: `session.agent = {name, version}` (set by `shareroom share` for Claude Code, Codex
+ * CLI and Gemini CLI sessions; `name` may be a display name or a short id such as `claude`), else opencode with
+ * `session.version` (opencode's own `session.agent` is a string, the name of its agent mode, and says nothing here).
+ */
+export function agentOf(session: Data | undefined): AgentInfo | undefined {
+  const agent = rec(session?.agent);
+  const name = str(agent?.name)?.trim();
+  if (agent && name) {
+    return { name: AGENT_NAMES[name.toLowerCase()] ?? name, version: str(agent.version) ?? str(session?.version) };
+  }
+  const version = str(session?.version);
+  return version ? { name: "opencode", version } : undefined;
+}
+
+/** `Claude Code 2.1.332`, or the name alone without a version. */
+export function agentLabel(agent: AgentInfo): string {
+  return agent.version ? `${agent.name} ${agent.version}` : agent.name;
 }

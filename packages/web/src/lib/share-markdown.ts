@@ -12,6 +12,8 @@ import { arr, byId, num, rec, str } from "./data";
 import { MAX_DIFF_INPUT_CHARS } from "./diff";
 import { formatCost, formatDuration, relativePath } from "./format";
 import {
+  agentLabel,
+  agentOf,
   authorKey,
   changeSource,
   computeTotals,
@@ -20,12 +22,14 @@ import {
   type FileChange,
   failureOf,
   filesChanged,
+  isReverted,
   isVisiblePart,
   modelKeyOf,
   modelName,
   modelNamesOf,
   modelsUsed,
   retryMessage,
+  revertOf,
 } from "./session";
 
 /** Longest tool output or file content copied into the document, in lines; the rest is counted, not copied. */
@@ -262,6 +266,7 @@ export function buildShareMarkdown(items: readonly Item[], options: MarkdownOpti
   const changes = filesChanged(
     sessionDiff,
     datas.filter((data) => data?.role === "user"),
+    revertOf(session),
   );
   const time = rec(session?.time);
   const created = num(time?.created);
@@ -270,7 +275,8 @@ export function buildShareMarkdown(items: readonly Item[], options: MarkdownOpti
 
   const facts: string[] = [];
   if (options.url) facts.push(`Shared session: ${options.url}`);
-  if (str(session?.version)) facts.push(`opencode ${inline(str(session!.version)!)}`);
+  const agent = agentOf(session);
+  if (agent) facts.push(inline(agentLabel(agent)));
   if (created !== undefined) facts.push(`Created ${iso(created)}`);
   if (updated !== undefined) facts.push(`Updated ${iso(updated)}`);
   if (created !== undefined && updated !== undefined && updated >= created) {
@@ -288,8 +294,15 @@ export function buildShareMarkdown(items: readonly Item[], options: MarkdownOpti
   out.push(facts.map((fact) => `- ${fact}`).join("\n"));
 
   let previousAuthor: string | undefined;
+  const revert = revertOf(session);
+  let revertMarked = false;
   for (const message of messages) {
     const data = message.data;
+    if (!revertMarked && isReverted(message.id, revert)) {
+      revertMarked = true;
+      previousAuthor = undefined;
+      out.push("---\n\n> **Reverted**: the messages below were undone (`/undo`); their changes are not counted.");
+    }
     const role = str(data?.role);
     const cwd = str(rec(data?.path)?.cwd);
     const author = authorKey(data);

@@ -6,7 +6,7 @@
  * its key only when its `seq` is higher, so a change seen twice (snapshot, then catch-up) is applied once and an
  * older one never wins.
  */
-import type { BlobRef, Entry, Item } from "@shareroom/shared";
+import type { BlobRef, Entry, Item, Removal } from "@shareroom/shared";
 import { batch, createMemo, createSignal, type Signal } from "solid-js";
 import { byId, num, rec, str } from "./data";
 import { countRedactions } from "./redaction";
@@ -18,6 +18,9 @@ import {
   isVisiblePart,
   modelNamesOf,
   modelsUsed,
+  type Revert,
+  revertedChanges,
+  revertOf,
   type Totals,
 } from "./session";
 
@@ -83,6 +86,24 @@ function keyIds(key: string): { messageId: string; partId?: string } | undefined
 
 const partIdOf = (key: string) => key.slice(key.lastIndexOf("/") + 1);
 
+/**
+ * A removed key as the share's head and segments carry it (`{key, seq, removed: true}`): the key was deleted at
+ * `seq` (the removal extension of a sync, `@shareroom/shared` api.ts). Live, the same arrives as a `removed` message.
+ */
+export interface Tombstone {
+  key: string;
+  seq: number;
+  removed: true;
+}
+
+/** Anything that moves a key to a new seq: a change, or a removal. */
+export type StoredEntry = Entry | Tombstone;
+
+/** Whether a stored entry is a removal. */
+export function isTombstone(entry: StoredEntry): entry is Tombstone {
+  return (entry as Partial<Tombstone>).removed === true;
+}
+
 function held(entry: Entry, current: HeldEntry | undefined): HeldEntry {
   if ("item" in entry) return { seq: entry.seq, item: entry.item, previous: null, ref: null, failed: false };
   return { seq: entry.seq, item: null, previous: shownItem(current), ref: entry.ref, failed: false };
@@ -143,6 +164,33 @@ export function createShareStore() {
     partsDirty.add(ids.messageId);
   }
 
+  /**
+   * The seq at which each removed key was removed. A change of that key at or below it is older than the removal
+   * (an older segment, a catch-up replayed) and never brings the key back; a newer one does. For `message/<id>` the
+   * removal also covers that message's parts.
+   */
+  const removedAt = new Map<string, number>();
+
+  /** Whether `entry` is no newer than a removal of its key (or, for a part, of its message). */
+  function removedSince(entry: { key: string; seq: number }): boolean {
+    if ((removedAt.get(entry.key) ?? -1) >= entry.seq) return true;
+    const ids = keyIds(entry.key);
+    return ids?.partId !== undefined && (removedAt.get(`message/${ids.messageId}`) ?? -1) >= entry.seq;
+  }
+
+  /** Drops `key` (and a message's parts) for a removal at `seq`; keys changed after `seq` stay. Inside a batch. */
+  function dropRemoved(removal: Removal): void {
+    removedAt.set(removal.key, Math.max(removedAt.get(removal.key) ?? -1, removal.seq));
+    const current = held_.get(removal.key);
+    if (current && current.seq < removal.seq) put(removal.key, undefined);
+    const ids = keyIds(removal.key);
+    if (!ids || ids.partId !== undefined) return;
+    for (const key of [...(partLists.get(ids.messageId) ?? [])]) {
+      const part = held_.get(key);
+      if (part && part.seq < removal.seq) put(key, undefined);
+    }
+  }
+
   /** Publishes the index changes of the current mutation (inside its batch). */
   function publishIndex(): void {
     if (idsDirty) setPublishedIds([...messageList]);
@@ -185,16 +233,21 @@ export function createShareStore() {
   }
 
   /**
-   * Applies entries (a `changes` message, or a snapshot on top of what is held): each replaces its key's entry
-   * when its seq is higher. Returns the applied entries stored by reference, whose items must be loaded and passed
-   * to {@link resolve}.
+   * Applies entries (a `changes` message, a snapshot, or a head's tail or a segment on top of what is held): each
+   * replaces its key's entry when its seq is higher, and a {@link Tombstone} drops its key (see {@link remove}), so
+   * entries may come in any order. Returns the applied entries stored by reference, whose items must be loaded and
+   * passed to {@link resolve}.
    */
-  function apply(entries: readonly Entry[]): Extract<Entry, { ref: BlobRef }>[] {
+  function apply(entries: readonly StoredEntry[]): Extract<Entry, { ref: BlobRef }>[] {
     const toLoad: Extract<Entry, { ref: BlobRef }>[] = [];
     batch(() => {
       for (const entry of entries) {
+        if (isTombstone(entry)) {
+          dropRemoved(entry);
+          continue;
+        }
         const current = held_.get(entry.key);
-        if (current && current.seq >= entry.seq) continue;
+        if ((current && current.seq >= entry.seq) || removedSince(entry)) continue;
         put(entry.key, held(entry, current));
         if ("ref" in entry) toLoad.push(entry);
       }
@@ -211,6 +264,8 @@ export function createShareStore() {
   function replace(entries: readonly Entry[]): Extract<Entry, { ref: BlobRef }>[] {
     const toLoad: Extract<Entry, { ref: BlobRef }>[] = [];
     const seen = new Set<string>();
+    // A snapshot never holds removed keys and is the whole share at its seq: earlier removals say nothing more.
+    removedAt.clear();
     batch(() => {
       for (const entry of entries) {
         seen.add(entry.key);
@@ -229,6 +284,18 @@ export function createShareStore() {
       publishIndex();
     });
     return toLoad;
+  }
+
+  /**
+   * Applies removals (a live `removed` message): each key is dropped unless it changed after its removal's seq;
+   * removing `message/<id>` drops that message's parts too. A removal is remembered, so an older change of the key
+   * arriving later is ignored.
+   */
+  function remove(removals: readonly Removal[]): void {
+    batch(() => {
+      for (const removal of removals) dropRemoved(removal);
+      publishIndex();
+    });
   }
 
   /** Sets the loaded item of a ref entry, unless the key has moved on to a newer seq meanwhile. */
@@ -260,8 +327,8 @@ export function createShareStore() {
     });
   }
 
-  /** Message ids in id order (a new array only when the ids changed). */
-  const messageIds = createMemo(() => publishedIds(), undefined, { equals: sameIds });
+  /** Message ids of every session in the share (its own and subagents'), in id order. */
+  const allMessageIds = createMemo(() => publishedIds(), undefined, { equals: sameIds });
 
   /** The part keys of message `messageId`, in part id order (tracked per message). */
   function partKeys(messageId: string): readonly string[] {
@@ -290,23 +357,85 @@ export function createShareStore() {
   /** Model display names by `<providerID>/<modelID>`, from the `model` item. */
   const modelNames = createMemo(() => modelNamesOf(dataOfAny("model", "model")));
 
-  /** The data of every message item, in id order (`undefined` for ids whose message has not arrived). */
+  /** The data of every message item of every session, in id order (`undefined` while a message has not arrived). */
+  const allMessages = createMemo(() => allMessageIds().map((id) => dataOf(`message/${id}`, "message")));
+
+  /**
+   * The child session a message belongs to, or `undefined` for the share's own session: `shareroom share` shares
+   * a subagent's session inside its parent's share, its messages carrying the child's `sessionID`.
+   */
+  const childSessionOf = (message: Record<string, unknown> | undefined): string | undefined => {
+    const own = str(message?.sessionID);
+    const root = str(session()?.id);
+    return own && root && own !== root ? own : undefined;
+  };
+
+  /**
+   * Message ids of the share's own session in id order (a new array only when the ids changed): the timeline.
+   * Subagents' messages are shown under the task that started them ({@link childMessageIds}).
+   */
+  const messageIds = createMemo(
+    () => {
+      const ids = allMessageIds();
+      const datas = allMessages();
+      return datas.some((message) => childSessionOf(message)) ? ids.filter((_, i) => !childSessionOf(datas[i])) : ids;
+    },
+    undefined,
+    { equals: sameIds },
+  );
+
+  /** Message ids of child session `sessionId` (a subagent's), in id order. */
+  function childMessageIds(sessionId: string): string[] {
+    const datas = allMessages();
+    return allMessageIds().filter((_, i) => str(datas[i]?.sessionID) === sessionId);
+  }
+
+  /** The data of the share's own messages, in {@link messageIds} order. */
   const messages = createMemo(() => messageIds().map((id) => dataOf(`message/${id}`, "message")));
 
-  /** Cost and tokens (see `computeTotals`). */
-  const totals = createMemo((): Totals => computeTotals(messages(), session()));
+  /** Cost and tokens of every session of the share, subagents' included (see `computeTotals`). */
+  const totals = createMemo((): Totals => computeTotals(allMessages(), session()));
 
   /** Display names of the models used, in order of first use. */
-  const models = createMemo(() => modelsUsed(messages(), session(), modelNames()));
+  const models = createMemo(() => modelsUsed(allMessages(), session(), modelNames()));
 
-  /** Files changed by the share (`session_diff`, else the user messages' per-turn diffs). */
+  /** Where the session was reverted (`/undo`), if it was; see `revertOf`. */
+  const revert = createMemo((): Revert | undefined => revertOf(session()), undefined, {
+    equals: (a, b) => a?.messageID === b?.messageID && a?.partID === b?.partID && a?.diff === b?.diff,
+  });
+
+  /** Message ids from the revert's message on (in id order), or `[]` when the session is not reverted. */
+  const revertedIds = createMemo(
+    () => {
+      const at = revert()?.messageID;
+      if (at === undefined) return [] as readonly string[];
+      const ids = messageIds();
+      return ids.slice(insertionPoint(ids, at));
+    },
+    undefined,
+    { equals: sameIds },
+  );
+
+  /** Files changed by the share (`session_diff`, else the user messages' per-turn diffs), reverted turns left out. */
   const files = createMemo(
     (): FilesChanged =>
       filesChanged(
         dataOfAny("session_diff", "session_diff"),
         messages().filter((message) => message?.role === "user"),
+        revert(),
       ),
   );
+
+  /** What the revert undid (see `revertedChanges`), or `undefined` when the session is not reverted. */
+  const reverted = createMemo((): FilesChanged | undefined => {
+    const at = revert();
+    if (!at) return undefined;
+    return revertedChanges(
+      dataOfAny("session_diff", "session_diff"),
+      messages().filter((message) => message?.role === "user"),
+      at,
+    );
+  });
 
   /** The user turns in order, each with the first line of its first visible text part. */
   const turns = createMemo((): Turn[] => {
@@ -364,12 +493,14 @@ export function createShareStore() {
     entry,
     peek,
     apply,
+    remove,
     replace,
     resolve,
     fail,
     retrying,
     clear,
     messageIds,
+    childMessageIds,
     partKeys,
     dataOf,
     dataOfAny,
@@ -379,6 +510,9 @@ export function createShareStore() {
     totals,
     models,
     files,
+    revert,
+    revertedIds,
+    reverted,
     turns,
     updatedAt,
     working,

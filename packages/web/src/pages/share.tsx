@@ -165,6 +165,11 @@ function ShareView(props: { id: string }) {
                 </button>
               </Show>
             </div>
+            <Show when={!share.complete()}>
+              <p class="loading-older muted small" data-testid="loading-older" aria-live="polite">
+                Loading earlier messages…
+              </p>
+            </Show>
           </div>
           <Switch>
             <Match when={view() === "conversation"}>
@@ -214,6 +219,10 @@ export default function SharePage(props: { id: string }) {
   // An id this server could never have issued is not worth a request.
   if (!SHARE_ID_PATTERN.test(props.id)) return <ShareNotFound />;
   const share = followShare(props.id);
+  // The worker's first paint (title and facts in the HTML) stands in until the share is shown or known missing.
+  createEffect(() => {
+    if (share.load() !== "loading") document.getElementById("first-paint")?.remove();
+  });
   return (
     <Switch>
       <Match when={share.load() === "loading"}>

@@ -3,15 +3,25 @@
  * response of this origin carries (policy.ts), and the status the worker decided (200, or 404 for a missing share
  * or path).
  */
+
+import type { FirstPaint } from "./first-paint";
 import { securityHeaders } from "./policy";
 
 /**
  * The SPA (`/` of the asset layer) answered with `status` and {@link securityHeaders}. For a 404 the `<html>`
  * element carries `data-status="404"`, so the page shows its not-found view at once, without asking the API again.
  * `preload` (a same-origin path) is announced in the head, so the browser fetches it while the scripts load (the
- * share page passes its snapshot). Never cached: the same HTML is 200 for a share and 404 after its deletion.
+ * share page passes its head or snapshot). `paint` (a share's {@link FirstPaint}) replaces the document title, adds
+ * its meta tags to the head and its header before the SPA's root, so the share's facts show before any script runs.
+ * Never cached: the same HTML is 200 for a share and 404 after its deletion.
  */
-export async function servePage(request: Request, env: Env, status: 200 | 404, preload?: string): Promise<Response> {
+export async function servePage(
+  request: Request,
+  env: Env,
+  status: 200 | 404,
+  preload?: string,
+  paint?: FirstPaint,
+): Promise<Response> {
   const url = new URL(request.url);
   // Only the method is kept: conditional headers could turn a 404 into a 304, and the asset layer needs nothing else.
   const asset = await env.ASSETS.fetch(
@@ -32,8 +42,21 @@ export async function servePage(request: Request, env: Env, status: 200 | 404, p
       },
     });
   } else if (preload) {
+    if (paint) {
+      rewriter.on("title", {
+        element(element) {
+          element.setInnerContent(paint.title);
+        },
+      });
+      rewriter.on("body", {
+        element(element) {
+          element.prepend(paint.body, { html: true });
+        },
+      });
+    }
     rewriter.on("head", {
       element(element) {
+        if (paint) element.append(paint.head, { html: true });
         // `crossorigin` makes the preload match the page's own fetch() (cors mode, same-origin credentials).
         element.append(
           `<link rel="preload" href="${preload.replace(/[^A-Za-z0-9/_.%-]/g, "")}" as="fetch" crossorigin="anonymous">`,

@@ -9,7 +9,7 @@ import { buildShareMarkdown } from "../lib/share-markdown";
 export type ShareExistence = "exists" | "missing" | "unknown";
 
 /** The `code` of an API error body, or `undefined`. */
-async function errorCode(response: Response): Promise<string | undefined> {
+export async function errorCode(response: Response): Promise<string | undefined> {
   const body = (await response.json().catch(() => undefined)) as Partial<ErrorBody> | undefined;
   return typeof body?.error?.code === "string" ? body.error.code : undefined;
 }

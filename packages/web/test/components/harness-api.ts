@@ -10,6 +10,11 @@ export interface HarnessApi {
   text(name: string, text: string): void;
   /** Renders a diff as case `name`. */
   diff(name: string, source: DiffSource, file?: string): void;
+  /**
+   * Renders a whole share from its items (each given the next seq) as case `name`: its header and its own
+   * session's messages, as the share page shows them.
+   */
+  share(name: string, items: { type: string; data: unknown }[]): void;
   /** Turns step details on or off. */
   steps(on: boolean): void;
   /** Sets the diff layout. */

@@ -1,13 +1,17 @@
 /**
  * Takes `docs/screenshots/{desktop,mobile}-{light,dark}.png` of the recorded opencode session (fixture A), replayed
- * sync by sync into the real stack as the CLI sent it. Run with `npm run screenshots -w @shareroom/web`.
+ * sync by sync into the real stack as the CLI sent it; `reverted.png` of the same session with its second turn
+ * undone, `claude-code.png` of a Claude Code session as `shareroom share` maps it, and `preview.png`, the link-preview
+ * image the worker renders. Run with `npm run screenshots -w @shareroom/web`.
  */
-import { mkdir } from "node:fs/promises";
+
+import { mkdir, writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, it } from "vitest";
 import { createShare, launch, reveal, sync, waitForSnapshot } from "../e2e/helpers";
-import { recorded, recordedSyncItems } from "../fixtures/items";
+import { claudeShare } from "../fixtures/agents";
+import { recorded, recordedSyncItems, revertedCapture } from "../fixtures/items";
 
 const OUT = fileURLToPath(new URL("../../../../docs/screenshots/", import.meta.url));
 
@@ -86,4 +90,42 @@ it("takes the README's screenshots", async () => {
     await page.screenshot({ path: `${OUT}${shot.name}.png` });
     await context.close();
   }
+});
+
+it("takes the reverted turn, an agent's session and the link preview", async () => {
+  const { items, revertedFrom } = revertedCapture();
+  const reverted = await createShare("ses_screenshot_reverted");
+  await waitForSnapshot(reverted.id, (await sync(reverted, items)).seq);
+  const claude = await createShare("ses_screenshot_claude");
+  await waitForSnapshot(claude.id, (await sync(claude, claudeShare())).seq);
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 860 },
+    colorScheme: "light",
+    reducedMotion: "reduce",
+  });
+  const page = await context.newPage();
+  await page.goto(reverted.url);
+  await page.locator("[data-message-id]").first().waitFor();
+  await reveal(page, revertedFrom);
+  await page.getByTestId("revert-toggle").click();
+  await page.locator(`[id="${revertedFrom}"] .part`).first().waitFor();
+  // Shown again once it has grown: the marker near the top, the end of the turn before it above.
+  await page.evaluate(() => {
+    location.hash = "";
+  });
+  await reveal(page, revertedFrom);
+  await page.evaluate(() => window.scrollBy(0, -120));
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: `${OUT}reverted.png` });
+  await page.goto(claude.url);
+  await page.locator('[data-tool="Edit"] tr.diff-add').first().waitFor();
+  await page.getByTestId("child-session").locator("summary").click();
+  await page.waitForTimeout(800);
+  await page.setViewportSize({ width: 1280, height: 1180 });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${OUT}claude-code.png` });
+  await context.close();
+  const image = await fetch(`${reverted.url}/og.png`);
+  await writeFile(`${OUT}preview.png`, new Uint8Array(await image.arrayBuffer()));
 });

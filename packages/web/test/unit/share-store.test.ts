@@ -153,3 +153,50 @@ describe("share store", () => {
     });
   });
 });
+
+describe("share store removals", () => {
+  const message = (id: string, seq: number): Entry => ({
+    key: `message/${id}`,
+    seq,
+    item: { type: "message", data: { id, role: "user" } },
+  });
+
+  it("a removal drops the key, and removing a message drops its parts too", () => {
+    withStore((store) => {
+      store.apply([message("msg_1", 1), inline(2, "a", "part/msg_1/prt_a"), message("msg_2", 3)]);
+      store.remove([{ key: "message/msg_1", seq: 4 }]);
+      expect(store.messageIds()).toEqual(["msg_2"]);
+      expect(store.partKeys("msg_1")).toEqual([]);
+      expect(store.peek("part/msg_1/prt_a")).toBeUndefined();
+    });
+  });
+
+  it("a change older than a removal never brings the key back; a newer one does", () => {
+    withStore((store) => {
+      store.remove([{ key: "message/msg_1", seq: 5 }]);
+      store.apply([message("msg_1", 2), inline(3, "old", "part/msg_1/prt_a")]);
+      expect(store.messageIds()).toEqual([]);
+      store.apply([inline(6, "new", "part/msg_1/prt_a")]);
+      expect(store.partKeys("msg_1")).toEqual(["part/msg_1/prt_a"]);
+    });
+  });
+
+  it("a removal older than what is held leaves the newer change in place", () => {
+    withStore((store) => {
+      store.apply([inline(7, "kept")]);
+      store.remove([{ key: KEY, seq: 6 }]);
+      expect(textOf(store)).toBe("kept");
+    });
+  });
+
+  it("tombstones in applied entries drop keys whatever order the entries come in", () => {
+    withStore((store) => {
+      // A segment's tombstone first, then an older segment holding the key: the key stays removed.
+      store.apply([{ key: KEY, seq: 4, removed: true }]);
+      store.apply([inline(2, "older")]);
+      expect(store.peek(KEY)).toBeUndefined();
+      store.apply([inline(1, "x", "part/msg_2/prt_b"), { key: "part/msg_2/prt_b", seq: 3, removed: true }]);
+      expect(store.messageIds()).toEqual([]);
+    });
+  });
+});

@@ -1,5 +1,6 @@
 import { createMemo, createSignal, For, onCleanup, Show } from "solid-js";
 import { Dynamic } from "solid-js/web";
+import { normalizeInput } from "../../lib/agent-tools";
 import { arr, num, rec, str } from "../../lib/data";
 import { formatDuration } from "../../lib/format";
 import { Permalink } from "../Permalink";
@@ -33,10 +34,15 @@ const STATUS_LABELS: Record<string, string> = {
  */
 export function ToolPart(props: PartProps) {
   const tool = () => str(props.part.tool) ?? "tool";
-  const state = () => rec(props.part.state) ?? {};
+  // Other agents' inputs are read in opencode's field names (lib/agent-tools.ts).
+  const state = createMemo((): Record<string, unknown> => {
+    const own = rec(props.part.state) ?? {};
+    return own.input === undefined ? own : { ...own, input: normalizeInput(own.input) };
+  });
   const status = () => str(state().status) ?? "unknown";
   const renderer = createMemo(() => toolRenderer(tool()));
-  const label = createMemo(() => toolLabel(tool()));
+  // A tool mapped to opencode's name keeps the agent's own in `metadata.agentTool`, and is shown by it.
+  const label = createMemo(() => toolLabel(str(rec(props.part.metadata)?.agentTool) ?? tool()));
   const summary = () => {
     const own = renderer().summary?.(state(), props.cwd);
     return own === null ? undefined : own || str(state().title);

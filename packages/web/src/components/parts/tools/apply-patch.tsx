@@ -1,4 +1,5 @@
 import { For, Match, Show, Switch } from "solid-js";
+import { codexPatchFiles } from "../../../lib/agent-tools";
 import { arr, num, rec, str } from "../../../lib/data";
 import { diagnosticsOf } from "../../../lib/diff";
 import { relativePath } from "../../../lib/format";
@@ -6,11 +7,17 @@ import { Code } from "../../Code";
 import { DiffView } from "../../DiffView";
 import type { ToolRenderer } from "./types";
 
-/** One file of `metadata.files`: `{filePath, relativePath?, type: add|update|delete|move, diff?, before?, after?}`. */
+/**
+ * One file of `metadata.files`: `{filePath, relativePath?, type: add|update|delete|move, diff?, before?, after?}`.
+ * Without them (Codex CLI's apply_patch, or a call still running), the files of the patch text itself.
+ */
 function filesOf(state: Record<string, unknown>): Record<string, unknown>[] {
-  return arr(rec(state.metadata)?.files)
+  const files = arr(rec(state.metadata)?.files)
     .map(rec)
     .filter((file): file is Record<string, unknown> => file !== undefined);
+  if (files.length > 0 || str(rec(state.metadata)?.diff)) return files;
+  const text = str(rec(state.input)?.patchText);
+  return text ? codexPatchFiles(text).map((file) => ({ ...file })) : [];
 }
 
 const TYPE_LABELS: Record<string, string> = { add: "added", update: "modified", delete: "deleted", move: "moved" };

@@ -1,21 +1,31 @@
 import { createMemo, Match, Switch } from "solid-js";
+import { editDiffOf } from "../../../lib/agent-tools";
 import { rec, str } from "../../../lib/data";
 import { diagnosticsOf } from "../../../lib/diff";
 import { relativePath } from "../../../lib/format";
 import { DiffView } from "../../DiffView";
 import type { ToolRenderer } from "./types";
 
-/** Lines added and removed by an edit: from `metadata.filediff` (counts may be strings), else unknown. */
+/** Lines added and removed by an edit: from `metadata.filediff` (counts may be strings), else its diff's lines. */
 function counts(state: Record<string, unknown>): { additions: number; deletions: number } | undefined {
   const filediff = rec(rec(state.metadata)?.filediff);
-  if (!filediff) return undefined;
+  if (!filediff) {
+    const diff = editDiffOf(state.metadata, str(rec(state.input)?.filePath));
+    if (!diff) return undefined;
+    const lines = diff.split("\n").filter((line) => !line.startsWith("+++") && !line.startsWith("---"));
+    return {
+      additions: lines.filter((line) => line.startsWith("+")).length,
+      deletions: lines.filter((line) => line.startsWith("-")).length,
+    };
+  }
   const additions = Number(filediff.additions ?? Number.NaN);
   const deletions = Number(filediff.deletions ?? Number.NaN);
   return Number.isFinite(additions) && Number.isFinite(deletions) ? { additions, deletions } : undefined;
 }
 
 /**
- * `edit` (and `multiedit`): the file in the header with `+added −removed`, the unified diff from `metadata.diff` as
+ * `edit` (and `multiedit`, Claude Code's `Edit`, Gemini CLI's `replace`): the file in the header with `+added
+ * −removed`, the unified diff from `metadata.diff` (Gemini's `fileDiff`, Claude's `structuredPatch`) as
  * a diff view (unified or split), and the LSP errors and warnings of the file. Before the diff exists (a pending or
  * running edit), the diff of the input's old and new strings.
  */
@@ -43,7 +53,7 @@ export const edit: ToolRenderer = {
     const replaceAll = () => input()?.replaceAll === true;
     return (
       <Switch>
-        <Match when={str(metadata()?.diff)}>
+        <Match when={editDiffOf(metadata(), path())}>
           {(diff) => <DiffView source={{ patch: diff() }} file={path()} diagnostics={diagnostics()} />}
         </Match>
         <Match when={str(input()?.newString) !== undefined}>
