@@ -82,3 +82,9 @@ export function linkTo(id: string): string {
   history.replaceState(history.state, "", url);
   return url.toString();
 }
+
+/** True when a key press belongs to a field or a control, not to the page's shortcuts. */
+export function typingIn(target: EventTarget | null): boolean {
+  const element = target as HTMLElement | null;
+  return !!element && (element.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(element.tagName));
+}

@@ -9,7 +9,7 @@ import { TurnIndex } from "../components/TurnIndex";
 import { str } from "../lib/data";
 import { loadDiff } from "../lib/diff";
 import { followShare } from "../lib/live";
-import { linkTo, setShowSteps, showSteps, toastText } from "../lib/ui";
+import { linkTo, setShowSteps, showSteps, toastText, typingIn } from "../lib/ui";
 import { Notice, ShareNotFound } from "./not-found";
 
 type View = "conversation" | "files";
@@ -17,12 +17,6 @@ type View = "conversation" | "files";
 /** The view named by `?view=` (`files`, else the conversation). */
 function viewFromUrl(): View {
   return new URLSearchParams(location.search).get("view") === "files" ? "files" : "conversation";
-}
-
-/** True when a key press belongs to a field or a control, not to the page's shortcuts. */
-function typingIn(target: EventTarget | null): boolean {
-  const element = target as HTMLElement | null;
-  return !!element && (element.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(element.tagName));
 }
 
 function ShareView(props: { id: string }) {
