@@ -28,8 +28,11 @@ const FOCUSABLE = "a[href], button, input, select, textarea, summary, [tabindex]
 
 /** What the timeline offers its page: moving around it, and where the reader is. */
 export interface TimelineApi {
-  /** Scrolls to a message or part id (`msg_…`, `prt_…`) and marks it; false when the id is not in the share. */
-  goTo: (id: string) => boolean;
+  /**
+   * Scrolls to a message or part id (`msg_…`, `prt_…`) and marks it; false when the id is not in the share.
+   * `shown` is called with the element once it has rendered and the scrolling has settled.
+   */
+  goTo: (id: string, shown?: (element: HTMLElement) => void) => boolean;
   /** Scrolls to the end and follows new content from then on. */
   goToLatest: () => void;
 }
@@ -280,7 +283,12 @@ export function Timeline(props: {
     });
   });
 
-  createEffect(on(items, () => requestAnimationFrame(parkFocus), { defer: true }));
+  // The rendered range (the virtualizer updates its list in place, so the range is what to watch).
+  const range = () => {
+    const list = items();
+    return `${list[0]?.index}:${list[list.length - 1]?.index}`;
+  };
+  createEffect(on(range, () => requestAnimationFrame(parkFocus), { defer: true }));
 
   // New or reordered messages: keep the reader's row in place, or follow to the end.
   createEffect(
@@ -312,7 +320,7 @@ export function Timeline(props: {
   let navigation = 0;
 
   /** Scrolls to row `index`, then to the element `id` inside it once it has rendered, and marks it. */
-  const goTo = (id: string): boolean => {
+  const goTo = (id: string, shown?: (element: HTMLElement) => void): boolean => {
     const messageId = ids().includes(id) ? id : share.store.messageOfPart(id);
     if (!messageId) return false;
     const index = ids().indexOf(messageId);
@@ -334,6 +342,7 @@ export function Timeline(props: {
         report();
       }
       if (!element || ++tries < 3) requestAnimationFrame(() => setTimeout(settle, 30));
+      else shown?.(element);
     };
     requestAnimationFrame(settle);
     return true;

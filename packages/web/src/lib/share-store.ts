@@ -166,8 +166,12 @@ export function createShareStore() {
     return held_.get(key);
   }
 
+  /** Called with every key whose shown item changed (see {@link subscribe}). */
+  const listeners = new Set<(key: string, item: Item | null) => void>();
+
   /** Stores `next` under `key` (or forgets the key), keeps the index and notifies whoever reads it. */
   function put(key: string, next: HeldEntry | undefined): void {
+    for (const listener of listeners) listener(key, shownItem(next));
     const had = held_.has(key);
     if (next === undefined) held_.delete(key);
     else held_.set(key, next);
@@ -351,7 +355,18 @@ export function createShareStore() {
       .filter((item): item is Item => item !== null);
   }
 
+  /**
+   * Calls `listener(key, item)` for every change of what is shown under a key from now on (`null`: nothing, the key
+   * was forgotten or its item is still loading), synchronously inside the mutation; for consumers outside Solid's
+   * graph (the search worker), which would otherwise have to diff the whole share. Returns the unsubscribe.
+   */
+  function subscribe(listener: (key: string, item: Item | null) => void): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
   return {
+    subscribe,
     entry,
     peek,
     apply,

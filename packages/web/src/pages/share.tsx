@@ -2,13 +2,16 @@ import { SHARE_ID_PATTERN } from "@shareroom/shared/patterns";
 import { createEffect, createMemo, createSignal, Match, onCleanup, onMount, Show, Switch } from "solid-js";
 import { ConnectionStatus } from "../components/ConnectionStatus";
 import { FilesView } from "../components/FilesView";
+import { QUERY_PARAM, SearchBar, type SearchBarApi } from "../components/SearchBar";
 import { ShareHeader } from "../components/ShareHeader";
+import { Shortcuts } from "../components/Shortcuts";
 import { ShareContext, useShare } from "../components/share-context";
 import { Timeline, type TimelineApi } from "../components/Timeline";
 import { TurnIndex } from "../components/TurnIndex";
 import { str } from "../lib/data";
 import { loadDiff } from "../lib/diff";
 import { followShare } from "../lib/live";
+import { createSearch } from "../lib/search";
 import { linkTo, setShowSteps, showSteps, toastText, typingIn } from "../lib/ui";
 import { Notice, ShareNotFound } from "./not-found";
 
@@ -26,6 +29,23 @@ function ShareView(props: { id: string }) {
   const [follow, setFollow] = createSignal({ following: true, unseen: 0 });
   let above!: HTMLDivElement;
   let timeline: TimelineApi | undefined;
+  const search = createSearch(share.store);
+  const initialQuery = new URLSearchParams(location.search).get(QUERY_PARAM) ?? "";
+  const [finding, setFinding] = createSignal(initialQuery !== "");
+  const [helping, setHelping] = createSignal(false);
+  let searchBar: SearchBarApi | undefined;
+  /** Where focus was when find opened: it goes back there when find closes. */
+  let findOpener: Element | null = null;
+
+  /** Opens find (or, when open, moves the cursor back into it). */
+  const openFind = () => {
+    if (view() !== "conversation") showView("conversation");
+    if (finding()) searchBar?.focus();
+    else {
+      findOpener = document.activeElement;
+      setFinding(true);
+    }
+  };
 
   createEffect(() => {
     document.title = `${str(share.store.session()?.title)?.trim() || "Shared session"} · shareroom`;
@@ -82,8 +102,19 @@ function ShareView(props: { id: string }) {
     };
     if (location.hash.length > 1) requestAnimationFrame(fromHash);
     const onKey = (event: KeyboardEvent) => {
-      if (event.defaultPrevented || event.metaKey || event.ctrlKey || event.altKey || typingIn(event.target)) return;
-      if (event.key === "j") stepTurn(1);
+      if (event.defaultPrevented) return;
+      const command = (event.metaKey || event.ctrlKey) && !event.altKey && !event.shiftKey;
+      if (command && (event.key === "k" || event.key === "f")) {
+        // A second Ctrl+F from inside the find field is the browser's own find, for whoever wants it.
+        if (event.key === "f" && document.activeElement?.classList.contains("search-input")) return;
+        event.preventDefault();
+        openFind();
+        return;
+      }
+      if (event.metaKey || event.ctrlKey || event.altKey || typingIn(event.target)) return;
+      if (event.key === "/") openFind();
+      else if (event.key === "?") setHelping(true);
+      else if (event.key === "j") stepTurn(1);
       else if (event.key === "k") stepTurn(-1);
       else if (event.key === "G") timeline?.goToLatest();
       else return;
@@ -114,6 +145,15 @@ function ShareView(props: { id: string }) {
         </a>
         <span class="top-title">{str(share.store.session()?.title)?.trim() || "Untitled session"}</span>
         <ConnectionStatus state={share.connection()} />
+        <button
+          type="button"
+          class="top-find"
+          onClick={openFind}
+          aria-label="Find in this share"
+          title="Find (/ or Ctrl+K)"
+        >
+          Find
+        </button>
         <details class="turns-menu">
           <summary>Turns</summary>
           <div class="turns-menu-panel">
@@ -195,6 +235,27 @@ function ShareView(props: { id: string }) {
             <span class="count">{follow().unseen} new</span>
           </Show>
         </button>
+      </Show>
+      <Show when={finding()}>
+        <SearchBar
+          search={search}
+          initial={initialQuery}
+          timeline={() => document.querySelector<HTMLElement>("[data-testid=timeline]") ?? undefined}
+          jump={(id, shown) => {
+            if (view() !== "conversation") showView("conversation");
+            return timeline?.goTo(id, shown) ?? false;
+          }}
+          onClose={() => {
+            setFinding(false);
+            if (findOpener instanceof HTMLElement && findOpener.isConnected) findOpener.focus({ preventScroll: true });
+          }}
+          ref={(api) => {
+            searchBar = api;
+          }}
+        />
+      </Show>
+      <Show when={helping()}>
+        <Shortcuts onClose={() => setHelping(false)} />
       </Show>
       <div class="toast" role="status" aria-live="polite" classList={{ shown: toastText() !== "" }}>
         {toastText()}
