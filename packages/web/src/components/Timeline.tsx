@@ -185,6 +185,11 @@ export function Timeline(props: {
       }
       settling--;
       if (settling > 0) requestAnimationFrame(step);
+      else if (!following && atBottom()) {
+        // Scrolling that ended at the bottom while the place was held (and so was not looked at): follow from here.
+        following = true;
+        report();
+      }
     };
     requestAnimationFrame(step);
   };
