@@ -23,10 +23,6 @@ export function Shortcuts(props: { onClose: () => void }) {
       class="shortcuts"
       aria-labelledby="shortcuts-title"
       onClose={() => props.onClose()}
-      onClick={(event) => {
-        // A click on the backdrop (the dialog itself, outside its content) closes it.
-        if (event.target === dialog) dialog.close();
-      }}
       data-testid="shortcuts"
     >
       <div class="shortcuts-body">
