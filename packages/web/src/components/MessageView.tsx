@@ -1,8 +1,8 @@
 import { createMemo, For, Show } from "solid-js";
 import { num, rec, str } from "../lib/data";
 import { formatCost, formatDateTime, formatDuration, formatTime, formatTokens } from "../lib/format";
-import { authorKey, durationOf, failureOf, modelKeyOf, modelName } from "../lib/session";
-import { showSteps } from "../lib/ui";
+import { authorKey, durationOf, errorText, failureOf, isRunning, modelKeyOf, modelName } from "../lib/session";
+import { minuteClock, showSteps } from "../lib/ui";
 import { Permalink } from "./Permalink";
 import { PartView } from "./parts";
 import { RedactedText } from "./RedactedText";
@@ -47,7 +47,9 @@ export function MessageView(props: { id: string; previousId?: string; last?: boo
   };
   const cost = () => num(message()?.cost);
   const failure = createMemo(() => failureOf(message()));
-  const working = () => props.last === true && share.store.working();
+  const now = minuteClock();
+  // As the header decides "running": a turn left unfinished by a CLI that exited does not spin for ever.
+  const working = () => props.last === true && isRunning(share.store.working(), share.store.updatedAt(), now());
   const label = () => (role() === "user" ? "User" : role() === "assistant" ? "Assistant" : "Message");
   return (
     <article
@@ -97,7 +99,7 @@ export function MessageView(props: { id: string; previousId?: string; last?: boo
             }
           >
             <div class="message-notice notice-error" role="note">
-              <strong>{value().name}</strong>
+              <strong title={value().name}>{errorText(value().name)}</strong>
               <Show when={value().message}>
                 {(text) => (
                   <>

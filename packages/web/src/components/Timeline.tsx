@@ -60,7 +60,8 @@ export function Timeline(props: {
   above: () => HTMLElement | undefined;
   ref?: (api: TimelineApi) => void;
   onActiveMessage?: (index: number) => void;
-  onFollowChange?: (following: boolean, unseen: number) => void;
+  /** Whether the view follows the end; messages that arrived below since it stopped; far: over 2 screens from the end. */
+  onFollowChange?: (following: boolean, unseen: number, far: boolean) => void;
 }) {
   const share = useShare();
   const ids = () => share.store.messageIds();
@@ -194,7 +195,12 @@ export function Timeline(props: {
     requestAnimationFrame(step);
   };
 
-  const report = () => props.onFollowChange?.(following, following ? 0 : Math.max(0, ids().length - unseenFrom));
+  const far = () => window.innerHeight * 3 + window.scrollY < document.documentElement.scrollHeight - BOTTOM_SLACK_PX;
+  let reportedFar = false;
+  const report = () => {
+    reportedFar = far();
+    props.onFollowChange?.(following, following ? 0 : Math.max(0, ids().length - unseenFrom), reportedFar);
+  };
 
   /** Scrolls to the end, if still following: queued for a frame, by when the reader may have scrolled away. */
   const scrollToEnd = () => {
@@ -217,7 +223,7 @@ export function Timeline(props: {
         following = bottom;
         if (!following) unseenFrom = ids().length;
         report();
-      }
+      } else if (far() !== reportedFar) report();
       rememberAnchor();
     });
   };

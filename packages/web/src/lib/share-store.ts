@@ -17,7 +17,10 @@ import {
   isVisiblePart,
   modelNamesOf,
   modelsUsed,
+  plainLine,
+  sumChanges,
   type Totals,
+  toolChanges,
 } from "./session";
 
 /** What the page holds for one item key. */
@@ -294,14 +297,18 @@ export function createShareStore() {
   /** Display names of the models used, in order of first use. */
   const models = createMemo(() => modelsUsed(messages(), session(), modelNames()));
 
-  /** Files changed by the share (`session_diff`, else the user messages' per-turn diffs). */
-  const files = createMemo(
-    (): FilesChanged =>
-      filesChanged(
-        dataOfAny("session_diff", "session_diff"),
-        messages().filter((message) => message?.role === "user"),
-      ),
-  );
+  /**
+   * Files changed by the share (`session_diff`, else the user messages' per-turn diffs, else what the tool calls
+   * changed: `toolChanges`, read only when neither has any).
+   */
+  const files = createMemo((): FilesChanged => {
+    const found = filesChanged(
+      dataOfAny("session_diff", "session_diff"),
+      messages().filter((message) => message?.role === "user"),
+    );
+    if (found.files.length > 0) return found;
+    return sumChanges(toolChanges(messageIds().flatMap((id) => partKeys(id).map((key) => dataOf(key, "part")))));
+  });
 
   /** The user turns in order, each with the first line of its first visible text part. */
   const turns = createMemo((): Turn[] => {
@@ -314,7 +321,7 @@ export function createShareStore() {
       for (const key of partKeys(id)) {
         const part = dataOf(key, "part");
         if (part?.type === "text" && isVisiblePart(part)) {
-          title = firstLine(str(part.text) ?? "");
+          title = plainLine(firstLine(str(part.text) ?? ""));
           break;
         }
       }

@@ -12,7 +12,8 @@ import { str } from "../lib/data";
 import { loadDiff } from "../lib/diff";
 import { followShare } from "../lib/live";
 import { createSearch } from "../lib/search";
-import { linkTo, setShowSteps, showSteps, toastText, typingIn } from "../lib/ui";
+import { isRunning } from "../lib/session";
+import { linkTo, minuteClock, setShowSteps, showSteps, toastText, typingIn } from "../lib/ui";
 import { Notice, ShareNotFound } from "./not-found";
 
 type View = "conversation" | "files";
@@ -26,7 +27,17 @@ function ShareView(props: { id: string }) {
   const share = useShare();
   const [view, setView] = createSignal<View>(viewFromUrl());
   const [activeIndex, setActiveIndex] = createSignal(0);
-  const [follow, setFollow] = createSignal({ following: true, unseen: 0 });
+  const [follow, setFollow] = createSignal({ following: true, unseen: 0, far: false });
+  const now = minuteClock();
+  const running = () => isRunning(share.store.working(), share.store.updatedAt(), now());
+  /**
+   * "Jump to latest" only when there is something to jump to: messages arrived below the reader, or the session is
+   * running and the reader is far from its end. (Merely not being at the bottom is what reading is.)
+   */
+  const offerLatest = () => {
+    const { following, unseen, far } = follow();
+    return !following && (unseen > 0 || (running() && far));
+  };
   let above!: HTMLDivElement;
   let timeline: TimelineApi | undefined;
   const search = createSearch(share.store);
@@ -144,7 +155,18 @@ function ShareView(props: { id: string }) {
           <img src="/favicon.svg" alt="" width="22" height="22" />
         </a>
         <span class="top-title">{str(share.store.session()?.title)?.trim() || "Untitled session"}</span>
-        <ConnectionStatus state={share.connection()} />
+        <ConnectionStatus state={share.connection()} running={running()} />
+        <Show when={view() === "conversation" && offerLatest()}>
+          {/* On a phone the offer sits in the top bar, off the conversation. */}
+          <button
+            type="button"
+            class="jump-latest-bar"
+            onClick={() => timeline?.goToLatest()}
+            data-testid="jump-latest-bar"
+          >
+            Latest{follow().unseen > 0 ? ` (${follow().unseen} new)` : ""}
+          </button>
+        </Show>
         <button
           type="button"
           class="top-find"
@@ -208,7 +230,7 @@ function ShareView(props: { id: string }) {
                   timeline = api;
                 }}
                 onActiveMessage={setActiveIndex}
-                onFollowChange={(following, unseen) => setFollow({ following, unseen })}
+                onFollowChange={(following, unseen, far) => setFollow({ following, unseen, far })}
               />
               <Show when={messageIds().length === 0}>
                 <p class="empty muted" data-testid="share-empty">
@@ -228,7 +250,7 @@ function ShareView(props: { id: string }) {
           <TurnIndex turns={share.store.turns()} active={activeTurn()} onGo={goTo} />
         </aside>
       </div>
-      <Show when={view() === "conversation" && !follow().following && messageIds().length > 0}>
+      <Show when={view() === "conversation" && offerLatest() && messageIds().length > 0}>
         <button type="button" class="jump-latest" onClick={() => timeline?.goToLatest()} data-testid="jump-latest">
           Jump to latest
           <Show when={follow().unseen > 0}>
