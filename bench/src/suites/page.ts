@@ -309,11 +309,7 @@ export async function measureReader(
     const input = page.locator("[data-testid=search-input]");
     await input.waitFor({ timeout: RENDER_DEADLINE_MS });
     // The share is indexed in the background after it opens; time searches, not the first feed.
-    await page.waitForFunction(
-      () => document.querySelector("[data-testid=search-count]")?.textContent !== "Searching…",
-      undefined,
-      { timeout: RENDER_DEADLINE_MS, polling: 50 },
-    );
+    await page.locator("[data-testid=search-bar][data-indexed=true]").waitFor({ timeout: RENDER_DEADLINE_MS });
     for (let run = 0; run < SEARCH_RUNS; run++) {
       await input.fill("");
       await page.evaluate(() => {

@@ -3,6 +3,9 @@ import type { ShareSearch } from "../lib/search";
 import { clearMarks, markCurrent, markMatches } from "../lib/search-highlight";
 import type { SearchFilter } from "../lib/search-index";
 
+/** How long typing must pause before find scrolls to the first match of the new query (ms). */
+const JUMP_AFTER_MS = 250;
+
 /** The URL parameter that holds the query, so a search can be shared as a link. */
 export const QUERY_PARAM = "q";
 
@@ -92,9 +95,12 @@ export function SearchBar(props: {
     show(next);
   };
 
-  // A new query or filter: the first match, as the browser's find does. A live change of the same search keeps the
-  // current match (clamped), without moving the page.
+  // A new query or filter: the first match, as the browser's find does, once typing pauses (rendering the rows of a
+  // far part of the share takes longer than a keystroke may). A live change of the same search keeps the current
+  // match (clamped), without moving the page.
   let shownFor = "";
+  let jumpTimer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(jumpTimer));
   createEffect(
     on(result, (answer) => {
       if (!answered()) return;
@@ -102,7 +108,8 @@ export function SearchBar(props: {
       if (asked !== shownFor) {
         shownFor = asked;
         setAt(0);
-        if (answer.total > 0) show(0);
+        clearTimeout(jumpTimer);
+        if (answer.total > 0) jumpTimer = setTimeout(() => show(0), JUMP_AFTER_MS);
       } else if (at() >= answer.total) setAt(Math.max(0, answer.total - 1));
     }),
   );
@@ -141,7 +148,7 @@ export function SearchBar(props: {
   });
 
   return (
-    <search class="search-bar" data-testid="search-bar">
+    <search class="search-bar" data-testid="search-bar" data-indexed={props.search.indexed() ? "true" : "false"}>
       <input
         ref={input}
         type="search"
