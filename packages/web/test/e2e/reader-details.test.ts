@@ -199,7 +199,7 @@ describe("parts in words a reader reads", () => {
     await tab.waitForLoadState();
     expect(tab.url().startsWith("blob:")).toBe(true);
     // Shown as text, never run as a document of the page's origin.
-    expect(await tab.evaluate(() => document.body.innerText)).toBe(text);
+    expect(await tab.evaluate(() => document.body.textContent)).toBe(text);
     expect(await tab.locator("b").count()).toBe(0);
     expect(errors).toEqual([]);
     await page.close();
