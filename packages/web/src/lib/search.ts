@@ -75,8 +75,9 @@ export function createSearch(store: ShareStore) {
     }
   });
 
-  // What is held when the search starts, fed in slices between which the page stays responsive.
-  const items = store.items();
+  // What is held when feeding starts (after the page's first render, never during it), fed in slices between which
+  // the page stays responsive.
+  let items: Item[] = [];
   let next = 0;
   const feed = () => {
     if (disposed) return;
@@ -96,7 +97,13 @@ export function createSearch(store: ShareStore) {
     ask();
   };
   let disposed = false;
-  setTimeout(feed, 0);
+  // After the next frame has been painted.
+  requestAnimationFrame(() =>
+    setTimeout(() => {
+      items = store.items();
+      feed();
+    }, 0),
+  );
 
   onCleanup(() => {
     disposed = true;
