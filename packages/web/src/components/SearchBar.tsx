@@ -121,7 +121,12 @@ export function SearchBar(props: {
     const root = props.timeline();
     if (root) markMatches(root, query());
   };
-  createEffect(on([query, result], () => markAll()));
+  // Marked when an answer for the query arrives, not on each keystroke: a one-letter query matches everywhere.
+  createEffect(
+    on(result, () => {
+      if (answered()) frame ||= requestAnimationFrame(markAll);
+    }),
+  );
   onMount(() => {
     const root = props.timeline();
     const observer = new MutationObserver(() => {
@@ -144,7 +149,8 @@ export function SearchBar(props: {
     if (!props.search.indexed() || !answered()) return "Searching…";
     const total = result().total;
     if (total === 0) return "No matches";
-    return `${at() + 1} of ${total}`;
+    // A partial answer counts the matches found so far; the rest of the share is still being read.
+    return `${at() + 1} of ${total}${result().partial ? "+" : ""}`;
   });
 
   return (

@@ -9,10 +9,16 @@ import { fold } from "./search-index";
 const HIT = "search-hit";
 const CURRENT = "search-current";
 
+/** At most this many matches are marked at once (a one-letter query in a page of code has thousands). */
+const MAX_MARKS = 500;
+
 const supported = () => typeof CSS !== "undefined" && "highlights" in CSS && typeof Highlight === "function";
 
-/** The ranges of every case-insensitive occurrence of `query` in the text under `root`, in document order. */
-export function matchRanges(root: Node, query: string): Range[] {
+/**
+ * The ranges of the case-insensitive occurrences of `query` in the text under `root`, in document order (the first
+ * `limit`).
+ */
+export function matchRanges(root: Node, query: string, limit = Number.POSITIVE_INFINITY): Range[] {
   const needle = fold(query);
   if (needle.trim() === "") return [];
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
@@ -31,7 +37,11 @@ export function matchRanges(root: Node, query: string): Range[] {
     while (node + 1 < nodes.length && starts[node + 1]! <= offset) node++;
     return { node: nodes[node]!, offset: Math.min(offset - starts[node]!, nodes[node]!.length) };
   };
-  for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + needle.length)) {
+  for (
+    let at = text.indexOf(needle);
+    at !== -1 && ranges.length < limit;
+    at = text.indexOf(needle, at + needle.length)
+  ) {
     const start = locate(at);
     const end = locate(at + needle.length);
     const range = document.createRange();
@@ -42,10 +52,10 @@ export function matchRanges(root: Node, query: string): Range[] {
   return ranges;
 }
 
-/** Marks every match of `query` under `root`, and returns how many. Clears the marks for a blank query. */
+/** Marks the matches of `query` under `root` (up to {@link MAX_MARKS}), and returns how many. Blank clears. */
 export function markMatches(root: Node, query: string): number {
   if (!supported()) return 0;
-  const ranges = matchRanges(root, query);
+  const ranges = matchRanges(root, query, MAX_MARKS);
   if (ranges.length === 0) CSS.highlights.delete(HIT);
   else CSS.highlights.set(HIT, new Highlight(...ranges));
   return ranges.length;

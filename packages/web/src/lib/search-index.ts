@@ -173,26 +173,47 @@ export class SearchIndex {
    * total number of occurrences. A blank query matches nothing.
    */
   search(query: string, filter: SearchFilter = {}): { hits: SearchHit[]; total: number } {
+    const scan = this.scan(query, filter);
+    while (!scan.step(Number.POSITIVE_INFINITY));
+    return scan;
+  }
+
+  /**
+   * A search done in steps, so that a worker can answer with the first matches before it has read everything, and
+   * drop a search a newer one has replaced: `step(n)` reads the next `n` documents (in timeline order, over the
+   * documents as they were when the scan began) into `hits` and `total`, and returns true once all are read.
+   */
+  scan(query: string, filter: SearchFilter = {}): { hits: SearchHit[]; total: number; step: (n: number) => boolean } {
     const needle = fold(query);
-    if (needle.trim() === "") return { hits: [], total: 0 };
     if (this.dirty) {
       this.order = [...this.docs.values()].sort(
         (a, b) => byId(a.messageId, b.messageId) || byId(a.partId ?? "", b.partId ?? ""),
       );
       this.dirty = false;
     }
-    const hits: SearchHit[] = [];
-    let total = 0;
-    for (const doc of this.order) {
-      if (filter.tool !== undefined && doc.tool !== filter.tool) continue;
-      if (filter.errors && !doc.error) continue;
-      if (filter.role !== undefined && (doc.role ?? this.roles.get(doc.messageId)) !== filter.role) continue;
-      const count = countOccurrences(doc.folded, needle);
-      if (count === 0) continue;
-      total += count;
-      hits.push({ key: doc.key, messageId: doc.messageId, ...(doc.partId ? { partId: doc.partId } : {}), count });
-    }
-    return { hits, total };
+    const order = needle.trim() === "" ? [] : this.order;
+    const result = { hits: [] as SearchHit[], total: 0, step: (n: number) => read(n) };
+    let next = 0;
+    const read = (n: number): boolean => {
+      const end = Math.min(order.length, next + n);
+      for (; next < end; next++) {
+        const doc = order[next]!;
+        if (filter.tool !== undefined && doc.tool !== filter.tool) continue;
+        if (filter.errors && !doc.error) continue;
+        if (filter.role !== undefined && (doc.role ?? this.roles.get(doc.messageId)) !== filter.role) continue;
+        const count = countOccurrences(doc.folded, needle);
+        if (count === 0) continue;
+        result.total += count;
+        result.hits.push({
+          key: doc.key,
+          messageId: doc.messageId,
+          ...(doc.partId ? { partId: doc.partId } : {}),
+          count,
+        });
+      }
+      return next >= order.length;
+    };
+    return result;
   }
 }
 
@@ -210,6 +231,8 @@ export interface SearchResponse {
   hits: SearchHit[];
   total: number;
   tools: string[];
-  /** Time the scan took in the worker (ms). */
+  /** Time the scan took in the worker so far (ms). */
   ms: number;
+  /** The first matches only: the scan goes on, and a complete answer follows. */
+  partial: boolean;
 }

@@ -14,7 +14,7 @@ const FEED_SLICE = 1_000;
 /** The answer to the latest search, as the page shows it. */
 export type SearchResult = Omit<SearchResponse, "type" | "id">;
 
-const EMPTY: SearchResult = { query: "", hits: [], total: 0, tools: [], ms: 0 };
+const EMPTY: SearchResult = { query: "", hits: [], total: 0, tools: [], ms: 0, partial: false };
 
 function docOrKey(key: string, item: Item | null): SearchDoc | string {
   return (item && searchDoc(item)) || key;

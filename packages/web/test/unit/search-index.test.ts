@@ -115,6 +115,18 @@ describe("SearchIndex", () => {
     expect(index.tools()).toEqual(["bash"]);
   });
 
+  it("reads a search in steps, the first matches before the rest, over the documents as they were", () => {
+    const index = indexOf(items);
+    const scan = index.scan("test");
+    // Timeline order: msg_1, its part, msg_2, its two parts.
+    expect(scan.step(2)).toBe(false);
+    expect(scan.hits.map((hit) => hit.key)).toEqual(["part/msg_1/prt_0"]);
+    index.remove(["part/msg_2/prt_b"]);
+    expect(scan.step(10)).toBe(true);
+    expect(scan.total).toBe(6);
+    expect(index.search("test").total).toBe(3);
+  });
+
   it("replaces a changed document and forgets a removed one", () => {
     const index = indexOf(items);
     index.put([searchDoc(part("msg_1", "prt_0", { type: "text", text: "no match here" }))!]);
