@@ -40,6 +40,8 @@ function expectedCount(items: TestItem[], query: string): number {
 async function openShare(url: string, options: Parameters<typeof openPage>[2] = {}) {
   const opened = await openPage(browser, url, { viewport: { width: 1280, height: 900 }, ...options });
   await opened.page.locator("[data-message-id]").first().waitFor();
+  // Live, so the header has its final state (a header that changes size moves what is below it).
+  await opened.page.locator(".top-bar [data-connection=live]").waitFor();
   await settledTop(opened.page);
   return opened;
 }
