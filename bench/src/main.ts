@@ -293,7 +293,8 @@ async function main(): Promise<number> {
           );
           const reader = results.page.reader;
           log(
-            `    find "${READER_QUERY}": ${reader.searchMs.toFixed(0)} ms after the last key (${reader.matches} matches, ` +
+            `    find "${READER_QUERY}": first results ${reader.searchMs.toFixed(0)} ms after the last key, all ` +
+              `${reader.matches} matches counted after ${reader.completeMs.toFixed(0)} ms (` +
               `longest task ${reader.searchLongestTaskMs.toFixed(0)} ms; static scan ${reader.staticScanMs.toFixed(1)} ms); ` +
               `PageDown ×10: ${reader.pageDownPx} px, static ${reader.staticPageDownPx} px` +
               (reader.failure ? ` (${reader.failure})` : ""),

@@ -327,6 +327,14 @@ function readerFigures(reader: ReaderFigures): Figure[] {
     },
     {
       suite: "page",
+      measure: `find "${reader.query}": the complete count after the last keystroke, ${label}`,
+      ours: fail ? "did not run" : formatMs(reader.completeMs),
+      baseline: formatMs(reader.staticScanMs),
+      against: "counting the query in the static page's text (main thread)",
+      ratio: fail ? null : reader.completeMs / reader.staticScanMs,
+    },
+    {
+      suite: "page",
       measure: `longest main-thread task while typing into find, ${label}`,
       ours: fail ? "did not run" : formatMs(reader.searchLongestTaskMs),
       baseline: formatMs(reader.staticScanMs),
