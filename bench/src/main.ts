@@ -23,7 +23,7 @@ import { charts, consoleTable, figuresOf, type Machine, markdown, type Results }
 import { killNow, REPO, type Server, sessionsConfig, startWorker } from "./servers.ts";
 import { fanoutBatchesNeeded, runFanout } from "./suites/fanout.ts";
 import { runIngest } from "./suites/ingest.ts";
-import { bundleSizes, measurePage, serveStatic, staticHtml } from "./suites/page.ts";
+import { bundleSizes, measurePage, measureReader, serveStatic, staticHtml } from "./suites/page.ts";
 import { runReconnect } from "./suites/reconnect.ts";
 import { runStorage } from "./suites/storage.ts";
 import { ViewerPool } from "./viewers.ts";
@@ -33,6 +33,10 @@ type Suite = (typeof SUITES)[number];
 
 const STORAGE_PARTS = 20_000;
 const PAGE_PARTS = 3_000;
+/** Find is timed on a share of this many parts (the storage suite's long share, or one made for the purpose). */
+const READER_PARTS = 20_000;
+/** What find is timed with: a phrase of the generated sessions' code lines. */
+const READER_QUERY = "export function";
 const FANOUT_VIEWERS = [1, 100, 1000];
 const VIEWER_PROCESSES = 4;
 /** A run takes 4–8 minutes on 2 cores; past this, something hangs and the bench gives up. */
@@ -264,6 +268,40 @@ async function main(): Promise<number> {
         }
         const loaded = runs[0]?.ours.assets ?? [];
         results.page = { runs, bundle: await bundleSizes(join(build.outDir, "client"), loaded) };
+        // Find and PageDown at 20,000 parts: the storage suite's long share, else one synced whole for this.
+        let long = big?.session.partsAfter.at(-1) === READER_PARTS ? big : null;
+        if (!long) {
+          log(`  reader: syncing a ${READER_PARTS}-part share`);
+          const session = generateSession({ parts: READER_PARTS, seed: 1 });
+          const created = await sessions.create(session.sessionID);
+          const items = [...session.final.values()];
+          for (let start = 0; start < items.length; start += 5_000) {
+            await sessions.sync(created, Sessions.syncBody(created, items.slice(start, start + 5_000)));
+          }
+          await sessions.flush(created.id);
+          long = { id: created.id, session };
+        }
+        const snapshot = await sessions.snapshot(long.id);
+        const floor = await serveStatic(staticHtml(JSON.parse(snapshot.text) as ShareSnapshot));
+        try {
+          results.page.reader = await measureReader(
+            browser,
+            `${web.origin}/share/${long.id}`,
+            `${floor.origin}/`,
+            READER_PARTS,
+            READER_QUERY,
+          );
+          const reader = results.page.reader;
+          log(
+            `    find "${READER_QUERY}": first results ${reader.searchMs.toFixed(0)} ms after the last key, all ` +
+              `${reader.matches} matches counted after ${reader.completeMs.toFixed(0)} ms (` +
+              `longest task ${reader.searchLongestTaskMs.toFixed(0)} ms; static scan ${reader.staticScanMs.toFixed(1)} ms); ` +
+              `PageDown ×10: ${reader.pageDownPx} px, static ${reader.staticPageDownPx} px` +
+              (reader.failure ? ` (${reader.failure})` : ""),
+          );
+        } finally {
+          floor.server.close();
+        }
       });
     }
   } catch (error) {

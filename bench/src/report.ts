@@ -6,7 +6,7 @@
 import { formatBytes, formatCount, formatMs, formatRatio } from "./measure.ts";
 import type { FanoutRun } from "./suites/fanout.ts";
 import type { IngestRun } from "./suites/ingest.ts";
-import type { BundleSize, PageRun } from "./suites/page.ts";
+import type { BundleSize, PageRun, ReaderFigures } from "./suites/page.ts";
 import type { ReconnectResult } from "./suites/reconnect.ts";
 import type { Checkpoint, StorageResult } from "./suites/storage.ts";
 import { barChart, COLORS, lineChart } from "./svg.ts";
@@ -34,7 +34,7 @@ export interface Results {
   ingest?: IngestRun[];
   fanout?: FanoutRun[];
   clockOffsets?: { offset: number; uncertainty: number }[];
-  page?: { runs: PageRun[]; bundle: BundleSize[] };
+  page?: { runs: PageRun[]; bundle: BundleSize[]; reader?: ReaderFigures };
   errors: { suite: string; message: string }[];
 }
 
@@ -55,6 +55,11 @@ export interface Figure {
 }
 
 const PAGE_VIEWPORT_TARGET_MS = { small: 1000, large: 5000 };
+/** Find: first results this soon after the last keystroke (ms), and no main-thread task longer while typing (ms). */
+const SEARCH_TARGET_MS = 100;
+const TYPING_TASK_TARGET_MS = 50;
+/** PageDown: the distance of the presses as a ratio of the static page's, within this of 1. */
+const PAGE_DOWN_TOLERANCE = 0.02;
 const FANOUT_TARGET = 1.25;
 const MAX_READS_PER_VIEW = 9;
 
@@ -300,6 +305,7 @@ function pageFigures(page: NonNullable<Results["page"]>): Figure[] {
       miss: `${formatBytes(extra)} besides the HTML`,
     });
   }
+  if (page.reader) figures.push(...readerFigures(page.reader));
   const initial = page.bundle.filter((file) => file.initial);
   const lazy = page.bundle.filter((file) => !file.initial);
   const sum = (files: BundleSize[]) => files.reduce((total, file) => total + file.gzipBytes, 0);
@@ -322,6 +328,56 @@ function pageFigures(page: NonNullable<Results["page"]>): Figure[] {
     });
   }
   return figures;
+}
+
+/** Find latency and typing at 20,000 parts, and PageDown against the static floor. */
+function readerFigures(reader: ReaderFigures): Figure[] {
+  const fail = reader.failure;
+  const label = `${formatCount(reader.parts)} parts`;
+  const ratio = reader.pageDownPx / reader.staticPageDownPx;
+  return [
+    {
+      suite: "page",
+      measure: `find "${reader.query}": first results after the last keystroke, ${label} (${formatCount(reader.matches)} matches)`,
+      ours: fail ? "did not run" : formatMs(reader.searchMs),
+      baseline: formatMs(reader.staticScanMs),
+      against: "counting the query in the static page's text (main thread)",
+      ratio: fail ? null : reader.searchMs / reader.staticScanMs,
+      target: `≤ ${formatMs(SEARCH_TARGET_MS)}`,
+      met: !fail && reader.searchMs <= SEARCH_TARGET_MS,
+      miss: fail ?? `${formatMs(reader.searchMs)}: ${formatMs(reader.searchMs - SEARCH_TARGET_MS)} over`,
+    },
+    {
+      suite: "page",
+      measure: `find "${reader.query}": the complete count after the last keystroke, ${label}`,
+      ours: fail ? "did not run" : formatMs(reader.completeMs),
+      baseline: formatMs(reader.staticScanMs),
+      against: "counting the query in the static page's text (main thread)",
+      ratio: fail ? null : reader.completeMs / reader.staticScanMs,
+    },
+    {
+      suite: "page",
+      measure: `longest main-thread task while typing into find, ${label}`,
+      ours: fail ? "did not run" : formatMs(reader.searchLongestTaskMs),
+      baseline: formatMs(reader.staticScanMs),
+      against: "counting the query in the static page's text (main thread)",
+      ratio: null,
+      target: `≤ ${formatMs(TYPING_TASK_TARGET_MS)}`,
+      met: !fail && reader.searchLongestTaskMs <= TYPING_TASK_TARGET_MS,
+      miss: fail ?? `${formatMs(reader.searchLongestTaskMs)}: a task blocked typing`,
+    },
+    {
+      suite: "page",
+      measure: `distance of 10 PageDown presses, ${label}`,
+      ours: fail ? "did not run" : `${formatCount(reader.pageDownPx)} px`,
+      baseline: `${formatCount(reader.staticPageDownPx)} px`,
+      against: "static HTML of the same data",
+      ratio: fail ? null : ratio,
+      target: `1.00 ± ${PAGE_DOWN_TOLERANCE.toFixed(2)}`,
+      met: !fail && Math.abs(ratio - 1) <= PAGE_DOWN_TOLERANCE,
+      miss: fail ?? `ratio ${ratio.toFixed(3)}: the page moved the window during the presses`,
+    },
+  ];
 }
 
 export function figuresOf(results: Results): Figure[] {

@@ -14,7 +14,7 @@ import { createServer, type Server } from "node:http";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import type { Entry, ShareSnapshot } from "@shareroom/shared";
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { median } from "../measure.ts";
 
 /** What one variant (page or static floor) measured on one share: medians over the loads. */
@@ -259,6 +259,183 @@ export async function measurePage(browser: Browser, url: string, loads: number):
     reloadHtmlBytes: reload.html,
     loads: runs.length,
     assets,
+    ...(failure ? { failure } : {}),
+  };
+}
+
+/** What the reader's measures found on one share: find at its size, and PageDown against the static floor. */
+export interface ReaderFigures {
+  parts: number;
+  query: string;
+  /** ms from the last keystroke of the query to its first results on screen (median of the runs). */
+  searchMs: number;
+  /** ms from the last keystroke to the complete count of its matches (median of the runs). */
+  completeMs: number;
+  /** The longest main-thread task while the query was typed (ms; 0 when none reached the 50 ms of a long task). */
+  searchLongestTaskMs: number;
+  /** The matches the page counted. */
+  matches: number;
+  /** The floor: counting the query's occurrences in the static page's text on its main thread (ms, median). */
+  staticScanMs: number;
+  /** px the window moved over {@link PAGE_DOWN_PRESSES} PageDown presses, on the page and on the static floor. */
+  pageDownPx: number;
+  staticPageDownPx: number;
+  failure?: string;
+}
+
+/** PageDown presses measured per share. */
+export const PAGE_DOWN_PRESSES = 10;
+const SEARCH_RUNS = 3;
+
+/** Waits until the scroll position and document height are unchanged over two pairs of animation frames. */
+const SETTLE_SCRIPT = `new Promise((resolve) => {
+  const measure = () => window.scrollY + ":" + document.documentElement.scrollHeight;
+  let last = measure();
+  let left = 600;
+  const check = () => requestAnimationFrame(() => requestAnimationFrame(() => {
+    const next = measure();
+    if (next === last || --left === 0) resolve(undefined);
+    else { last = next; check(); }
+  }));
+  check();
+})`;
+
+/** The px `presses` PageDown presses move the window from the top, each measured once the scroll has settled. */
+async function pageDownDistance(page: Page, presses: number): Promise<number> {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.evaluate(SETTLE_SCRIPT);
+  await page.mouse.move(640, 450);
+  for (let i = 0; i < presses; i++) {
+    await page.keyboard.press("PageDown");
+    await page.evaluate(SETTLE_SCRIPT);
+  }
+  return page.evaluate(() => window.scrollY);
+}
+
+/**
+ * Runs in the page before its scripts: stamps every keydown (`__lastKey`) and records the main thread's long tasks
+ * (`__longTasks`, ms), so a search's latency is timed in the page's own clock.
+ */
+const READER_SCRIPT = `(() => {
+  window.__longTasks = [];
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) window.__longTasks.push({ start: entry.startTime, duration: entry.duration });
+  }).observe({ type: "longtask", buffered: true });
+  document.addEventListener("keydown", () => { window.__lastKey = performance.now(); }, true);
+})();`;
+
+/**
+ * The reader's measures on the page at `url` against the static floor at `floorUrl`: `query` typed into find
+ * (`/`, then one key every 30 ms), timed from the last keystroke until the count for the whole query shows,
+ * `SEARCH_RUNS` times; then {@link PAGE_DOWN_PRESSES} PageDown presses on each.
+ */
+export async function measureReader(
+  browser: Browser,
+  url: string,
+  floorUrl: string,
+  parts: number,
+  query: string,
+): Promise<ReaderFigures> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  const searches: number[] = [];
+  const completes: number[] = [];
+  let longest = 0;
+  let matches = Number.NaN;
+  let failure: string | undefined;
+  try {
+    await page.addInitScript(MARKS_SCRIPT);
+    await page.addInitScript(READER_SCRIPT);
+    await page.goto(url, { waitUntil: "commit" });
+    await page.waitForFunction(
+      () => (window as unknown as { __benchMarks: { viewport?: number } }).__benchMarks.viewport !== undefined,
+      undefined,
+      { timeout: RENDER_DEADLINE_MS, polling: 250 },
+    );
+    await page.evaluate(SETTLE_SCRIPT);
+    await page.keyboard.press("/");
+    const input = page.locator("[data-testid=search-input]");
+    await input.waitFor({ timeout: RENDER_DEADLINE_MS });
+    // The share is indexed in the background after it opens; time searches, not the first feed.
+    await page.locator("[data-testid=search-bar][data-indexed=true]").waitFor({ timeout: RENDER_DEADLINE_MS });
+    for (let run = 0; run < SEARCH_RUNS; run++) {
+      await input.fill("");
+      await page.evaluate(() => {
+        (window as unknown as { __longTasks: unknown[] }).__longTasks = [];
+      });
+      await page.keyboard.type(query, { delay: 30 });
+      const done = await page.waitForFunction(
+        (text) => {
+          const count = document.querySelector("[data-testid=search-count]")?.textContent ?? "";
+          const field = document.querySelector<HTMLInputElement>("[data-testid=search-input]");
+          if (field?.value !== text || count === "" || count === "Searching…") return false;
+          const w = window as unknown as { __lastKey: number; __longTasks: { duration: number }[] };
+          return {
+            ms: performance.now() - w.__lastKey,
+            count,
+            longest: Math.max(0, ...w.__longTasks.map((t) => t.duration)),
+          };
+        },
+        query,
+        { timeout: RENDER_DEADLINE_MS, polling: "raf" },
+      );
+      const answer = (await done.jsonValue()) as { ms: number; count: string; longest: number };
+      searches.push(answer.ms);
+      // The first answer may count the matches found so far ("1 of 120+"); the complete count follows.
+      const complete = await page.waitForFunction(
+        () => {
+          const count = document.querySelector("[data-testid=search-count]")?.textContent ?? "";
+          if (!/ of \d+$/.test(count)) return false;
+          const w = window as unknown as { __lastKey: number; __longTasks: { duration: number }[] };
+          return {
+            ms: performance.now() - w.__lastKey,
+            count,
+            longest: Math.max(0, ...w.__longTasks.map((t) => t.duration)),
+          };
+        },
+        undefined,
+        { timeout: RENDER_DEADLINE_MS, polling: "raf" },
+      );
+      const whole = (await complete.jsonValue()) as { ms: number; count: string; longest: number };
+      completes.push(whole.ms);
+      longest = Math.max(longest, answer.longest);
+      matches = Number(/of (\d+)/.exec(whole.count)?.[1] ?? 0);
+    }
+    await page.keyboard.press("Escape");
+  } catch (error) {
+    failure = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  }
+  const pageDownPx = failure ? Number.NaN : await pageDownDistance(page, PAGE_DOWN_PRESSES);
+  await context.close();
+
+  const floorContext = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const floor = await floorContext.newPage();
+  await floor.goto(floorUrl);
+  const scans: number[] = [];
+  for (let run = 0; run < SEARCH_RUNS; run++) {
+    scans.push(
+      await floor.evaluate((text) => {
+        const started = performance.now();
+        const haystack = (document.body.textContent ?? "").toLowerCase();
+        const needle = text.toLowerCase();
+        let count = 0;
+        for (let at = haystack.indexOf(needle); at !== -1; at = haystack.indexOf(needle, at + needle.length)) count++;
+        return count >= 0 ? performance.now() - started : Number.NaN;
+      }, query),
+    );
+  }
+  const staticPageDownPx = await pageDownDistance(floor, PAGE_DOWN_PRESSES);
+  await floorContext.close();
+  return {
+    parts,
+    query,
+    searchMs: searches.length > 0 ? median(searches) : Number.NaN,
+    completeMs: completes.length > 0 ? median(completes) : Number.NaN,
+    searchLongestTaskMs: longest,
+    matches,
+    staticScanMs: median(scans),
+    pageDownPx,
+    staticPageDownPx,
     ...(failure ? { failure } : {}),
   };
 }

@@ -1,6 +1,7 @@
 import { createEffect, createMemo, createSignal, on, onCleanup, Show } from "solid-js";
 import { grammarOf, highlight, highlightNow } from "../lib/highlight";
 import { hasRedaction } from "../lib/redaction";
+import { focusableWhenScrolling } from "../lib/scroll-focus";
 import { displayText } from "../lib/text";
 import { Clamp } from "./Clamp";
 import { RedactedText } from "./RedactedText";
@@ -47,7 +48,7 @@ export function Code(props: { text: string; language?: string; startLine?: numbe
             {gutter()}
           </pre>
         </Show>
-        <pre class="code">
+        <pre class="code" ref={(element) => focusableWhenScrolling(element, "Code, scrolls sideways")}>
           <Show
             when={html()}
             fallback={

@@ -12,6 +12,7 @@ import {
 } from "../lib/diff";
 import { grammarOf, highlight, highlightLinesNow } from "../lib/highlight";
 import { hasRedaction } from "../lib/redaction";
+import { focusableWhenScrolling } from "../lib/scroll-focus";
 import { extensionOf } from "../lib/session";
 import { displayText } from "../lib/text";
 import { diffMode, setDiffMode } from "../lib/ui";
@@ -133,7 +134,7 @@ export function DiffView(props: { source: DiffSource; file?: string; diagnostics
           <p class="muted small">This change is too large to diff on the page.</p>
         </Match>
         <Match when={!split()}>
-          <div class="diff-scroll">
+          <div class="diff-scroll" ref={(element) => focusableWhenScrolling(element, "Diff, scrolls sideways")}>
             <table class="diff-table">
               <tbody>
                 <For each={shown()}>
@@ -162,7 +163,7 @@ export function DiffView(props: { source: DiffSource; file?: string; diagnostics
           </div>
         </Match>
         <Match when={split()}>
-          <div class="diff-scroll">
+          <div class="diff-scroll" ref={(element) => focusableWhenScrolling(element, "Diff, scrolls sideways")}>
             <table class="diff-table split">
               <tbody>
                 <For each={rows()}>

@@ -5,7 +5,8 @@ import { useShare } from "./share-context";
 
 /**
  * The "Files changed" view: the session's net diff (`session_diff`, either FileDiff shape) when it has one, then
- * every turn's own changes (user messages' `summary.diffs`), each file opening to its diff.
+ * every turn's own changes (user messages' `summary.diffs`), each file opening to its diff; when the share has
+ * neither, what its tool calls changed.
  */
 export function FilesView(props: { onOpenTurn: (messageId: string) => void }) {
   const share = useShare();
@@ -48,7 +49,15 @@ export function FilesView(props: { onOpenTurn: (messageId: string) => void }) {
         )}
       </For>
       <Show when={net().length === 0 && byTurn().length === 0}>
-        <p class="empty muted">No file changes were shared for this session.</p>
+        <Show
+          when={share.store.files().files.length > 0}
+          fallback={<p class="empty muted">No file changes were shared for this session.</p>}
+        >
+          <h2 class="files-heading">
+            Changed by the tool calls <ChangeCounts {...share.store.files()} />
+          </h2>
+          <FileChangeList changes={share.store.files().files} />
+        </Show>
       </Show>
     </section>
   );

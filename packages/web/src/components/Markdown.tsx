@@ -1,6 +1,7 @@
 import { createEffect, onCleanup } from "solid-js";
 import { grammarOf, highlight, highlightNow } from "../lib/highlight";
 import { renderMarkdown } from "../lib/markdown";
+import { focusableWhenScrolling } from "../lib/scroll-focus";
 import { copyText, toast } from "../lib/ui";
 
 /** Colours one fenced block (`<code class="language-…">`), at once if its grammar is loaded, else when it is. */
@@ -45,6 +46,7 @@ export function Markdown(props: { text: string }) {
       pre.append(button);
       if (code) colour(code, () => alive);
     }
+    for (const table of root.querySelectorAll("table")) focusableWhenScrolling(table, "Table, scrolls sideways");
   });
   return <div class="markdown" ref={root} />;
 }

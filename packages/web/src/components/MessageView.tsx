@@ -1,8 +1,17 @@
 import { createMemo, For, Show } from "solid-js";
 import { num, rec, str } from "../lib/data";
 import { formatCost, formatDateTime, formatDuration, formatTime, formatTokens } from "../lib/format";
-import { authorKey, durationOf, failureOf, isReverted, modelKeyOf, modelName } from "../lib/session";
-import { showSteps } from "../lib/ui";
+import {
+  authorKey,
+  durationOf,
+  errorText,
+  failureOf,
+  isReverted,
+  isRunning,
+  modelKeyOf,
+  modelName,
+} from "../lib/session";
+import { minuteClock, showSteps } from "../lib/ui";
 import { Permalink } from "./Permalink";
 import { PartView } from "./parts";
 import { RedactedText } from "./RedactedText";
@@ -78,7 +87,9 @@ function MessageBody(props: { id: string; continued: boolean; last?: boolean; la
   };
   const cost = () => num(message()?.cost);
   const failure = createMemo(() => failureOf(message()));
-  const working = () => props.last === true && share.store.working();
+  const now = minuteClock();
+  // As the header decides "running": a turn left unfinished by a CLI that exited does not spin for ever.
+  const working = () => props.last === true && isRunning(share.store.working(), share.store.updatedAt(), now());
   return (
     <>
       <Show when={!continued() || showSteps() === "on"}>
@@ -120,7 +131,7 @@ function MessageBody(props: { id: string; continued: boolean; last?: boolean; la
             }
           >
             <div class="message-notice notice-error" role="note">
-              <strong>{value().name}</strong>
+              <strong title={value().name}>{errorText(value().name)}</strong>
               <Show when={value().message}>
                 {(text) => (
                   <>

@@ -1,21 +1,10 @@
-import { createSignal, For, onCleanup, Show } from "solid-js";
+import { For, Show } from "solid-js";
 import { num, rec, str } from "../lib/data";
 import { formatCost, formatDate, formatDuration, formatRelative, formatTokens } from "../lib/format";
-import { agentLabel, agentOf } from "../lib/session";
-import { copyText, download, toast } from "../lib/ui";
+import { agentLabel, agentOf, isRunning } from "../lib/session";
+import { copyText, download, minuteClock, toast } from "../lib/ui";
 import { ChangeCounts } from "./FileChanges";
 import { useShare } from "./share-context";
-
-/** A session counts as running while its last turn is unfinished and it changed within this long (ms). */
-const ACTIVE_WITHIN_MS = 10 * 60_000;
-
-/** The current time, every 30 s (relative times and the running/ended state age with it). */
-function createMinuteClock() {
-  const [now, setNow] = createSignal(Date.now());
-  const timer = setInterval(() => setNow(Date.now()), 30_000);
-  onCleanup(() => clearInterval(timer));
-  return now;
-}
 
 /** The share's file name stem for downloads: its title, tamed, else its id. */
 function fileStem(title: string | undefined, id: string): string {
@@ -34,17 +23,14 @@ function fileStem(title: string | undefined, id: string): string {
  */
 export function ShareHeader(props: { shareId: string; onShowFiles: () => void }) {
   const share = useShare();
-  const now = createMinuteClock();
+  const now = minuteClock();
   const session = () => share.store.session();
   const title = () => str(session()?.title)?.trim() || "Untitled session";
   const created = () => num(rec(session()?.time)?.created);
   const updated = () => share.store.updatedAt();
   const totals = () => share.store.totals();
   const files = () => share.store.files();
-  const running = () => {
-    const at = updated();
-    return share.store.working() && at !== undefined && now() - at < ACTIVE_WITHIN_MS;
-  };
+  const running = () => isRunning(share.store.working(), updated(), now());
   const state = () => (share.connection() !== "live" ? share.connection() : running() ? "running" : "ended");
 
   const copyMarkdown = async () => {

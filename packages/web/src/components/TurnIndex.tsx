@@ -33,7 +33,7 @@ export function TurnIndex(props: { turns: Turn[]; active?: string; onGo: (messag
         </ol>
       </Show>
       <p class="muted small keys-hint">
-        Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous turn, <kbd>G</kbd> latest
+        Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous turn, <kbd>G</kbd> latest, <kbd>/</kbd> find, <kbd>?</kbd> all
       </p>
     </nav>
   );

@@ -354,3 +354,140 @@ export function agentOf(session: Data | undefined): AgentInfo | undefined {
 export function agentLabel(agent: AgentInfo): string {
   return agent.version ? `${agent.name} ${agent.version}` : agent.name;
 }
+
+/** A session counts as running while its last turn is unfinished and it changed within this long (ms). */
+export const ACTIVE_WITHIN_MS = 10 * 60_000;
+
+/**
+ * Whether the agent is still at work: its last turn is unfinished (`working`) and the session changed within
+ * {@link ACTIVE_WITHIN_MS} of `now` (Unix ms). A CLI that exits mid-turn leaves the turn unfinished for ever, so
+ * the age is what tells a running session from an ended one.
+ */
+export function isRunning(working: boolean, updatedAt: number | undefined, now: number): boolean {
+  return working && updatedAt !== undefined && now - updatedAt < ACTIVE_WITHIN_MS;
+}
+
+/**
+ * What the error names of opencode's assistant messages mean, for readers. The names are those of opencode's
+ * `MessageV2` errors (https://github.com/sst/opencode/blob/dev/packages/opencode/src/session/message-v2.ts).
+ */
+const ERROR_TEXT: Record<string, string> = {
+  MessageOutputLengthError: "The reply was cut off: it reached the model's output limit",
+  ProviderAuthError: "The model provider refused the credentials",
+  APIError: "The model provider answered with an error",
+  UnknownError: "Something went wrong",
+  ContextOverflowError: "The conversation no longer fits the model's context window",
+};
+
+/**
+ * A reader's words for an error name: the known ones of {@link ERROR_TEXT}, else the name split into words
+ * (`RateLimitError` → "Rate limit error").
+ */
+export function errorText(name: string): string {
+  const known = ERROR_TEXT[name];
+  if (known) return known;
+  const words = name.replace(/([a-z0-9])([A-Z])/g, "$1 $2").replace(/([A-Z]+)([A-Z][a-z])/g, "$1 $2");
+  return words.charAt(0).toUpperCase() + words.slice(1).toLowerCase();
+}
+
+/** Lines a unified diff adds and removes (file headers `+++`/`---` not counted). */
+function patchCounts(patch: string): { additions: number; deletions: number } {
+  let additions = 0;
+  let deletions = 0;
+  for (const line of patch.split("\n")) {
+    if (line.startsWith("+") && !line.startsWith("+++")) additions++;
+    else if (line.startsWith("-") && !line.startsWith("---")) deletions++;
+  }
+  return { additions, deletions };
+}
+
+const lineCount = (text: string) => (text === "" ? 0 : text.replace(/\n$/, "").split("\n").length);
+
+/** A count that may be a string (as `metadata.filediff` has them), else `fallback`. */
+function countOr(value: unknown, fallback: number): number {
+  const n = typeof value === "string" ? Number(value) : num(value);
+  return n !== undefined && Number.isFinite(n) && n >= 0 ? n : fallback;
+}
+
+/**
+ * Files changed as the completed tool calls tell it (`edit`/`multiedit`: `metadata.diff` and `metadata.filediff`;
+ * `write`: the content written; `apply_patch`: `metadata.files`), one entry per file with the lines of every call
+ * summed and the diff of the last one: for shares whose messages carry no per-turn diffs (a CLI that exited before
+ * its summaries), so that the header does not say "0 changed" beside a page of edits.
+ */
+export function toolChanges(parts: Iterable<Data | undefined>): FileChange[] {
+  const byFile = new Map<string, FileChange>();
+  const add = (change: FileChange) => {
+    const previous = byFile.get(change.file);
+    byFile.set(
+      change.file,
+      previous
+        ? {
+            ...change,
+            additions: previous.additions + change.additions,
+            deletions: previous.deletions + change.deletions,
+          }
+        : change,
+    );
+  };
+  for (const part of parts) {
+    if (part?.type !== "tool") continue;
+    const state = rec(part.state);
+    if (state?.status !== "completed") continue;
+    const input = rec(state.input);
+    const metadata = rec(state.metadata);
+    const tool = str(part.tool);
+    if (tool === "edit" || tool === "multiedit") {
+      const file = str(input?.filePath);
+      if (!file) continue;
+      const patch = str(metadata?.diff);
+      const counted = patch ? patchCounts(patch) : { additions: 0, deletions: 0 };
+      const filediff = rec(metadata?.filediff);
+      add({
+        file,
+        patch,
+        additions: countOr(filediff?.additions, counted.additions),
+        deletions: countOr(filediff?.deletions, counted.deletions),
+      });
+    } else if (tool === "write") {
+      const file = str(input?.filePath);
+      const content = str(input?.content);
+      if (file && content !== undefined)
+        add({ file, before: "", after: content, additions: lineCount(content), deletions: 0 });
+    } else if (tool === "apply_patch") {
+      for (const entry of arr(metadata?.files)) {
+        const data = rec(entry);
+        const file = str(data?.relativePath) ?? str(data?.filePath);
+        if (!data || !file) continue;
+        const patch = str(data.diff);
+        const counted = patch ? patchCounts(patch) : { additions: 0, deletions: 0 };
+        add({
+          file,
+          patch,
+          before: str(data.before),
+          after: str(data.after),
+          additions: countOr(data.additions, counted.additions),
+          deletions: countOr(data.deletions, counted.deletions),
+          status: str(data.type),
+        });
+      }
+    }
+  }
+  return [...byFile.values()];
+}
+
+/**
+ * A line of markdown as plain text, for titles (the turn index): heading, quote and list markers, emphasis, inline
+ * code ticks, and link and image syntax removed (`## Fix **the** [parser](x)` → "Fix the parser").
+ */
+export function plainLine(line: string): string {
+  return line
+    .replace(/^\s{0,3}(?:#{1,6}\s+|>\s*|[-*+]\s+(?:\[[ xX]\]\s+)?|\d+[.)]\s+)/, "")
+    .replace(/!\[([^\]]*)\]\([^)]*\)/g, "$1")
+    .replace(/\[([^\]]+)\]\([^)]*\)/g, "$1")
+    .replace(/(\*\*|__)(.+?)\1/g, "$2")
+    .replace(/(^|[^\w*])[*_]([^*_\s][^*_]*?)[*_](?=[^\w*]|$)/g, "$1$2")
+    .replace(/`+([^`]+)`+/g, "$1")
+    .replace(/\s+#+\s*$/, "")
+    .trim();
+}

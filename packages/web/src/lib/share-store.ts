@@ -18,10 +18,13 @@ import {
   isVisiblePart,
   modelNamesOf,
   modelsUsed,
+  plainLine,
   type Revert,
   revertedChanges,
   revertOf,
+  sumChanges,
   type Totals,
+  toolChanges,
 } from "./session";
 
 /** What the page holds for one item key. */
@@ -218,8 +221,12 @@ export function createShareStore() {
     return held_.get(key);
   }
 
+  /** Called with every key whose shown item changed (see {@link subscribe}). */
+  const listeners = new Set<(key: string, item: Item | null) => void>();
+
   /** Stores `next` under `key` (or forgets the key), keeps the index and notifies whoever reads it. */
   function put(key: string, next: HeldEntry | undefined): void {
+    for (const listener of listeners) listener(key, shownItem(next));
     const had = held_.has(key);
     if (next === undefined) held_.delete(key);
     else held_.set(key, next);
@@ -416,15 +423,21 @@ export function createShareStore() {
     { equals: sameIds },
   );
 
-  /** Files changed by the share (`session_diff`, else the user messages' per-turn diffs), reverted turns left out. */
-  const files = createMemo(
-    (): FilesChanged =>
-      filesChanged(
-        dataOfAny("session_diff", "session_diff"),
-        messages().filter((message) => message?.role === "user"),
-        revert(),
-      ),
-  );
+  /**
+   * Files changed by the share (`session_diff`, else the user messages' per-turn diffs, else what the tool calls
+   * changed: `toolChanges`, read only when neither has any), reverted turns left out.
+   */
+  const files = createMemo((): FilesChanged => {
+    const found = filesChanged(
+      dataOfAny("session_diff", "session_diff"),
+      messages().filter((message) => message?.role === "user"),
+      revert(),
+    );
+    if (found.files.length > 0) return found;
+    const reverted = new Set(revertedIds());
+    const kept = messageIds().filter((id) => !reverted.has(id));
+    return sumChanges(toolChanges(kept.flatMap((id) => partKeys(id).map((key) => dataOf(key, "part")))));
+  });
 
   /** What the revert undid (see `revertedChanges`), or `undefined` when the session is not reverted. */
   const reverted = createMemo((): FilesChanged | undefined => {
@@ -448,7 +461,7 @@ export function createShareStore() {
       for (const key of partKeys(id)) {
         const part = dataOf(key, "part");
         if (part?.type === "text" && isVisiblePart(part)) {
-          title = firstLine(str(part.text) ?? "");
+          title = plainLine(firstLine(str(part.text) ?? ""));
           break;
         }
       }
@@ -489,7 +502,18 @@ export function createShareStore() {
       .filter((item): item is Item => item !== null);
   }
 
+  /**
+   * Calls `listener(key, item)` for every change of what is shown under a key from now on (`null`: nothing, the key
+   * was forgotten or its item is still loading), synchronously inside the mutation; for consumers outside Solid's
+   * graph (the search worker), which would otherwise have to diff the whole share. Returns the unsubscribe.
+   */
+  function subscribe(listener: (key: string, item: Item | null) => void): () => void {
+    listeners.add(listener);
+    return () => listeners.delete(listener);
+  }
+
   return {
+    subscribe,
     entry,
     peek,
     apply,

@@ -1,5 +1,5 @@
 /** Small page-wide helpers: reader preferences kept in localStorage, the clipboard, and a polite status toast. */
-import { createSignal } from "solid-js";
+import { type Accessor, createSignal } from "solid-js";
 
 /** Reads a preference saved by {@link persisted}; `fallback` when absent, unreadable or not one of `allowed`. */
 function readPreference<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
@@ -81,4 +81,25 @@ export function linkTo(id: string): string {
   url.hash = id;
   history.replaceState(history.state, "", url);
   return url.toString();
+}
+
+/** True when a key press belongs to a field or a control, not to the page's shortcuts. */
+export function typingIn(target: EventTarget | null): boolean {
+  const element = target as HTMLElement | null;
+  return !!element && (element.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(element.tagName));
+}
+
+let clock: Accessor<number> | undefined;
+
+/**
+ * The current time (Unix ms), refreshed every 30 s: relative times and the running/ended state age with it. One
+ * clock for the whole page, started on first use.
+ */
+export function minuteClock(): Accessor<number> {
+  if (!clock) {
+    const [now, setNow] = createSignal(Date.now());
+    setInterval(() => setNow(Date.now()), 30_000);
+    clock = now;
+  }
+  return clock;
 }

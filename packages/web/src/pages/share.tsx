@@ -2,14 +2,18 @@ import { SHARE_ID_PATTERN } from "@shareroom/shared/patterns";
 import { createEffect, createMemo, createSignal, Match, onCleanup, onMount, Show, Switch } from "solid-js";
 import { ConnectionStatus } from "../components/ConnectionStatus";
 import { FilesView } from "../components/FilesView";
+import { QUERY_PARAM, SearchBar, type SearchBarApi } from "../components/SearchBar";
 import { ShareHeader } from "../components/ShareHeader";
+import { Shortcuts } from "../components/Shortcuts";
 import { ShareContext, useShare } from "../components/share-context";
 import { Timeline, type TimelineApi } from "../components/Timeline";
 import { TurnIndex } from "../components/TurnIndex";
 import { str } from "../lib/data";
 import { loadDiff } from "../lib/diff";
 import { followShare } from "../lib/live";
-import { linkTo, setShowSteps, showSteps, toastText } from "../lib/ui";
+import { createSearch } from "../lib/search";
+import { isRunning } from "../lib/session";
+import { linkTo, minuteClock, setShowSteps, showSteps, toastText, typingIn } from "../lib/ui";
 import { Notice, ShareNotFound } from "./not-found";
 
 type View = "conversation" | "files";
@@ -19,19 +23,40 @@ function viewFromUrl(): View {
   return new URLSearchParams(location.search).get("view") === "files" ? "files" : "conversation";
 }
 
-/** True when a key press belongs to a field or a control, not to the page's shortcuts. */
-function typingIn(target: EventTarget | null): boolean {
-  const element = target as HTMLElement | null;
-  return !!element && (element.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(element.tagName));
-}
-
 function ShareView(props: { id: string }) {
   const share = useShare();
   const [view, setView] = createSignal<View>(viewFromUrl());
   const [activeIndex, setActiveIndex] = createSignal(0);
-  const [follow, setFollow] = createSignal({ following: true, unseen: 0 });
+  const [follow, setFollow] = createSignal({ following: true, unseen: 0, far: false });
+  const now = minuteClock();
+  const running = () => isRunning(share.store.working(), share.store.updatedAt(), now());
+  /**
+   * "Jump to latest" only when there is something to jump to: messages arrived below the reader, or the session is
+   * running and the reader is far from its end. (Merely not being at the bottom is what reading is.)
+   */
+  const offerLatest = () => {
+    const { following, unseen, far } = follow();
+    return !following && (unseen > 0 || (running() && far));
+  };
   let above!: HTMLDivElement;
   let timeline: TimelineApi | undefined;
+  const search = createSearch(share.store);
+  const initialQuery = new URLSearchParams(location.search).get(QUERY_PARAM) ?? "";
+  const [finding, setFinding] = createSignal(initialQuery !== "");
+  const [helping, setHelping] = createSignal(false);
+  let searchBar: SearchBarApi | undefined;
+  /** Where focus was when find opened: it goes back there when find closes. */
+  let findOpener: Element | null = null;
+
+  /** Opens find (or, when open, moves the cursor back into it). */
+  const openFind = () => {
+    if (view() !== "conversation") showView("conversation");
+    if (finding()) searchBar?.focus();
+    else {
+      findOpener = document.activeElement;
+      setFinding(true);
+    }
+  };
 
   createEffect(() => {
     document.title = `${str(share.store.session()?.title)?.trim() || "Shared session"} · shareroom`;
@@ -88,8 +113,19 @@ function ShareView(props: { id: string }) {
     };
     if (location.hash.length > 1) requestAnimationFrame(fromHash);
     const onKey = (event: KeyboardEvent) => {
-      if (event.defaultPrevented || event.metaKey || event.ctrlKey || event.altKey || typingIn(event.target)) return;
-      if (event.key === "j") stepTurn(1);
+      if (event.defaultPrevented) return;
+      const command = (event.metaKey || event.ctrlKey) && !event.altKey && !event.shiftKey;
+      if (command && (event.key === "k" || event.key === "f")) {
+        // A second Ctrl+F from inside the find field is the browser's own find, for whoever wants it.
+        if (event.key === "f" && document.activeElement?.classList.contains("search-input")) return;
+        event.preventDefault();
+        openFind();
+        return;
+      }
+      if (event.metaKey || event.ctrlKey || event.altKey || typingIn(event.target)) return;
+      if (event.key === "/") openFind();
+      else if (event.key === "?") setHelping(true);
+      else if (event.key === "j") stepTurn(1);
       else if (event.key === "k") stepTurn(-1);
       else if (event.key === "G") timeline?.goToLatest();
       else return;
@@ -119,7 +155,27 @@ function ShareView(props: { id: string }) {
           <img src="/favicon.svg" alt="" width="22" height="22" />
         </a>
         <span class="top-title">{str(share.store.session()?.title)?.trim() || "Untitled session"}</span>
-        <ConnectionStatus state={share.connection()} />
+        <ConnectionStatus state={share.connection()} running={running()} />
+        <Show when={view() === "conversation" && offerLatest()}>
+          {/* On a phone the offer sits in the top bar, off the conversation. */}
+          <button
+            type="button"
+            class="jump-latest-bar"
+            onClick={() => timeline?.goToLatest()}
+            data-testid="jump-latest-bar"
+          >
+            Latest{follow().unseen > 0 ? ` (${follow().unseen} new)` : ""}
+          </button>
+        </Show>
+        <button
+          type="button"
+          class="top-find"
+          onClick={openFind}
+          aria-label="Find in this share"
+          title="Find (/ or Ctrl+K)"
+        >
+          Find
+        </button>
         <details class="turns-menu">
           <summary>Turns</summary>
           <div class="turns-menu-panel">
@@ -179,7 +235,7 @@ function ShareView(props: { id: string }) {
                   timeline = api;
                 }}
                 onActiveMessage={setActiveIndex}
-                onFollowChange={(following, unseen) => setFollow({ following, unseen })}
+                onFollowChange={(following, unseen, far) => setFollow({ following, unseen, far })}
               />
               <Show when={messageIds().length === 0}>
                 <p class="empty muted" data-testid="share-empty">
@@ -199,13 +255,34 @@ function ShareView(props: { id: string }) {
           <TurnIndex turns={share.store.turns()} active={activeTurn()} onGo={goTo} />
         </aside>
       </div>
-      <Show when={view() === "conversation" && !follow().following && messageIds().length > 0}>
+      <Show when={view() === "conversation" && offerLatest() && messageIds().length > 0}>
         <button type="button" class="jump-latest" onClick={() => timeline?.goToLatest()} data-testid="jump-latest">
           Jump to latest
           <Show when={follow().unseen > 0}>
             <span class="count">{follow().unseen} new</span>
           </Show>
         </button>
+      </Show>
+      <Show when={finding()}>
+        <SearchBar
+          search={search}
+          initial={initialQuery}
+          timeline={() => document.querySelector<HTMLElement>("[data-testid=timeline]") ?? undefined}
+          jump={(id, shown) => {
+            if (view() !== "conversation") showView("conversation");
+            return timeline?.goTo(id, shown) ?? false;
+          }}
+          onClose={() => {
+            setFinding(false);
+            if (findOpener instanceof HTMLElement && findOpener.isConnected) findOpener.focus({ preventScroll: true });
+          }}
+          ref={(api) => {
+            searchBar = api;
+          }}
+        />
+      </Show>
+      <Show when={helping()}>
+        <Shortcuts onClose={() => setHelping(false)} />
       </Show>
       <div class="toast" role="status" aria-live="polite" classList={{ shown: toastText() !== "" }}>
         {toastText()}

@@ -6,6 +6,7 @@
  */
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { countOccurrences, fold, searchDoc } from "../../src/lib/search-index";
 import { generateSession } from "../fixtures/items";
 import { createShare, launch, sync, waitForSnapshot } from "./helpers";
 
@@ -36,7 +37,7 @@ async function bigShare(parts: number, outputPadding: number) {
   console.log(
     `${parts} parts: ${items.length} items, ${(bytes / 1e6).toFixed(1)} MB, synced and stored in ${Date.now() - started} ms`,
   );
-  return { ...share, lastMessageId };
+  return { ...share, lastMessageId, items };
 }
 
 /** Opens `url` in a fresh page and returns the ms from navigation start until the first message row has content. */
@@ -133,6 +134,33 @@ describe("large shares", () => {
     );
     // At the end the share's last message is there.
     expect(await lastRow()).toBe(share.lastMessageId);
+
+    // Find counts every match of all 20,000 parts, and typing into it never blocks the page for a long task.
+    const query = "quoted.test.js";
+    let expected = 0;
+    for (const item of share.items) {
+      const doc = searchDoc(item as never);
+      if (doc) expected += countOccurrences(fold(doc.text), fold(query));
+    }
+    await page.keyboard.press("/");
+    await page.waitForFunction(
+      () => document.querySelector("[data-testid=search-count]")?.textContent !== "Searching…",
+    );
+    await page.evaluate(() => {
+      (window as unknown as { __longTasks: number[] }).__longTasks = [];
+    });
+    await page.keyboard.type(query, { delay: 20 });
+    await page.waitForFunction(
+      (text) => document.querySelector("[data-testid=search-count]")?.textContent === text,
+      `1 of ${expected}`,
+    );
+    const typingTasks = await page.evaluate(() =>
+      (window as unknown as { __longTasks: number[] }).__longTasks.map(Math.round),
+    );
+    console.log(
+      `20,000-part session: find "${query}" counted ${expected} matches; long tasks while typing: ${typingTasks.join(", ") || "none"}`,
+    );
+    await page.locator(".is-target").waitFor();
     await page.close();
   });
 });

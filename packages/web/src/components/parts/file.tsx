@@ -1,4 +1,5 @@
 import { Show } from "solid-js";
+import { downloadAttachment, openAttachment, openableType } from "../../lib/attachment";
 import { rec, str } from "../../lib/data";
 import { relativePath } from "../../lib/format";
 import { isSafeImage } from "../../lib/markdown";
@@ -6,7 +7,8 @@ import type { PartProps } from "./types";
 
 /**
  * A `file` part (an attachment): an inline image (`data:image/…`, as the CLI sends pasted images) is shown;
- * anything else is a chip with its name and type. Nothing is fetched from elsewhere.
+ * anything else is a chip with its name and type, which opens (text, PDF) or downloads it when the CLI sent it
+ * inline (lib/attachment.ts). Nothing is fetched from elsewhere.
  */
 export function FilePart(props: PartProps) {
   const url = () => str(props.part.url);
@@ -31,6 +33,26 @@ export function FilePart(props: PartProps) {
         <span class="file-name">{name()}</span>
         <Show when={mime()}>
           <span class="muted">{mime()}</span>
+        </Show>
+        <Show when={url()?.startsWith("data:") && !preview()}>
+          <Show when={openableType(mime())}>
+            <button
+              type="button"
+              class="link-button file-open"
+              onClick={() => openAttachment(url()!, mime())}
+              aria-label={`Open ${name()}`}
+            >
+              Open
+            </button>
+          </Show>
+          <button
+            type="button"
+            class="link-button file-download"
+            onClick={() => downloadAttachment(url()!, name())}
+            aria-label={`Download ${name()}`}
+          >
+            Download
+          </button>
         </Show>
       </figcaption>
     </figure>

@@ -66,7 +66,13 @@ export function ToolPart(props: PartProps) {
       .map(rec)
       .filter((file): file is Record<string, unknown> => file !== undefined);
   return (
-    <section class="tool" data-tool={tool()} data-status={status()} aria-label={`${label().name} tool call`}>
+    // An article, not a <section>: a region landmark per call would give a page of identically named landmarks.
+    <article
+      class="tool"
+      data-tool={tool()}
+      data-status={status()}
+      aria-label={`${label().name} tool call${summary() ? `: ${String(summary()).slice(0, 80)}` : ""}`}
+    >
       <header class="tool-head">
         <span class="tool-name">
           <Show when={label().server}>
@@ -112,6 +118,6 @@ export function ToolPart(props: PartProps) {
           <TextBlock class="tool-error" text={str(state().error) ?? "The tool failed."} lines={8} />
         </Show>
       </div>
-    </section>
+    </article>
   );
 }

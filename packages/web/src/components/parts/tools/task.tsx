@@ -76,7 +76,7 @@ export const task: ToolRenderer = {
         <Show when={str(input()?.prompt)}>
           {(prompt) => (
             <details class="task-prompt">
-              <summary>Prompt given to the {str(input()?.subagent_type) ?? "sub"}agent</summary>
+              <summary>Prompt given to the {agentName(str(input()?.subagent_type))}</summary>
               <TextBlock text={prompt()} lines={12} />
             </details>
           )}
@@ -105,3 +105,8 @@ export const task: ToolRenderer = {
     );
   },
 };
+
+/** "the explore agent", or "the subagent" when the call names none. */
+function agentName(type: string | undefined): string {
+  return type?.trim() ? `${type.trim()} agent` : "subagent";
+}

@@ -1,0 +1,221 @@
+import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount } from "solid-js";
+import type { ShareSearch } from "../lib/search";
+import { clearMarks, markCurrent, markMatches } from "../lib/search-highlight";
+import type { SearchFilter } from "../lib/search-index";
+
+/** How long typing must pause before find scrolls to the first match of the new query (ms). */
+const JUMP_AFTER_MS = 250;
+
+/** The URL parameter that holds the query, so a search can be shared as a link. */
+export const QUERY_PARAM = "q";
+
+/** The filter menu's value as a {@link SearchFilter}: `""`, `errors`, `user`, `assistant` or `tool:<name>`. */
+function filterOf(value: string): SearchFilter {
+  if (value === "errors") return { errors: true };
+  if (value === "user" || value === "assistant") return { role: value };
+  if (value.startsWith("tool:")) return { tool: value.slice(5) };
+  return {};
+}
+
+/** What the search bar offers the page. */
+export interface SearchBarApi {
+  /** Puts the cursor in the query field, its text selected. */
+  focus: () => void;
+}
+
+/** Writes the query into the address bar (`?q=`), or removes it, without a history entry. */
+function queryToUrl(query: string): void {
+  const url = new URL(location.href);
+  if (query) url.searchParams.set(QUERY_PARAM, query);
+  else url.searchParams.delete(QUERY_PARAM);
+  history.replaceState(history.state, "", url);
+}
+
+/**
+ * Find in the whole share, rendered or not (lib/search.ts): the query field, "n of m" matches, previous and next
+ * (Enter, Shift+Enter), a filter (errors, a role, a tool), and Escape to close. Each step scrolls the timeline to the
+ * match's message or part (`jump`) and marks it; every match the timeline has rendered is marked too. The query is
+ * kept in the URL (`?q=`).
+ */
+export function SearchBar(props: {
+  search: ShareSearch;
+  initial: string;
+  /** The timeline element, whose rendered text is marked. */
+  timeline: () => HTMLElement | undefined;
+  jump: (id: string, shown: (element: HTMLElement) => void) => boolean;
+  onClose: () => void;
+  ref?: (api: SearchBarApi) => void;
+}) {
+  let input!: HTMLInputElement;
+  const [query, setQuery] = createSignal(props.initial);
+  const [filter, setFilter] = createSignal("");
+  /** The current match, 0-based over every occurrence in every document, in timeline order. */
+  const [at, setAt] = createSignal(0);
+  const result = () => props.search.result();
+  const answered = () => result().query === query();
+
+  createEffect(() => props.search.search(query(), filterOf(filter())));
+  createEffect(on(query, queryToUrl));
+
+  /** Document and occurrence of match `index`. */
+  const locate = (index: number) => {
+    let left = index;
+    for (const hit of result().hits) {
+      if (left < hit.count) return { hit, nth: left };
+      left -= hit.count;
+    }
+    return undefined;
+  };
+
+  const show = (index: number) => {
+    const place = locate(index);
+    if (!place) return;
+    const text = query();
+    props.jump(place.hit.partId ?? place.hit.messageId, (element) => {
+      let range = markCurrent(element, text, place.nth);
+      if (!range) {
+        // The match may be folded away (reasoning, a subagent's prompt): open what folds it.
+        for (const details of element.querySelectorAll("details:not([open])"))
+          (details as HTMLDetailsElement).open = true;
+        range = markCurrent(element, text, place.nth);
+      }
+      if (!range) return;
+      const rect = range.getBoundingClientRect();
+      if (rect.top < 72 || rect.bottom > window.innerHeight - 24) {
+        window.scrollBy({ top: rect.top - window.innerHeight / 3, behavior: "instant" });
+      }
+    });
+  };
+
+  const step = (direction: 1 | -1) => {
+    const total = result().total;
+    if (total === 0) return;
+    const next = (at() + direction + total) % total;
+    setAt(next);
+    show(next);
+  };
+
+  // A new query or filter: the first match, as the browser's find does, once typing pauses (rendering the rows of a
+  // far part of the share takes longer than a keystroke may). A live change of the same search keeps the current
+  // match (clamped), without moving the page.
+  let shownFor = "";
+  let jumpTimer: ReturnType<typeof setTimeout> | undefined;
+  onCleanup(() => clearTimeout(jumpTimer));
+  createEffect(
+    on(result, (answer) => {
+      if (!answered()) return;
+      const asked = `${answer.query}\u0000${filter()}`;
+      if (asked !== shownFor) {
+        shownFor = asked;
+        setAt(0);
+        clearTimeout(jumpTimer);
+        if (answer.total > 0) jumpTimer = setTimeout(() => show(0), JUMP_AFTER_MS);
+      } else if (at() >= answer.total) setAt(Math.max(0, answer.total - 1));
+    }),
+  );
+
+  // Every match in the rows the timeline has rendered, again whenever rows render or change.
+  let frame = 0;
+  const markAll = () => {
+    frame = 0;
+    const root = props.timeline();
+    if (root) markMatches(root, query());
+  };
+  // Marked when an answer for the query arrives, not on each keystroke: a one-letter query matches everywhere.
+  createEffect(
+    on(result, () => {
+      if (answered()) frame ||= requestAnimationFrame(markAll);
+    }),
+  );
+  onMount(() => {
+    const root = props.timeline();
+    const observer = new MutationObserver(() => {
+      frame ||= requestAnimationFrame(markAll);
+    });
+    if (root) observer.observe(root, { childList: true, subtree: true, characterData: true });
+    props.ref?.({ focus: () => input.select() });
+    input.focus();
+    input.select();
+    onCleanup(() => {
+      observer.disconnect();
+      cancelAnimationFrame(frame);
+      clearMarks();
+      queryToUrl("");
+    });
+  });
+
+  const status = createMemo(() => {
+    if (query().trim() === "") return "";
+    if (!props.search.indexed() || !answered()) return "Searching…";
+    const total = result().total;
+    if (total === 0) return "No matches";
+    // A partial answer counts the matches found so far; the rest of the share is still being read.
+    return `${at() + 1} of ${total}${result().partial ? "+" : ""}`;
+  });
+
+  return (
+    <search class="search-bar" data-testid="search-bar" data-indexed={props.search.indexed() ? "true" : "false"}>
+      <input
+        ref={input}
+        type="search"
+        class="search-input"
+        placeholder="Find in this share"
+        aria-label="Find in this share"
+        value={query()}
+        onInput={(event) => setQuery(event.currentTarget.value)}
+        onKeyDown={(event) => {
+          if (event.key === "Enter") {
+            event.preventDefault();
+            step(event.shiftKey ? -1 : 1);
+          } else if (event.key === "Escape") {
+            event.preventDefault();
+            props.onClose();
+          }
+        }}
+        data-testid="search-input"
+      />
+      <select
+        class="search-filter"
+        aria-label="Search in"
+        value={filter()}
+        onChange={(event) => setFilter(event.currentTarget.value)}
+      >
+        <option value="">Everything</option>
+        <option value="errors">Errors</option>
+        <option value="user">User messages</option>
+        <option value="assistant">Assistant messages</option>
+        <For each={result().tools}>{(tool) => <option value={`tool:${tool}`}>Tool: {tool}</option>}</For>
+      </select>
+      <span class="search-count muted" role="status" aria-live="polite" data-testid="search-count">
+        {status()}
+      </span>
+      <button
+        type="button"
+        class="search-step"
+        onClick={() => step(-1)}
+        aria-label="Previous match"
+        title="Previous match (Shift+Enter)"
+      >
+        ↑
+      </button>
+      <button
+        type="button"
+        class="search-step"
+        onClick={() => step(1)}
+        aria-label="Next match"
+        title="Next match (Enter)"
+      >
+        ↓
+      </button>
+      <button
+        type="button"
+        class="search-step"
+        onClick={() => props.onClose()}
+        aria-label="Close search"
+        title="Close (Escape)"
+      >
+        ×
+      </button>
+    </search>
+  );
+}
