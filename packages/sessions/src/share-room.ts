@@ -43,6 +43,7 @@ import {
   sharePrefix,
   TAIL_INLINE_MAX_BYTES,
 } from "./storage/layout";
+import { roomBucket } from "./storage/hook";
 import { meteredBucket, type StorageStats } from "./storage/meter";
 import { readSnapshot } from "./storage/read";
 
@@ -168,7 +169,7 @@ export class ShareRoom extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.hasTables =
       this.sql.exec("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'share'").toArray().length > 0;
-    this.r2 = meteredBucket(env.SHARES, (name, amount) => this.count(name, amount));
+    this.r2 = meteredBucket(roomBucket(env.SHARES), (name, amount) => this.count(name, amount));
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
   }
 
