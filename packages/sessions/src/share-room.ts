@@ -124,7 +124,7 @@ export class ShareRoom extends DurableObject<Env> {
     this.sql = ctx.storage.sql;
     this.hasTables = schemaVersion(this.sql) > 0;
     if (this.hasTables) migrate(this.sql, (run) => ctx.storage.transactionSync(run));
-    this.r2 = meteredBucket(roomBucket(env.SHARES), (name, amount) => this.count(name, amount));
+    this.r2 = meteredBucket(roomBucket(env.SHARES, ctx), (name, amount) => this.count(name, amount));
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
   }
 

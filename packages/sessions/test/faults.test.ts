@@ -7,56 +7,19 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { INLINE_ITEM_MAX_BYTES } from "@shareroom/shared";
 import { describe, expect, it } from "vitest";
 import type { ShareRoom } from "../src/share-room";
-import { type Head, headKey, IDLE_COMPACT_MS, SEGMENT_GRACE_MS } from "../src/storage/layout";
+import { headKey, IDLE_COMPACT_MS, SEGMENT_GRACE_MS } from "../src/storage/layout";
 import { healFaults, injectFaults } from "./faulty-bucket";
-import { call, createShare, storedItems, sync } from "./helpers";
+import { createShare, storedItems, sync } from "./helpers";
+import { head, missingObjects, roomOf, settle, tickAt } from "./room-helpers";
 
 const part = (id: string, text: string) => ({ type: "part", data: { id, messageID: "msg_1", type: "text", text } });
 const tool = (id: string, status: string, output: string) => ({
   type: "part",
   data: { id, messageID: "msg_1", type: "tool", tool: "bash", state: { status, output } },
 });
-const roomOf = (id: string) => env.SHARE_ROOM.get(env.SHARE_ROOM.idFromName(id));
-
-function tickAt(id: string, now: number) {
-  return runInDurableObject(roomOf(id), (room: ShareRoom) => room.tick(now));
-}
 
 function alarmOf(id: string) {
   return runInDurableObject(roomOf(id), (_room: ShareRoom, state) => state.storage.getAlarm());
-}
-
-async function head(id: string): Promise<Head> {
-  return (await (await env.SHARES.get(headKey(id)))!.json()) as Head;
-}
-
-/** Every object the live head names (segments, and blobs of the entries that win) exists in R2. */
-async function missingObjects(id: string): Promise<string[]> {
-  const current = await head(id);
-  const missing: string[] = [];
-  for (const segment of current.segments) {
-    if (!(await env.SHARES.head(`shares/${id}/${segment.name}`))) missing.push(segment.name);
-  }
-  const snapshot = await call("GET", `/api/share/${id}/snapshot`);
-  if (snapshot.status !== 200) return [...missing, `snapshot answered ${snapshot.status}`];
-  const { entries } = (await snapshot.json()) as { entries: { ref?: { hash: string } }[] };
-  for (const entry of entries) {
-    if (entry.ref && !(await env.SHARES.head(`shares/${id}/blobs/${entry.ref.hash}.json`))) {
-      missing.push(entry.ref.hash);
-    }
-  }
-  return missing;
-}
-
-/** Runs the alarm until the room reports nothing left to do, swallowing nothing: every run must succeed. */
-async function settle(id: string, rounds = 20): Promise<void> {
-  for (let i = 0; i < rounds; i++) {
-    if (!(await runDurableObjectAlarm(roomOf(id)))) return;
-    const pending = await runInDurableObject(roomOf(id), (room: ShareRoom) =>
-      "pendingDuties" in room ? (room as unknown as { pendingDuties(): number }).pendingDuties() : 1,
-    );
-    if (pending === 0) return;
-  }
 }
 
 describe("R2 faults", () => {

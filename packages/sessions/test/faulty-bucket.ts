@@ -22,6 +22,8 @@ export interface FaultPlan {
   failNext?: number;
   /** A failed PUT first writes the object, then throws: the caller cannot tell whether it landed. */
   ambiguousPuts?: boolean;
+  /** Instead of failing the call, abort the room (`ctx.abort()`) at it: a crash at that await. */
+  abort?: boolean;
 }
 
 /** The error every injected failure throws. */
@@ -38,8 +40,14 @@ function shareOf(key: string | undefined): string | undefined {
   return key?.match(/^shares\/([^/]+)\//)?.[1];
 }
 
-/** Whether this call fails; counts it. */
-function fails(op: Operation, key: string | undefined): boolean {
+/** Whether this call fails; counts it. Aborts the room instead when the plan says so. */
+function fails(op: Operation, key: string | undefined, ctx: DurableObjectState): boolean {
+  const failing = decide(op, key);
+  if (failing && plans.get(shareOf(key)!)?.abort) ctx.abort("injected crash");
+  return failing;
+}
+
+function decide(op: Operation, key: string | undefined): boolean {
   const id = shareOf(key);
   const plan = id === undefined ? undefined : plans.get(id);
   if (!plan) return false;
@@ -62,30 +70,30 @@ function fault(op: Operation, key: string | undefined): never {
 }
 
 /** Wraps `bucket` so that calls on shares with a plan fail as planned. */
-export function faultyBucket(bucket: R2Bucket): R2Bucket {
+export function faultyBucket(bucket: R2Bucket, ctx: DurableObjectState): R2Bucket {
   const wrapped = {
     async put(key: string, value: Parameters<R2Bucket["put"]>[1], options?: R2PutOptions) {
-      if (fails("put", key)) {
+      if (fails("put", key, ctx)) {
         if (plans.get(shareOf(key)!)?.ambiguousPuts) await bucket.put(key, value, options);
         fault("put", key);
       }
       return bucket.put(key, value, options);
     },
     async get(key: string, options?: R2GetOptions) {
-      if (fails("get", key)) fault("get", key);
+      if (fails("get", key, ctx)) fault("get", key);
       return bucket.get(key, options);
     },
     async head(key: string) {
-      if (fails("head", key)) fault("head", key);
+      if (fails("head", key, ctx)) fault("head", key);
       return bucket.head(key);
     },
     async delete(keys: string | string[]) {
       const first = Array.isArray(keys) ? keys[0] : keys;
-      if (fails("delete", first)) fault("delete", first);
+      if (fails("delete", first, ctx)) fault("delete", first);
       return bucket.delete(keys);
     },
     async list(options?: R2ListOptions) {
-      if (fails("list", options?.prefix)) fault("list", options?.prefix);
+      if (fails("list", options?.prefix, ctx)) fault("list", options?.prefix);
       return bucket.list(options);
     },
   };
