@@ -696,6 +696,10 @@ export class ShareRoom extends DurableObject<Env> {
         JSON.stringify(segments),
         share.id,
       );
+      this.sql.exec(
+        "DELETE FROM garbage WHERE name IN (SELECT value FROM json_each(?))",
+        JSON.stringify(segments.map((segment) => segment.name)),
+      );
       for (const name of replaced) this.sql.exec("INSERT OR REPLACE INTO garbage (name, due) VALUES (?, ?)", name, due);
       this.sql.exec(
         `INSERT OR REPLACE INTO garbage (name, due) SELECT 'blobs/' || hash || '.json', ? FROM blob_garbage

@@ -8,6 +8,7 @@ import { INLINE_ITEM_MAX_BYTES } from "@shareroom/shared";
 import { describe, expect, it } from "vitest";
 import type { ShareRoom } from "../src/share-room";
 import { headKey, IDLE_COMPACT_MS, SEGMENT_GRACE_MS } from "../src/storage/layout";
+import { ORPHAN_GRACE_MS } from "../src/storage/write";
 import { healFaults, injectFaults } from "./faulty-bucket";
 import { createShare, storedItems, sync } from "./helpers";
 import { head, missingObjects, roomOf, settle, tickAt } from "./room-helpers";
@@ -129,6 +130,21 @@ describe("storage stays bounded", () => {
     await tickAt(share.id, Date.now() + SEGMENT_GRACE_MS + 1);
     const blobs = await env.SHARES.list({ prefix: `shares/${share.id}/blobs/` });
     expect(blobs.objects.length).toBe(1);
+    expect(await missingObjects(share.id)).toEqual([]);
+  });
+
+  it("collects a segment whose head PUT failed once no head names it (no orphans left in R2)", async () => {
+    const share = await createShare();
+    await sync(share, [part("prt_a", "s".repeat(300 * 1024))]);
+    injectFaults(share.id, { keyContains: "head.json", ops: ["put"], failNext: 1 });
+    await runDurableObjectAlarm(roomOf(share.id));
+    healFaults(share.id);
+    await sync(share, [part("prt_b", "later")]);
+    await settle(share.id);
+    await tickAt(share.id, Date.now() + ORPHAN_GRACE_MS + 1);
+    const listed = await env.SHARES.list({ prefix: `shares/${share.id}/segments/` });
+    const named = (await head(share.id)).segments.map((segment) => `shares/${share.id}/${segment.name}`);
+    expect(listed.objects.map((object) => object.key)).toEqual(named);
     expect(await missingObjects(share.id)).toEqual([]);
   });
 

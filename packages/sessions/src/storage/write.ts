@@ -30,6 +30,12 @@ const JSON_TYPE = { contentType: "application/json" };
 /** Rows read per query while packing a segment: bounds memory to a segment plus this many rows. */
 const PAGE_ROWS = 64;
 
+/**
+ * A segment is queued for collection this long (ms) before its PUT: if the room crashes before a head names it, it
+ * is an orphan, collected then; the head that names it takes it off the queue (`ShareRoom.commitHead`).
+ */
+export const ORPHAN_GRACE_MS = 24 * 60 * 60_000;
+
 /** PUTs the head of `share` naming `segments`, with `tail` (entry JSON texts) inline. */
 export async function putHead(
   bucket: RoomBucket,
@@ -107,6 +113,7 @@ export async function writeSegments(
   const put = async (hi: number) => {
     const name = segmentName(lo, hi);
     const body = encoder.encode(`{"lo":${lo},"hi":${hi},"entries":[${entries.join(",")}]}`);
+    sql.exec("INSERT OR REPLACE INTO garbage (name, due) VALUES (?, ?)", name, Date.now() + ORPHAN_GRACE_MS);
     await bucket.put(sharePrefix(share.id) + name, body, { httpMetadata: JSON_TYPE });
     written.push({ name, lo, hi, bytes: body.byteLength });
     lo = hi;
