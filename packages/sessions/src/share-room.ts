@@ -11,24 +11,17 @@
 
 import { DurableObject } from "cloudflare:workers";
 import {
-  checkItem,
   type ErrorCode,
-  INLINE_ITEM_MAX_BYTES,
-  type Item,
-  MAX_ITEM_BYTES,
   MAX_ITEMS_PER_SYNC,
-  MAX_SHARE_BYTES,
   MAX_SYNC_BODY_BYTES,
   PING,
   PONG,
-  type RefusedItem,
   SyncBodySchema,
   type SyncResponse,
 } from "@shareroom/shared";
-import { batchEpoch, type Progress, progressOf } from "./merge";
 import { parseJson, readStreamText } from "./middleware/body";
 import { ApiError } from "./middleware/errors";
-import { redactSecrets } from "./redact";
+import type { RoomContext } from "./room/context";
 import {
   compactionDue,
   type Duty,
@@ -39,31 +32,16 @@ import {
   pendingDuties,
   succeeded,
 } from "./room/duties";
-import { HydrationError, hydrate } from "./room/hydrate";
-import type { SentRow } from "./room/live";
-import { type Incoming, lastPerKey, plan, removalTargets, type StoredVersion } from "./room/planner";
+import { HydrationError } from "./room/hydrate";
+import { apply, checkBatch, drainInbox, RETRY_AFTER_S, toInbox } from "./room/ingest";
+import { collect, compact, flush } from "./room/persist";
 import { migrate, schemaVersion } from "./room/schema";
-import { acceptLegacy, acceptViewer, broadcast, closeAllDeleted, deletedSocket } from "./room/sockets";
-import { dropChunks, getChunks, type ItemRow, putChunks, type ShareRow, shareRow } from "./room/store";
+import { acceptLegacy, acceptViewer, closeAllDeleted, deletedSocket } from "./room/sockets";
+import { type ShareRow, shareRow } from "./room/store";
 import { constantTimeEqual, sha256Hex } from "./secrets";
 import { roomBucket } from "./storage/hook";
-import {
-  FLUSH_DELAY_MS,
-  SEGMENT_GRACE_MS,
-  SEGMENT_MAX_BYTES,
-  type SegmentInfo,
-  TAIL_INLINE_MAX_BYTES,
-} from "./storage/layout";
 import { meteredBucket, type StorageStats } from "./storage/meter";
-import {
-  deleteNames,
-  deleteShareObjects,
-  putBlob,
-  putHead,
-  tailEntries,
-  weightAbove,
-  writeSegments,
-} from "./storage/write";
+import { deleteShareObjects } from "./storage/write";
 
 /**
  * What an RPC method of the room answers: a value, or an error code for the worker to turn into a response
@@ -93,21 +71,9 @@ export interface RoomInfo {
   hydrated: boolean;
 }
 
-/** A checked batch: its items (each serialized once), the refused ones, and the keys it removes. */
-interface Batch {
-  items: Incoming[];
-  refused: RefusedItem[];
-  removed: string[];
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
-/** Seconds a client is told to wait when R2 is failing. */
-const RETRY_AFTER_S = 5;
-
 export class ShareRoom extends DurableObject<Env> {
   private readonly sql: SqlStorage;
+  private readonly transaction: (run: () => void) => void;
   /** Tail of the queue that runs syncs, duties and deletion one at a time, in arrival order. */
   private queue: Promise<unknown> = Promise.resolve();
   /** R2, with every operation counted for the `stats` table. */
@@ -118,17 +84,28 @@ export class ShareRoom extends DurableObject<Env> {
    * that names no share reads nothing, writes nothing, and leaves no storage behind.
    */
   private hasTables: boolean;
+  /** What the room's modules (`room/`) get of this object. */
+  private readonly room: RoomContext;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
+    this.transaction = (run) => ctx.storage.transactionSync(run);
     this.hasTables = schemaVersion(this.sql) > 0;
     if (this.hasTables) migrate(this.sql, (run) => ctx.storage.transactionSync(run));
     this.r2 = meteredBucket(roomBucket(env.SHARES, ctx), (name, amount) => this.count(name, amount));
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
+    this.room = {
+      sql: this.sql,
+      transaction: this.transaction,
+      r2: this.r2,
+      state: ctx,
+      redact: env.REDACT_SECRETS !== "false",
+      count: (name, amount) => this.count(name, amount),
+      alarmNoLaterThan: (at) => this.alarmNoLaterThan(at),
+      schedule: () => this.schedule(),
+    };
   }
-
-  private transaction = (run: () => void): void => this.ctx.storage.transactionSync(run);
 
   private count(name: keyof StorageStats, amount: number): void {
     this.pending.set(name, (this.pending.get(name) ?? 0) + amount);
@@ -217,7 +194,7 @@ export class ShareRoom extends DurableObject<Env> {
         args.now,
         expiresAt,
       );
-      await this.runDuty("flush", Date.now(), () => this.flush());
+      await this.runDuty("flush", Date.now(), () => flush(this.room));
       await this.schedule();
       return { ok: true, value: { seq: 0 } };
     });
@@ -256,251 +233,15 @@ export class ShareRoom extends DurableObject<Env> {
       if (!(await this.checkSecret(share, secret))) return { ok: false, code: "invalid_secret" };
       const batch = checkBatch(data, removed);
       try {
-        await this.drainInbox();
+        await drainInbox(this.room);
       } catch (error) {
-        return this.toInbox(share, batch, error);
+        return toInbox(this.room, share, batch, error);
       }
-      const result = await this.apply(batch);
+      const result = await apply(this.room, batch);
       // Rows loaded back for this sync are compacted again once idle, even when the sync changed nothing.
       if (!share.hydrated) await this.schedule();
       return result;
     });
-  }
-
-  /**
-   * Loads the rows back if compacted and merges every inbox batch, oldest first, each atomically with its
-   * removal from the inbox. Throws on an R2 failure (the rest stays in the inbox).
-   */
-  private async drainInbox(): Promise<void> {
-    const share = this.share()!;
-    if (!share.hydrated) {
-      await hydrate(this.r2, this.sql, this.transaction, share);
-      this.sql.exec("UPDATE share SET active_at = ? WHERE id = ?", Date.now(), share.id);
-    }
-    for (;;) {
-      const next = this.sql.exec<{ n: number }>("SELECT n FROM inbox ORDER BY n LIMIT 1").toArray()[0];
-      if (!next) return;
-      const owner = `inbox:${next.n}`;
-      const text = decoder.decode(getChunks(this.sql, owner) ?? new Uint8Array());
-      const stored = JSON.parse(text || '{"data":[],"removed":[]}') as { data: unknown[]; removed: string[] };
-      await this.apply(checkBatch(stored.data, stored.removed), () => {
-        dropChunks(this.sql, owner);
-        this.sql.exec("DELETE FROM inbox WHERE n = ?", next.n);
-      });
-    }
-  }
-
-  /** Keeps a batch that cannot be merged now (R2 failing) in the inbox, durably, and answers it. */
-  private async toInbox(share: ShareRow, batch: Batch, cause: unknown): Promise<RoomResult<SyncResponse>> {
-    const text = JSON.stringify({ data: batch.items.map((item) => item.item), removed: batch.removed });
-    const bytes = batch.items.reduce((sum, item) => sum + item.bytes, 0);
-    const waiting = this.sql.exec<{ bytes: number | null }>("SELECT SUM(bytes) AS bytes FROM inbox").one().bytes ?? 0;
-    if (share.bytes + waiting + bytes > MAX_SHARE_BYTES) {
-      return {
-        ok: false,
-        code: "storage_unavailable",
-        message: `storage is unavailable (${String(cause)}); retry later`,
-        retryAfter: RETRY_AFTER_S,
-      };
-    }
-    this.transaction(() => {
-      this.sql.exec("INSERT INTO inbox (bytes, received_at) VALUES (?, ?)", bytes, Date.now());
-      const n = this.sql.exec<{ n: number }>("SELECT last_insert_rowid() AS n").one().n;
-      putChunks(this.sql, `inbox:${n}`, encoder.encode(text));
-    });
-    this.count("syncs", 1);
-    this.count("rowsWritten", 2);
-    await this.schedule();
-    return {
-      ok: true,
-      value: {
-        ok: true,
-        seq: share.seq,
-        accepted: new Set(batch.items.map((item) => item.key)).size,
-        unchanged: 0,
-        removed: 0,
-        redacted: 0,
-        refused: batch.refused,
-      },
-    };
-  }
-
-  /**
-   * Merges a checked batch into the rows (which must be loaded): plans it against the stored versions (read in
-   * one statement), redacts the changed items only, writes at most one row per change and per removed key in one
-   * transaction (with `alsoInTransaction`), broadcasts, and arms the flush.
-   */
-  private async apply(batch: Batch, alsoInTransaction?: () => void): Promise<RoomResult<SyncResponse>> {
-    const share = this.share()!;
-    const items = lastPerKey(batch.items);
-    for (const item of items) if (item.bytes > INLINE_ITEM_MAX_BYTES) item.hash = await sha256Hex(item.json);
-    const stored = this.storedVersions(items.map((item) => item.key));
-    const epoch = batchEpoch(items.map((item) => item.item));
-    let planned = plan(items, stored, epoch, share.bytes);
-    let unchanged = planned.unchanged;
-    let redacted = 0;
-    if (this.env.REDACT_SECRETS !== "false" && planned.changes.length > 0) {
-      redacted = await redactSecrets(planned.changes.map((change) => change.item));
-      if (redacted > 0) {
-        for (const change of planned.changes) await reserialize(change);
-        planned = plan(planned.changes, stored, epoch, share.bytes);
-        unchanged += planned.unchanged;
-      }
-    }
-    const removals = this.removalRows(batch.removed, new Set(planned.changes.map((change) => change.key)));
-    const bytes = planned.bytes - removals.reduce((sum, row) => sum + row.bytes, 0);
-    if (bytes > MAX_SHARE_BYTES) {
-      return {
-        ok: false,
-        code: "share_too_large",
-        message: `the share would hold ${bytes} bytes; the limit is ${MAX_SHARE_BYTES}`,
-      };
-    }
-
-    // Large items go to R2 before anything points at them; one that fails waits in SQLite for the flush duty.
-    const heldBack = new Set<string>();
-    for (const change of planned.changes) {
-      if (change.hash === undefined) continue;
-      try {
-        await putBlob(this.r2, share.id, change.hash, change.json);
-      } catch {
-        heldBack.add(change.hash);
-      }
-    }
-
-    const sent: SentRow[] = [];
-    let seq = share.seq;
-    const now = Date.now();
-    const session = planned.changes.find((change) => change.item.type === "session");
-    const title = session ? titleOf(session.item) : share.title;
-    this.transaction(() => {
-      for (const change of planned.changes) {
-        seq++;
-        const previous = stored.get(change.key);
-        const ref = change.hash
-          ? JSON.stringify({ hash: change.hash, bytes: change.bytes, type: refType(change.item) })
-          : null;
-        const progress = progressOf(change.item);
-        const row = {
-          key: change.key,
-          seq,
-          bytes: change.bytes,
-          body: ref ? null : change.json,
-          ref,
-          removed: 0,
-        } satisfies SentRow;
-        this.sql.exec(
-          `INSERT INTO items (key, seq, bytes, body, ref, hash, progress, epoch, removed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)
-           ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes, body = excluded.body,
-           ref = excluded.ref, hash = excluded.hash, progress = excluded.progress, epoch = excluded.epoch, removed = 0`,
-          row.key,
-          row.seq,
-          row.bytes,
-          row.body,
-          row.ref,
-          change.hash ?? null,
-          progress ? JSON.stringify(progress) : null,
-          epoch ?? null,
-        );
-        if (change.hash) {
-          this.sql.exec("DELETE FROM blob_garbage WHERE hash = ?", change.hash);
-          this.sql.exec("DELETE FROM garbage WHERE name = ?", `blobs/${change.hash}.json`);
-          if (heldBack.has(change.hash)) {
-            putChunks(this.sql, `blob:${change.hash}`, encoder.encode(change.json));
-            this.sql.exec(
-              "INSERT OR REPLACE INTO pending_blobs (hash, bytes) VALUES (?, ?)",
-              change.hash,
-              change.bytes,
-            );
-          }
-        }
-        if (previous?.hash && previous.hash !== change.hash) this.collectBlob(previous.hash, seq);
-        sent.push(row);
-      }
-      for (const removal of removals) {
-        seq++;
-        this.sql.exec(
-          `UPDATE items SET seq = ?, bytes = 0, body = NULL, ref = NULL, hash = NULL, progress = NULL, epoch = NULL,
-           removed = 1 WHERE key = ?`,
-          seq,
-          removal.key,
-        );
-        if (removal.hash) this.collectBlob(removal.hash, seq);
-        sent.push({ key: removal.key, seq, bytes: 0, body: null, ref: null, removed: 1 });
-      }
-      if (sent.length > 0) {
-        this.sql.exec(
-          "UPDATE share SET seq = ?, bytes = ?, updated_at = ?, title = ? WHERE id = ?",
-          seq,
-          bytes,
-          now,
-          title,
-          share.id,
-        );
-      }
-      alsoInTransaction?.();
-    });
-    this.count("syncs", 1);
-    if (sent.length > 0) this.count("rowsWritten", sent.length);
-
-    if (sent.length > 0) {
-      broadcast(this.ctx, sent, share.session_id);
-      await this.alarmNoLaterThan(now + FLUSH_DELAY_MS);
-    }
-    return {
-      ok: true,
-      value: {
-        ok: true,
-        seq,
-        accepted: planned.changes.length,
-        unchanged,
-        removed: removals.length,
-        redacted,
-        refused: batch.refused,
-      },
-    };
-  }
-
-  /** The stored versions of `keys`, read in one statement. */
-  private storedVersions(keys: string[]): Map<string, StoredVersion> {
-    const stored = new Map<string, StoredVersion>();
-    if (keys.length === 0) return stored;
-    const rows = this.sql.exec<Pick<ItemRow, "key" | "bytes" | "body" | "hash" | "progress" | "epoch" | "removed">>(
-      "SELECT key, bytes, body, hash, progress, epoch, removed FROM items WHERE key IN (SELECT value FROM json_each(?))",
-      JSON.stringify(keys),
-    );
-    for (const row of rows) {
-      stored.set(row.key, {
-        body: row.body,
-        hash: row.hash,
-        bytes: row.bytes,
-        progress: row.progress === null ? undefined : (JSON.parse(row.progress) as Progress),
-        epoch: row.epoch ?? undefined,
-        removed: row.removed === 1,
-      });
-    }
-    return stored;
-  }
-
-  /** The stored rows a `removed` list deletes (message keys expanded to their parts), minus keys just changed. */
-  private removalRows(requested: string[], changed: Set<string>): Pick<ItemRow, "key" | "bytes" | "hash">[] {
-    if (requested.length === 0) return [];
-    const { keys, partPrefixes } = removalTargets(requested);
-    const rows = this.sql
-      .exec<Pick<ItemRow, "key" | "bytes" | "hash" | "seq">>(
-        `SELECT key, bytes, hash, seq FROM items WHERE removed = 0 AND (key IN (SELECT value FROM json_each(?))
-         OR EXISTS (SELECT 1 FROM json_each(?) AS prefix WHERE substr(items.key, 1, length(prefix.value)) = prefix.value))
-         ORDER BY seq`,
-        JSON.stringify(keys),
-        JSON.stringify(partPrefixes),
-      )
-      .toArray();
-    return rows.filter((row) => !changed.has(row.key));
-  }
-
-  /** Queues blob `hash` for deletion once a head at or after `seq` (which no longer names it) is written. */
-  private collectBlob(hash: string, seq: number): void {
-    this.sql.exec("INSERT OR REPLACE INTO blob_garbage (hash, after_seq) VALUES (?, ?)", hash, seq);
   }
 
   /**
@@ -555,8 +296,8 @@ export class ShareRoom extends DurableObject<Env> {
     return this.exclusive(async () => {
       if (!this.share()) return { ok: false, code: "share_not_found" };
       try {
-        if (hasInbox(this.sql)) await this.drainInbox();
-        if (needsFlush(this.sql, this.share()!)) await this.flush();
+        if (hasInbox(this.sql)) await drainInbox(this.room);
+        if (needsFlush(this.sql, this.share()!)) await flush(this.room);
       } catch (error) {
         await this.schedule();
         return unavailable(error);
@@ -579,7 +320,7 @@ export class ShareRoom extends DurableObject<Env> {
       if (!share.hydrated) {
         try {
           current = await this.exclusive(async () => {
-            await this.drainInbox();
+            await drainInbox(this.room);
             await this.schedule();
             return this.share()!;
           });
@@ -653,159 +394,18 @@ export class ShareRoom extends DurableObject<Env> {
       if (share.expires_at !== null && now >= share.expires_at) {
         if (await this.runDuty("expire", now, () => this.deleteEverything(share!.id))) return;
       }
-      const merged = !hasInbox(this.sql) || (await this.runDuty("inbox", now, () => this.drainInbox()));
+      const merged = !hasInbox(this.sql) || (await this.runDuty("inbox", now, () => drainInbox(this.room)));
       share = this.share()!;
-      const flushed = !needsFlush(this.sql, share) || (await this.runDuty("flush", now, () => this.flush()));
-      await this.runDuty("gc", now, () => this.collect(now));
+      const flushed = !needsFlush(this.sql, share) || (await this.runDuty("flush", now, () => flush(this.room)));
+      await this.runDuty("gc", now, () => collect(this.room, now));
       share = this.share()!;
       const due = compactionDue(share);
       if (merged && flushed && due !== undefined && now >= due)
-        await this.runDuty("compact", now, () => this.compact());
+        await this.runDuty("compact", now, () => compact(this.room));
     } finally {
       await this.schedule();
     }
   }
-
-  /**
-   * Writes what changed since the last flush to R2: first every blob still held in SQLite, then the head with the
-   * tail inline while the tail is small, else new segments and a head with an empty tail. Replaced objects are
-   * queued for deletion only once that head is written.
-   */
-  private async flush(): Promise<void> {
-    await this.uploadPendingBlobs();
-    const share = this.share()!;
-    const segments = JSON.parse(share.segments) as SegmentInfo[];
-    const lastHi = segments.at(-1)?.hi ?? 0;
-    if (weightAbove(this.sql, lastHi) > TAIL_INLINE_MAX_BYTES) {
-      const next = await writeSegments(this.r2, this.sql, share, segments, "flush");
-      await putHead(this.r2, share, next.segments, []);
-      this.commitHead(share, next.segments, next.replaced);
-    } else {
-      await putHead(this.r2, share, segments, tailEntries(this.sql, lastHi));
-      this.commitHead(share, segments, []);
-    }
-  }
-
-  /** Records a head just written: what R2 reflects, and the objects it stopped naming, for collection. */
-  private commitHead(share: ShareRow, segments: SegmentInfo[], replaced: string[]): void {
-    const due = Date.now() + SEGMENT_GRACE_MS;
-    this.transaction(() => {
-      this.sql.exec(
-        "UPDATE share SET flushed_seq = ?, segments = ? WHERE id = ?",
-        share.seq,
-        JSON.stringify(segments),
-        share.id,
-      );
-      this.sql.exec(
-        "DELETE FROM garbage WHERE name IN (SELECT value FROM json_each(?))",
-        JSON.stringify(segments.map((segment) => segment.name)),
-      );
-      for (const name of replaced) this.sql.exec("INSERT OR REPLACE INTO garbage (name, due) VALUES (?, ?)", name, due);
-      this.sql.exec(
-        `INSERT OR REPLACE INTO garbage (name, due) SELECT 'blobs/' || hash || '.json', ? FROM blob_garbage
-         WHERE after_seq <= ?`,
-        due,
-        share.seq,
-      );
-      this.sql.exec("DELETE FROM blob_garbage WHERE after_seq <= ?", share.seq);
-    });
-  }
-
-  /** PUTs every blob held in SQLite (a sync's blob PUT failed), then drops its chunks. */
-  private async uploadPendingBlobs(): Promise<void> {
-    const share = this.share()!;
-    for (const { hash } of this.sql.exec<{ hash: string }>("SELECT hash FROM pending_blobs").toArray()) {
-      const owner = `blob:${hash}`;
-      // A blob replaced before it reached R2 is no longer needed: drop it unwritten.
-      const named = this.sql.exec("SELECT 1 FROM items WHERE hash = ? LIMIT 1", hash).toArray().length > 0;
-      const json = named ? getChunks(this.sql, owner) : null;
-      if (json) await putBlob(this.r2, share.id, hash, json);
-      this.transaction(() => {
-        dropChunks(this.sql, owner);
-        this.sql.exec("DELETE FROM pending_blobs WHERE hash = ?", hash);
-      });
-    }
-  }
-
-  /** Deletes queued objects whose grace period is over and that neither the head nor a row names any more. */
-  private async collect(now: number): Promise<void> {
-    const share = this.share()!;
-    const named = new Set((JSON.parse(share.segments) as SegmentInfo[]).map((segment) => segment.name));
-    const due = this.sql.exec<{ name: string }>("SELECT name FROM garbage WHERE due <= ? LIMIT 1000", now).toArray();
-    if (due.length === 0) return;
-    const live = (name: string) => {
-      if (named.has(name)) return true;
-      const blob = name.match(/^blobs\/([0-9a-f]{64})\.json$/)?.[1];
-      return (
-        blob !== undefined && this.sql.exec("SELECT 1 FROM items WHERE hash = ? LIMIT 1", blob).toArray().length > 0
-      );
-    };
-    await deleteNames(
-      this.r2,
-      share.id,
-      due.map((row) => row.name).filter((name) => !live(name)),
-    );
-    this.transaction(() => {
-      for (const row of due) this.sql.exec("DELETE FROM garbage WHERE name = ?", row.name);
-    });
-  }
-
-  /**
-   * Idle compaction: packs the tail and the small trailing segments into segments of at most
-   * {@link SEGMENT_MAX_BYTES}, writes a head with an empty tail, and only then drops every item row (R2 now holds
-   * them through that head; the next sync loads them back). Runs only with nothing unflushed.
-   */
-  private async compact(): Promise<void> {
-    let share = this.share()!;
-    if (needsFlush(this.sql, share) || hasInbox(this.sql)) return;
-    const segments = JSON.parse(share.segments) as SegmentInfo[];
-    const lastHi = segments.at(-1)?.hi ?? 0;
-    const small = segments.filter((segment) => segment.bytes < SEGMENT_MAX_BYTES / 2).length;
-    if (weightAbove(this.sql, lastHi) > 0 || small > 1) {
-      const next = await writeSegments(this.r2, this.sql, share, segments, "compact");
-      await putHead(this.r2, share, next.segments, []);
-      this.commitHead(share, next.segments, next.replaced);
-    }
-    share = this.share()!;
-    this.transaction(() => {
-      this.sql.exec("DELETE FROM items");
-      this.sql.exec("UPDATE share SET hydrated = 0, horizon = seq WHERE id = ?", share.id);
-    });
-  }
-}
-
-/** Checks each raw item of a batch once: its key, its JSON and size, or why it is refused. */
-function checkBatch(data: unknown[], removed: string[]): Batch {
-  const refused: RefusedItem[] = [];
-  const items: Incoming[] = [];
-  data.forEach((raw, index) => {
-    const result = checkItem(raw);
-    if (!result.ok) {
-      refused.push({ index, code: result.code, message: result.message });
-      return;
-    }
-    const json = JSON.stringify(result.item);
-    const bytes = encoder.encode(json).byteLength;
-    if (bytes > MAX_ITEM_BYTES) {
-      refused.push({
-        index,
-        code: "item_too_large",
-        message: `item is ${bytes} bytes; the limit is ${MAX_ITEM_BYTES}`,
-      });
-      return;
-    }
-    items.push({ index, key: result.key, item: result.item, json, bytes });
-  });
-  return { items, refused, removed };
-}
-
-/** Serializes an item again after redaction rewrote it (its size and blob hash with it). */
-async function reserialize(change: Incoming): Promise<void> {
-  const json = JSON.stringify(change.item);
-  if (json === change.json) return;
-  change.json = json;
-  change.bytes = encoder.encode(json).byteLength;
-  change.hash = change.bytes > INLINE_ITEM_MAX_BYTES ? await sha256Hex(json) : undefined;
 }
 
 /** The answer for an R2 failure a retry may fix. */
@@ -817,16 +417,4 @@ function unavailable(error: unknown): { ok: false; code: ErrorCode; message: str
     message: `Storage is unavailable: ${detail}.`,
     retryAfter: RETRY_AFTER_S,
   };
-}
-
-/** The `type` of a blob reference: the item type, and for parts the part type (`part:tool`). */
-function refType(item: Item): string {
-  const data = item.data as { type?: unknown } | undefined;
-  return item.type === "part" && typeof data?.type === "string" ? `part:${data.type}` : item.type;
-}
-
-/** The session title of a `session` item, if it has one. */
-function titleOf(item: Item): string | null {
-  const title = (item.data as { title?: unknown } | undefined)?.title;
-  return typeof title === "string" ? title : null;
 }
