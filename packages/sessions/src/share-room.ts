@@ -21,7 +21,7 @@ import {
 } from "@shareroom/shared";
 import { parseJson, readStreamText } from "./middleware/body";
 import { ApiError } from "./middleware/errors";
-import type { RoomContext } from "./room/context";
+import type { RoomContext, RoomResult } from "./room/context";
 import {
   compactionDue,
   type Duty,
@@ -43,13 +43,7 @@ import { roomBucket } from "./storage/hook";
 import { meteredBucket, type StorageStats } from "./storage/meter";
 import { deleteShareObjects } from "./storage/write";
 
-/**
- * What an RPC method of the room answers: a value, or an error code for the worker to turn into a response
- * (`retryAfter` in seconds for `storage_unavailable`).
- */
-export type RoomResult<T> =
-  | { ok: true; value: T }
-  | { ok: false; code: ErrorCode; message?: string; retryAfter?: number };
+export type { RoomResult };
 
 /**
  * `create` arguments. `secretHash` is the SHA-256 hex of the share secret; `now` is Unix ms; `ttlDays` deletes the

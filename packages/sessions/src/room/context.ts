@@ -2,9 +2,19 @@
  * What the room's modules get from the Durable Object shell: its storage, R2, the runtime state (sockets, alarm),
  * and the few shell services they call back. Passed explicitly so each module's dependencies are visible.
  */
+import type { ErrorCode } from "@shareroom/shared";
 import type { StorageStats } from "../storage/meter";
 import type { RoomBucket } from "../storage/write";
 
+/**
+ * What an RPC method of the room answers: a value, or an error code for the worker to turn into a response
+ * (`retryAfter` in seconds for `storage_unavailable`).
+ */
+export type RoomResult<T> =
+  | { ok: true; value: T }
+  | { ok: false; code: ErrorCode; message?: string; retryAfter?: number };
+
+/** The room's storage, R2 and runtime, as its modules see them. */
 export interface RoomContext {
   sql: SqlStorage;
   /** The Durable Object's `transactionSync`: all of `run` or nothing. */

@@ -15,10 +15,9 @@ import {
 import { batchEpoch, type Progress, progressOf } from "../merge";
 import { redactSecrets } from "../redact";
 import { sha256Hex } from "../secrets";
-import type { RoomResult } from "../share-room";
 import { FLUSH_DELAY_MS } from "../storage/layout";
 import { putBlob } from "../storage/write";
-import type { RoomContext } from "./context";
+import type { RoomContext, RoomResult } from "./context";
 import { hydrate } from "./hydrate";
 import type { SentRow } from "./live";
 import { type Incoming, lastPerKey, plan, removalTargets, type StoredVersion } from "./planner";
