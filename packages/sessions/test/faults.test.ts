@@ -4,13 +4,14 @@
  */
 
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { INLINE_ITEM_MAX_BYTES } from "@shareroom/shared";
 import { describe, expect, it } from "vitest";
 import type { ShareRoom } from "../src/share-room";
 import { headKey, IDLE_COMPACT_MS, SEGMENT_GRACE_MS } from "../src/storage/layout";
 import { ORPHAN_GRACE_MS } from "../src/storage/write";
 import { healFaults, injectFaults } from "./faulty-bucket";
-import { createShare, storedItems, sync } from "./helpers";
+import { createShare, ORIGIN, storedItems, sync } from "./helpers";
 import { head, missingObjects, roomOf, settle, tickAt } from "./room-helpers";
 
 const part = (id: string, text: string) => ({ type: "part", data: { id, messageID: "msg_1", type: "text", text } });
@@ -146,6 +147,20 @@ describe("storage stays bounded", () => {
     const named = (await head(share.id)).segments.map((segment) => `shares/${share.id}/${segment.name}`);
     expect(listed.objects.map((object) => object.key)).toEqual(named);
     expect(await missingObjects(share.id)).toEqual([]);
+  });
+
+  it("arms the alarm again for rows a legacy poller brought back after a compaction", async () => {
+    const share = await createShare();
+    await sync(share, [part("prt_1", "same")]);
+    await tickAt(share.id, Date.now() + IDLE_COMPACT_MS + 1);
+    expect(await alarmOf(share.id)).toBeNull();
+    const response = await exports.default.fetch(
+      new Request(`${ORIGIN}/share_poll?id=${share.id}`, { headers: { upgrade: "websocket" } }),
+    );
+    expect(response.status).toBe(101);
+    response.webSocket!.accept();
+    expect(await alarmOf(share.id)).not.toBeNull();
+    response.webSocket!.close();
   });
 
   it("arms the alarm again for rows an unchanged sync brought back after a compaction", async () => {
