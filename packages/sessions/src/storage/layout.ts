@@ -26,9 +26,9 @@ export const SEGMENT_GROWTH_FACTOR = 4;
 
 /**
  * A segment holds at most this many bytes of entries (a single entry is at most 1 MiB), so writing, merging and
- * reading one is a bounded step whatever the share's size: a 512 MiB share has about 128 segments or more.
+ * reading one is a bounded step whatever the share's size: a 512 MiB share has about 64 segments or more.
  */
-export const SEGMENT_MAX_BYTES = 4 * 1024 * 1024;
+export const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
 
 /** Replaced segments are deleted this long after the head stops naming them (ms), so in-flight readers finish. */
 export const SEGMENT_GRACE_MS = 60_000;
