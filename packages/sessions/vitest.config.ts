@@ -7,7 +7,12 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
         // The fixture replay tests read the recorded CLI traffic from shared/ beside the repository.
-        bindings: { PUBLIC_SHARE_URL: "https://share.example.test", ADMIN_TOKEN: "test-admin-token" },
+        bindings: {
+          PUBLIC_SHARE_URL: "https://share.example.test",
+          ADMIN_TOKEN: "test-admin-token",
+          // Seeded fault schedules per capture in test/fault-schedules.test.ts (its default when unset).
+          FAULT_SCHEDULES: process.env.FAULT_SCHEDULES ?? "",
+        },
       },
     }),
   ],

@@ -20,7 +20,7 @@ export const ERRORS = {
   internal_error: { status: 500, message: "Something went wrong on the server." },
   storage_unavailable: {
     status: 503,
-    message: "The share's storage cannot be read right now; retry after the time in Retry-After.",
+    message: "The share's storage is unavailable for a moment; retry after the time in Retry-After.",
   },
 } as const satisfies Record<string, { status: number; message: string }>;
 

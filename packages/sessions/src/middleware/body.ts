@@ -14,10 +14,18 @@ export async function readText(request: Request, limit: number): Promise<string>
   if (Number.isFinite(declared) && declared > limit) {
     throw new ApiError("payload_too_large", `The body is ${declared} bytes; the limit is ${limit}.`);
   }
-  if (!request.body) return "";
+  return readStreamText(request.body, limit);
+}
+
+/**
+ * Reads a body stream as UTF-8 text of at most `limit` bytes, counting bytes as they arrive (a request body
+ * handed to the ShareRoom over RPC is read here, in the room). Errors as {@link readText}.
+ */
+export async function readStreamText(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
+  if (!body) return "";
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = request.body.getReader();
+  const reader = body.getReader();
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -69,7 +77,11 @@ export function jsonDepth(text: string, limit: number): number {
  * `invalid_body` (400, with zod's explanation).
  */
 export async function readJson<T extends z.ZodType>(request: Request, schema: T, limit: number): Promise<z.infer<T>> {
-  const text = await readText(request, limit);
+  return parseJson(await readText(request, limit), schema);
+}
+
+/** Parses and validates JSON text. Errors: `invalid_json` and `invalid_body` (400), as {@link readJson}. */
+export function parseJson<T extends z.ZodType>(text: string, schema: T): z.infer<T> {
   if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
     throw new ApiError("invalid_json", `The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`);
   }

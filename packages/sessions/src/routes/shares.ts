@@ -12,10 +12,10 @@ import {
   CreateShareBodySchema,
   type CreateShareResponse,
   DeleteShareBodySchema,
-  MAX_ITEMS_PER_SYNC,
   MAX_SMALL_BODY_BYTES,
   MAX_SYNC_BODY_BYTES,
   SHARE_ID_PATTERN,
+  type ShareSummary,
   SyncBodySchema,
 } from "@shareroom/shared";
 import { Hono } from "hono";
@@ -58,7 +58,10 @@ export async function createShare(env: Env, sessionID: string, secret: string | 
 
 /** The value of a room's answer, or its error code thrown as an {@link ApiError}. */
 export function unwrap<T>(result: RoomResult<T>): T {
-  if (!result.ok) throw new ApiError(result.code, result.message);
+  if (!result.ok) {
+    const headers = result.retryAfter === undefined ? undefined : { "retry-after": String(result.retryAfter) };
+    throw new ApiError(result.code, result.message, headers);
+  }
   return result.value;
 }
 
@@ -94,11 +97,13 @@ export const shares = new Hono<{ Bindings: Env }>()
     ),
     async (c) => {
       const id = shareId(c.req.param("id")!);
-      const body = await readJson(c.req.raw, SyncBodySchema, MAX_SYNC_BODY_BYTES);
-      if (body.data.length > MAX_ITEMS_PER_SYNC) {
-        throw new ApiError("payload_too_large", `A batch holds at most ${MAX_ITEMS_PER_SYNC} items.`);
+      // The body goes to the room as bytes and is parsed once, there (a structured clone of parsed items could
+      // exceed the RPC size limit); only a declared length over the limit is refused here, before waking it.
+      const declared = Number(c.req.header("content-length"));
+      if (Number.isFinite(declared) && declared > MAX_SYNC_BODY_BYTES) {
+        throw new ApiError("payload_too_large", `The body is ${declared} bytes; the limit is ${MAX_SYNC_BODY_BYTES}.`);
       }
-      return c.json(unwrap(await room(c.env, id).sync(body.secret, body.data)));
+      return c.json(unwrap(await room(c.env, id).syncBody(c.req.raw.body)));
     },
   )
   .delete("/:id", async (c) => {

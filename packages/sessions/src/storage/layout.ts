@@ -4,8 +4,9 @@
  *
  * - `shares/<id>/head.json` — {@link Head}: share metadata, the list of segments, and the *tail* (entries changed
  *   since the newest segment, inline). Rewritten by the share's `ShareRoom` at most once per {@link FLUSH_DELAY_MS}.
- * - `shares/<id>/segments/<lo>-<hi>.json` — {@link Segment}: the entries whose last change has a seq in (lo, hi].
- *   Immutable; replaced only by a merged segment covering a wider range.
+ * - `shares/<id>/segments/<lo>-<hi>.json` — {@link Segment}: the entries whose last change has a seq in (lo, hi],
+ *   at most {@link SEGMENT_MAX_BYTES}. Immutable; replaced only by merged segments covering the same range.
+ *   Entries are {@link StoredEntry}: removed keys appear as tombstones until a merge from seq 0 drops them.
  * - `shares/<id>/blobs/<sha256>.json` — the JSON of one item over `INLINE_ITEM_MAX_BYTES`, written once.
  */
 import type { Entry } from "@shareroom/shared";
@@ -23,8 +24,11 @@ export const TAIL_INLINE_MAX_BYTES = 256 * 1024;
  */
 export const SEGMENT_GROWTH_FACTOR = 4;
 
-/** Hard cap on segments per share, i.e. on R2 reads per page view beyond the head. */
-export const MAX_SEGMENTS = 8;
+/**
+ * A segment holds at most this many bytes of entries (a single entry is at most 1 MiB), so writing, merging and
+ * reading one is a bounded step whatever the share's size: a 512 MiB share has about 64 segments or more.
+ */
+export const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
 
 /** Replaced segments are deleted this long after the head stops naming them (ms), so in-flight readers finish. */
 export const SEGMENT_GRACE_MS = 60_000;
@@ -46,6 +50,13 @@ export interface SegmentInfo {
   bytes: number;
 }
 
+/**
+ * An entry as R2 keeps it: an `Entry` (`packages/shared/src/api.ts`) with the merge rule's bookkeeping (`epoch`;
+ * `progress` for blob references, whose item the room cannot read back cheaply), or a tombstone for a removed key.
+ * Readers take the highest seq per key, then drop tombstones.
+ */
+export type StoredEntry = (Entry & { progress?: number[] }) | { key: string; seq: number; removed: true };
+
 /** `shares/<id>/head.json`. Times are Unix ms; `seq` is the share's seq when the head was written. */
 export interface Head {
   version: number;
@@ -54,6 +65,7 @@ export interface Head {
   updatedAt: number;
   seq: number;
   segments: SegmentInfo[];
+  /** {@link StoredEntry} values, tombstones included (typed as `Entry` for readers written before tombstones). */
   tail: Entry[];
 }
 
@@ -61,6 +73,7 @@ export interface Head {
 export interface Segment {
   lo: number;
   hi: number;
+  /** {@link StoredEntry} values, tombstones included. */
   entries: Entry[];
 }
 

@@ -21,7 +21,7 @@
  * after it errors the stream, so a client never receives a truncated body that parses.
  */
 import type { Entry, Item, ShareSnapshot } from "@shareroom/shared";
-import { blobKey, type Head, headKey, MAX_SEGMENTS, type SegmentInfo, sharePrefix } from "./layout";
+import { blobKey, type Head, headKey, type SegmentInfo, type StoredEntry, sharePrefix } from "./layout";
 
 /**
  * A share's objects are missing, unreadable or R2 failed: the read cannot be answered now, and may be on a retry
@@ -38,14 +38,14 @@ export const KEEP_SEGMENT_BYTES = 8 * 1024 * 1024;
 /** Smallest ranged GET of a segment during the stream pass (bytes); one such window is kept per segment. */
 export const WINDOW_BYTES = 1024 * 1024;
 
-/** At most this many segments keep a window at once (the least recently read one gives its window up). */
-export const MAX_WINDOWS = MAX_SEGMENTS;
+/**
+ * At most this many segments keep a window at once (the least recently read one gives its window up), so the stream
+ * pass holds at most `MAX_WINDOWS × WINDOW_BYTES` of segment bytes whatever the number of segments.
+ */
+export const MAX_WINDOWS = 8;
 
 /** What `read.ts` needs of R2: GET (whole or ranged) and HEAD. */
 export type ReadBucket = Pick<R2Bucket, "get" | "head">;
-
-/** An entry as stored in R2: an {@link Entry}, or the tombstone of a removed key (never sent to readers). */
-export type StoredEntry = Entry | { key: string; seq: number; removed: true; epoch?: number };
 
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();

@@ -1,0 +1,90 @@
+/**
+ * Loading a compacted share's rows back from R2, in bounded steps: the head, then one segment at a time, each
+ * written to `items` in its own transaction. A missing or unreadable head or segment is an error, never an empty
+ * share; a head older than what the room last wrote is one too.
+ */
+import { progressOf } from "../merge";
+import { type Head, headKey, type Segment, type StoredEntry, sharePrefix } from "../storage/layout";
+import type { RoomBucket } from "../storage/write";
+import type { ShareRow } from "./store";
+
+/** R2 does not hold what the head promised (yet): the caller keeps the work for later. */
+export class HydrationError extends Error {}
+
+const encoder = new TextEncoder();
+
+async function readJson<T>(bucket: RoomBucket, key: string): Promise<T> {
+  const object = await bucket.get(key);
+  if (!object) throw new HydrationError(`${key} is missing`);
+  try {
+    return (await object.json()) as T;
+  } catch {
+    throw new HydrationError(`${key} is not JSON`);
+  }
+}
+
+/** Writes stored entries into `items`, keeping per key the highest seq already there. */
+function insertEntries(sql: SqlStorage, entries: StoredEntry[]): void {
+  for (const entry of entries) {
+    let body: string | null = null;
+    let ref: string | null = null;
+    let hash: string | null = null;
+    let progress: string | null = null;
+    let bytes = 0;
+    let removed = 0;
+    if ("removed" in entry) removed = 1;
+    else if ("item" in entry) {
+      body = JSON.stringify(entry.item);
+      bytes = encoder.encode(body).byteLength;
+      const value = progressOf(entry.item);
+      progress = value ? JSON.stringify(value) : null;
+    } else {
+      ref = JSON.stringify(entry.ref);
+      hash = entry.ref.hash;
+      bytes = entry.ref.bytes;
+      progress = entry.progress ? JSON.stringify(entry.progress) : null;
+    }
+    sql.exec(
+      `INSERT INTO items (key, seq, bytes, body, ref, hash, progress, epoch, removed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes, body = excluded.body,
+       ref = excluded.ref, hash = excluded.hash, progress = excluded.progress, epoch = excluded.epoch,
+       removed = excluded.removed WHERE excluded.seq > items.seq`,
+      entry.key,
+      entry.seq,
+      bytes,
+      body,
+      ref,
+      hash,
+      progress,
+      "removed" in entry ? null : (entry.epoch ?? null),
+      removed,
+    );
+  }
+}
+
+/**
+ * Loads every row of `share` back from R2 into `items` and marks the share hydrated. Each segment is one
+ * transaction (a crash in between leaves `hydrated = 0`, and the next attempt redoes what is missing).
+ * Errors: {@link HydrationError} for a missing, unreadable or stale head or segment; R2 errors as thrown.
+ */
+export async function hydrate(
+  bucket: RoomBucket,
+  sql: SqlStorage,
+  transaction: (run: () => void) => void,
+  share: ShareRow,
+): Promise<void> {
+  const head = await readJson<Head>(bucket, headKey(share.id));
+  if (head.seq !== share.flushed_seq) {
+    throw new HydrationError(`head is at seq ${head.seq}, the room wrote ${share.flushed_seq}`);
+  }
+  for (const info of head.segments) {
+    const segment = await readJson<Segment>(bucket, sharePrefix(share.id) + info.name);
+    transaction(() => insertEntries(sql, segment.entries as StoredEntry[]));
+  }
+  transaction(() => {
+    insertEntries(sql, head.tail as StoredEntry[]);
+    // Blobs queued for collection may be named again by the rows just loaded; those stay.
+    sql.exec("DELETE FROM blob_garbage WHERE hash IN (SELECT hash FROM items WHERE hash IS NOT NULL)");
+    sql.exec("UPDATE share SET hydrated = 1, horizon = 0 WHERE id = ?", share.id);
+  });
+}

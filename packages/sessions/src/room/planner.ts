@@ -1,0 +1,87 @@
+/**
+ * The ingest planner: given a checked batch and what the room holds for its keys, which items change stored state.
+ * Pure (no storage, no runtime APIs), so the merge decisions are testable on their own; the room reads the stored
+ * versions in one statement, asks the planner, and writes only what it returns.
+ */
+import type { Item } from "@shareroom/shared";
+import { type Progress, supersedes } from "../merge";
+
+/** One item of a batch, serialized once: `json` is what is stored and broadcast, `bytes` its UTF-8 size. */
+export interface Incoming {
+  index: number;
+  key: string;
+  item: Item;
+  json: string;
+  bytes: number;
+  /** SHA-256 hex of `json`, for items stored by reference (over `INLINE_ITEM_MAX_BYTES`). */
+  hash?: string;
+}
+
+/** What the merge rule needs of a stored row (see `store.ts` `ItemRow`). */
+export interface StoredVersion {
+  body: string | null;
+  hash: string | null;
+  bytes: number;
+  progress: Progress | undefined;
+  epoch: number | undefined;
+  removed: boolean;
+}
+
+/** The planner's answer: the items to store, in batch order, and how many were left as they are. */
+export interface Plan {
+  changes: Incoming[];
+  unchanged: number;
+  /** The share's size in bytes once `changes` are stored. */
+  bytes: number;
+}
+
+/** The last item for each key wins within a batch (the CLI's rule), kept at its last position. */
+export function lastPerKey(items: Incoming[]): Incoming[] {
+  const batch = new Map<string, Incoming>();
+  for (const item of items) {
+    batch.delete(item.key);
+    batch.set(item.key, item);
+  }
+  return [...batch.values()];
+}
+
+/**
+ * Which of `batch` change stored state: a key not stored (or removed) is new; one identical to what is stored
+ * (same JSON, or the same blob hash) or that the merge rule (`merge.ts`) ranks behind it is unchanged.
+ * `shareBytes` is the share's current size.
+ */
+export function plan(
+  batch: Incoming[],
+  stored: ReadonlyMap<string, StoredVersion>,
+  epoch: number | undefined,
+  shareBytes: number,
+): Plan {
+  const changes: Incoming[] = [];
+  let unchanged = 0;
+  let bytes = shareBytes;
+  for (const incoming of batch) {
+    const held = stored.get(incoming.key);
+    if (held && !held.removed) {
+      const same =
+        (held.hash !== null && incoming.hash !== undefined && held.hash === incoming.hash) ||
+        (held.body !== null && held.body === incoming.json);
+      if (same || !supersedes(held, incoming.item, epoch)) {
+        unchanged++;
+        continue;
+      }
+    }
+    bytes += incoming.bytes - (held && !held.removed ? held.bytes : 0);
+    changes.push(incoming);
+  }
+  return { changes, unchanged, bytes };
+}
+
+/**
+ * The keys a `removed` list names, split for lookup: exact keys, and the `part/<id>/` prefixes of every
+ * `message/<id>` (removing a message removes its parts; the removal extension in `packages/shared/src/api.ts`).
+ */
+export function removalTargets(requested: readonly string[]): { keys: string[]; partPrefixes: string[] } {
+  const keys = [...new Set(requested)];
+  const partPrefixes = keys.filter((key) => key.startsWith("message/")).map((key) => `part/${key.slice(8)}/`);
+  return { keys, partPrefixes };
+}

@@ -1,0 +1,90 @@
+/**
+ * The removal extension of a sync (`removed` keys): tombstones in the rows and in R2, the `removed` live message in
+ * seq order for live viewers and catch-up, and items that can come back.
+ */
+
+import { env, runDurableObjectAlarm } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { IDLE_COMPACT_MS } from "../src/storage/layout";
+import { call, createShare, sync } from "./helpers";
+import { head, roomOf, settle, tickAt } from "./room-helpers";
+import { connect } from "./viewer";
+
+const message = (id: string) => ({
+  type: "message",
+  data: { id, sessionID: "ses_1", role: "user", time: { created: 1 } },
+});
+const part = (messageID: string, id: string, text: string) => ({
+  type: "part",
+  data: { id, messageID, type: "text", text },
+});
+
+function post(share: { id: string; secret: string }, data: unknown[], removed: string[]) {
+  return call("POST", `/api/share/${share.id}/sync`, { secret: share.secret, data, removed });
+}
+
+describe("removed keys", () => {
+  it("removes a message with its parts, gives each removed key a seq, and tells live viewers in seq order", async () => {
+    const share = await createShare();
+    await sync(share, [
+      message("msg_1"),
+      part("msg_1", "prt_a", "a"),
+      part("msg_1", "prt_b", "b"),
+      message("msg_2"),
+      part("msg_2", "prt_c", "c"),
+    ]);
+    const viewer = await connect(share.id);
+    await viewer.until("ready");
+    const response = await post(share, [part("msg_2", "prt_d", "d")], ["message/msg_1", "part/msg_9/prt_unknown"]);
+    expect(await response.json()).toMatchObject({ seq: 9, accepted: 1, removed: 3 });
+    expect(await viewer.next()).toEqual({
+      type: "changes",
+      changes: [{ key: "part/msg_2/prt_d", seq: 6, item: part("msg_2", "prt_d", "d") }],
+    });
+    expect(await viewer.next()).toEqual({
+      type: "removed",
+      removed: [
+        { key: "message/msg_1", seq: 7 },
+        { key: "part/msg_1/prt_a", seq: 8 },
+        { key: "part/msg_1/prt_b", seq: 9 },
+      ],
+    });
+
+    // A viewer catching up from before the removal gets the same messages, in seq order.
+    const late = await connect(share.id, 5);
+    expect((await late.next()).type).toBe("changes");
+    expect(await late.next()).toMatchObject({ type: "removed" });
+    expect(await late.next()).toEqual({ type: "ready", seq: 9 });
+
+    // R2 holds tombstones, one per removed key, so readers drop what older entries still hold.
+    await runDurableObjectAlarm(roomOf(share.id));
+    const tail = (await head(share.id)).tail as unknown as { key: string; seq: number; removed?: true }[];
+    expect(tail.filter((entry) => entry.removed)).toEqual([
+      { key: "message/msg_1", seq: 7, removed: true },
+      { key: "part/msg_1/prt_a", seq: 8, removed: true },
+      { key: "part/msg_1/prt_b", seq: 9, removed: true },
+    ]);
+  });
+
+  it("keeps removals through an idle compaction and lets a removed item come back", async () => {
+    const share = await createShare();
+    await sync(share, [message("msg_1"), part("msg_1", "prt_a", "a"), message("msg_2")]);
+    await runDurableObjectAlarm(roomOf(share.id));
+    await tickAt(share.id, Date.now() + IDLE_COMPACT_MS + 1);
+    // The removal arrives on a compacted room: it loads the rows back first, then removes.
+    expect(await (await post(share, [], ["message/msg_1"])).json()).toMatchObject({ removed: 2 });
+    await settle(share.id);
+    await tickAt(share.id, Date.now() + IDLE_COMPACT_MS + 1);
+    const again = (await (await post(share, [part("msg_1", "prt_a", "back")], [])).json()) as { accepted: number };
+    expect(again.accepted).toBe(1);
+    await settle(share.id);
+    // The second compaction merged from seq 0 and dropped the tombstones; the item is back in the tail.
+    const current = await head(share.id);
+    const entries = [...current.tail] as unknown as { key: string; removed?: true }[];
+    expect(entries).toMatchObject([{ key: "part/msg_1/prt_a" }]);
+    const segment = (await (await env.SHARES.get(`shares/${share.id}/${current.segments[0]!.name}`))!.json()) as {
+      entries: { key: string; removed?: true }[];
+    };
+    expect(segment.entries.map((entry) => entry.key)).toEqual(["message/msg_2"]);
+  });
+});
