@@ -170,9 +170,13 @@ describe("the share page", () => {
         if (!(holdFirstSocket && index === 0)) socket.send(message);
       });
     });
+    // The first load reads the share's head (the page's first paint), the reload after `reset` its snapshot.
     const snapshotSeqs: number[] = [];
     page.on("response", async (response) => {
-      if (response.url().endsWith("/snapshot")) snapshotSeqs.push(((await response.json()) as { seq: number }).seq);
+      const path = new URL(response.url()).pathname;
+      if (response.status() === 200 && (path.endsWith("/snapshot") || path.endsWith("/head"))) {
+        snapshotSeqs.push(((await response.json()) as { seq: number }).seq);
+      }
     });
     await page.goto(share.url);
     await page.getByRole("heading", { name: "Before the reset" }).waitFor();
