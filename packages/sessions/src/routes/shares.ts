@@ -25,7 +25,14 @@ import {
 import { Hono } from "hono";
 import { readJson } from "../middleware/body";
 import { ApiError } from "../middleware/errors";
-import { clientIp, rateLimit } from "../middleware/rate-limit";
+import {
+  clientIp,
+  createLimit,
+  type LimitedEnv,
+  rateLimit,
+  secretFailureLimit,
+  writeLimit,
+} from "../middleware/rate-limit";
 import { newSecret, newShareId, sha256Hex } from "../secrets";
 import type { RoomResult } from "../share-room";
 import { headKey } from "../storage/layout";
@@ -80,37 +87,26 @@ export const readLimit = rateLimit(
   (c) => `read:${clientIp(c.req.raw)}`,
 );
 
-export const shares = new Hono<{ Bindings: Env }>()
+/** Failed secrets and unknown ids on `/:id` mutations, counted against the address and the share in the path. */
+const ownerFailures = secretFailureLimit((c) => c.req.param("id"));
+
+export const shares = new Hono<LimitedEnv>()
   // "/:id/*" also matches "/:id" itself.
   .on(["GET", "HEAD"], "/:id/*", readLimit)
-  .post(
-    "/",
-    rateLimit(
-      (env) => env.CREATE_LIMITER,
-      (c) => clientIp(c.req.raw),
-    ),
-    async (c) => {
-      const body = await readJson(c.req.raw, CreateShareBodySchema, MAX_SMALL_BODY_BYTES);
-      const { id, secret } = await createShare(c.env, body.sessionID, newSecret());
-      return c.json({ id, url: `${publicOrigin(c.env, c.req.raw)}/share/${id}`, secret } satisfies CreateShareResponse);
-    },
-  )
-  .post(
-    "/:id/sync",
-    rateLimit(
-      (env) => env.SYNC_LIMITER,
-      (c) => `share:${c.req.param("id")}`,
-    ),
-    async (c) => {
-      const id = shareId(c.req.param("id")!);
-      const body = await readJson(c.req.raw, SyncBodySchema, MAX_SYNC_BODY_BYTES);
-      if (body.data.length > MAX_ITEMS_PER_SYNC) {
-        throw new ApiError("payload_too_large", `A batch holds at most ${MAX_ITEMS_PER_SYNC} items.`);
-      }
-      return c.json(unwrap(await room(c.env, id).sync(body.secret, body.data)));
-    },
-  )
-  .delete("/:id", async (c) => {
+  .post("/", createLimit, async (c) => {
+    const body = await readJson(c.req.raw, CreateShareBodySchema, MAX_SMALL_BODY_BYTES);
+    const { id, secret } = await createShare(c.env, body.sessionID, newSecret());
+    return c.json({ id, url: `${publicOrigin(c.env, c.req.raw)}/share/${id}`, secret } satisfies CreateShareResponse);
+  })
+  .post("/:id/sync", writeLimit, ownerFailures, async (c) => {
+    const id = shareId(c.req.param("id")!);
+    const body = await readJson(c.req.raw, SyncBodySchema, MAX_SYNC_BODY_BYTES);
+    if (body.data.length > MAX_ITEMS_PER_SYNC) {
+      throw new ApiError("payload_too_large", `A batch holds at most ${MAX_ITEMS_PER_SYNC} items.`);
+    }
+    return c.json(unwrap(await room(c.env, id).sync(body.secret, body.data)));
+  })
+  .delete("/:id", writeLimit, ownerFailures, async (c) => {
     const id = shareId(c.req.param("id"));
     const body = await readJson(c.req.raw, DeleteShareBodySchema, MAX_SMALL_BODY_BYTES);
     unwrap(await room(c.env, id).remove(body.secret));
