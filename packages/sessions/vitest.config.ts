@@ -7,7 +7,12 @@ export default defineConfig({
       wrangler: { configPath: "./wrangler.jsonc" },
       miniflare: {
         // The fixture replay tests read the recorded CLI traffic from shared/ beside the repository.
-        bindings: { PUBLIC_SHARE_URL: "https://share.example.test", ADMIN_TOKEN: "test-admin-token" },
+        // VIEWERS_PER_SHARE is lowered so viewer-policy.test.ts reaches the cap with 40 sockets.
+        bindings: {
+          PUBLIC_SHARE_URL: "https://share.example.test",
+          ADMIN_TOKEN: "test-admin-token",
+          VIEWERS_PER_SHARE: "40",
+        },
       },
     }),
   ],

@@ -28,6 +28,8 @@ import {
 } from "@shareroom/shared";
 import { batchEpoch, type Progress, progressOf, supersedes } from "./merge";
 import { redactSecrets } from "./redact";
+import { chargeSyncBudget } from "./room/budget";
+import { admitViewer, closeForDeletion, goneSocket, LEGACY_TAG, onViewerMessage, VIEWER_TAG } from "./room/viewers";
 import { constantTimeEqual, sha256Hex } from "./secrets";
 import {
   blobKey,
@@ -292,6 +294,7 @@ export class ShareRoom extends DurableObject<Env> {
       let share = this.share();
       if (!share) return { ok: false, code: "share_not_found" };
       if (!(await this.checkSecret(share, secret))) return { ok: false, code: "invalid_secret" };
+      if (!(await chargeSyncBudget(this.env, share.id, secret))) return { ok: false, code: "rate_limited" };
       share = await this.hydrated(share);
 
       const refused: RefusedItem[] = [];
@@ -461,15 +464,7 @@ export class ShareRoom extends DurableObject<Env> {
       if (listing.objects.length > 0) await this.r2.delete(listing.objects.map((object) => object.key));
       cursor = listing.truncated ? listing.cursor : undefined;
     } while (cursor);
-    const deleted = JSON.stringify({ type: "deleted" } satisfies ServerMessage);
-    for (const ws of this.ctx.getWebSockets()) {
-      try {
-        ws.send(deleted);
-        ws.close(CLOSE_SHARE_DELETED, "share deleted");
-      } catch {
-        // Already closing: nothing to tell it.
-      }
-    }
+    closeForDeletion(this.ctx);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.hasTables = false;
@@ -495,29 +490,23 @@ export class ShareRoom extends DurableObject<Env> {
    */
   override async fetch(request: Request): Promise<Response> {
     const share = this.share();
-    if (!share) {
-      // A browser sees a refused upgrade only as a failed connection; a socket closed with the deleted code tells
-      // the viewer to stop reconnecting. Not kept: no hibernation, no storage.
-      const pair = new WebSocketPair();
-      pair[1].accept();
-      pair[1].send(JSON.stringify({ type: "deleted" } satisfies ServerMessage));
-      pair[1].close(CLOSE_SHARE_DELETED, "share not found");
-      return new Response(null, { status: 101, webSocket: pair[0] });
-    }
     const url = new URL(request.url);
+    if (!share) return goneSocket(url.searchParams.get("legacy") === "1");
+    const admission = admitViewer(this.ctx, this.env, request);
+    if (admission instanceof Response) return admission;
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
     if (url.searchParams.get("legacy") === "1") {
       // The legacy protocol replays every stored key on connect, so it needs every item in `items`.
       const current = share.hydrated ? share : await this.exclusive(() => this.hydrated(this.share()!));
-      this.ctx.acceptWebSocket(server, [LEGACY_TAG]);
+      this.ctx.acceptWebSocket(server, [LEGACY_TAG, ...admission]);
       // No await from here on (as below).
       const rows = this.sql.exec<ItemRow>("SELECT key, seq, body, ref FROM items ORDER BY seq").toArray();
       for (const message of legacyMessages(current.session_id, rows)) server.send(message);
       return new Response(null, { status: 101, webSocket: client });
     }
     const since = Number(url.searchParams.get("since") ?? "0");
-    this.ctx.acceptWebSocket(server, [VIEWER_TAG]);
+    this.ctx.acceptWebSocket(server, [VIEWER_TAG, ...admission]);
     // From here to the end no await: no sync can slip in between the catch-up query and live broadcasts.
     for (const message of this.catchUp(share, since)) server.send(message);
     return new Response(null, { status: 101, webSocket: client });
@@ -555,8 +544,9 @@ export class ShareRoom extends DurableObject<Env> {
     for (const ws of sockets) for (const message of messages) trySend(ws, message);
   }
 
-  override async webSocketMessage(): Promise<void> {
-    // Viewers are read-only; heartbeats are answered by the auto-response without waking this object.
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Heartbeats are answered by the auto-response without waking this object: anything arriving here is not.
+    onViewerMessage(ws, message);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -758,10 +748,6 @@ export class ShareRoom extends DurableObject<Env> {
     return [...segments.slice(0, keep), { name, lo, hi, bytes: body.byteLength }];
   }
 }
-
-/** WebSocket tags: current viewers (`/ws/:id`) and legacy pollers (`/share_poll`). */
-const VIEWER_TAG = "viewer";
-const LEGACY_TAG = "legacy";
 
 /** Sends `message`, ignoring a socket that is closing under us (a viewer reconnects with `since` and catches up). */
 function trySend(ws: WebSocket, message: string): void {

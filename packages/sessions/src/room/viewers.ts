@@ -1,0 +1,142 @@
+/**
+ * Viewer socket policy of a share's room: who may open a socket (caps per share and per client address), what a
+ * viewer may send (only the heartbeat), and how sockets end when the share is deleted or was never there.
+ *
+ * Sockets are hibernatable and carry tags: {@link VIEWER_TAG} or {@link LEGACY_TAG} for the protocol they speak, and
+ * `ip:<address>` for the client address, so `ctx.getWebSockets(tag)` counts them without keeping any state.
+ */
+import {
+  CLOSE_MESSAGE_TOO_BIG,
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_SHARE_DELETED,
+  CLOSE_TOO_MANY_VIEWERS,
+  MAX_VIEWER_MESSAGE_BYTES,
+  PING,
+  PONG,
+  type ServerMessage,
+} from "@shareroom/shared";
+
+/** Tag of current viewers (`/ws/:id`, the protocol of `@shareroom/shared` live.ts). */
+export const VIEWER_TAG = "viewer";
+/** Tag of legacy pollers (`/share_poll`), which understand `{key, content}` frames only. */
+export const LEGACY_TAG = "legacy";
+
+/** Open viewer sockets allowed at once: on one share, and from one client address on one share. */
+export interface ViewerCaps {
+  perShare: number;
+  perAddress: number;
+}
+
+/** Defaults of {@link ViewerCaps} when the wrangler vars are unset or not positive integers. */
+export const DEFAULT_VIEWER_CAPS: ViewerCaps = { perShare: 1000, perAddress: 32 };
+
+/** A positive integer from a wrangler var, or `fallback`. */
+function positive(value: string | undefined, fallback: number): number {
+  const number = Number(value);
+  return Number.isSafeInteger(number) && number > 0 ? number : fallback;
+}
+
+/** The caps from the `VIEWERS_PER_SHARE` and `VIEWERS_PER_ADDRESS` vars (wrangler.jsonc, docs/deploy.md). */
+export function viewerCaps(env: Env): ViewerCaps {
+  return {
+    perShare: positive(env.VIEWERS_PER_SHARE, DEFAULT_VIEWER_CAPS.perShare),
+    perAddress: positive(env.VIEWERS_PER_ADDRESS, DEFAULT_VIEWER_CAPS.perAddress),
+  };
+}
+
+/**
+ * The address tag of the client behind `request` (`cf-connecting-ip`, which the worker passes on; `local` without
+ * it). Cut to stay within the runtime's 256-character limit on tags.
+ */
+export function addressTag(request: Request): string {
+  return `ip:${(request.headers.get("cf-connecting-ip") ?? "local").slice(0, 128)}`;
+}
+
+/**
+ * An upgrade answered with a socket that is closed at once, after `messages`: a browser sees a refused upgrade only
+ * as a failed connection, while a close code tells it why. Not kept: no hibernation, no storage.
+ */
+function closedSocket(code: number, reason: string, messages: string[] = []): Response {
+  const pair = new WebSocketPair();
+  pair[1].accept();
+  for (const message of messages) pair[1].send(message);
+  pair[1].close(code, reason);
+  return new Response(null, { status: 101, webSocket: pair[0] });
+}
+
+/**
+ * Admission of a new socket on a share whose room holds `ctx`: the tags to accept it with, or — when the share or
+ * the client's address already has as many sockets as {@link viewerCaps} allows — the upgrade answer that closes it
+ * with {@link CLOSE_TOO_MANY_VIEWERS}.
+ */
+export function admitViewer(ctx: DurableObjectState, env: Env, request: Request): string[] | Response {
+  const caps = viewerCaps(env);
+  const tag = addressTag(request);
+  if (ctx.getWebSockets().length >= caps.perShare) {
+    return closedSocket(CLOSE_TOO_MANY_VIEWERS, "this share has too many viewers");
+  }
+  if (ctx.getWebSockets(tag).length >= caps.perAddress) {
+    return closedSocket(CLOSE_TOO_MANY_VIEWERS, "too many viewers from this address");
+  }
+  return [tag];
+}
+
+/**
+ * The upgrade answer for a share that does not exist (never created, or deleted): a viewer gets `deleted` and
+ * {@link CLOSE_SHARE_DELETED}, so it stops reconnecting; a legacy poller gets the close alone, as its protocol has
+ * no frame but `{key, content}`.
+ */
+export function goneSocket(legacy: boolean): Response {
+  const deleted = JSON.stringify({ type: "deleted" } satisfies ServerMessage);
+  return closedSocket(CLOSE_SHARE_DELETED, "share not found", legacy ? [] : [deleted]);
+}
+
+/** Closes `ws`, ignoring a socket that is already closing. */
+function tryClose(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason);
+  } catch {
+    // Already closing.
+  }
+}
+
+/**
+ * A message from a viewer that the heartbeat auto-response did not answer. Viewers only listen, so anything but
+ * {@link PING} closes the socket: {@link CLOSE_MESSAGE_TOO_BIG} past {@link MAX_VIEWER_MESSAGE_BYTES}, else
+ * {@link CLOSE_POLICY_VIOLATION}. Each such message wakes the room once; then the sender is gone.
+ */
+export function onViewerMessage(ws: WebSocket, message: string | ArrayBuffer): void {
+  if (message === PING) {
+    ws.send(PONG);
+    return;
+  }
+  // A string's UTF-8 form has at least as many bytes as it has UTF-16 units: only short ones need encoding.
+  const bytes =
+    typeof message !== "string"
+      ? message.byteLength
+      : message.length > MAX_VIEWER_MESSAGE_BYTES
+        ? message.length
+        : new TextEncoder().encode(message).byteLength;
+  if (bytes > MAX_VIEWER_MESSAGE_BYTES) {
+    tryClose(ws, CLOSE_MESSAGE_TOO_BIG, `viewer messages are at most ${MAX_VIEWER_MESSAGE_BYTES} bytes`);
+    return;
+  }
+  tryClose(ws, CLOSE_POLICY_VIOLATION, `viewers send only "${PING}"`);
+}
+
+/**
+ * Ends every socket of a share being deleted: viewers get `deleted` and {@link CLOSE_SHARE_DELETED}; legacy
+ * pollers the close alone (their protocol has no frame but `{key, content}`).
+ */
+export function closeForDeletion(ctx: DurableObjectState): void {
+  const deleted = JSON.stringify({ type: "deleted" } satisfies ServerMessage);
+  for (const ws of ctx.getWebSockets(VIEWER_TAG)) {
+    try {
+      ws.send(deleted);
+    } catch {
+      // Already closing: nothing to tell it.
+    }
+    tryClose(ws, CLOSE_SHARE_DELETED, "share deleted");
+  }
+  for (const ws of ctx.getWebSockets(LEGACY_TAG)) tryClose(ws, CLOSE_SHARE_DELETED, "share deleted");
+}
