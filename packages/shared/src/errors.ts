@@ -17,6 +17,7 @@ export const ERRORS = {
   upgrade_required: { status: 426, message: "This endpoint needs a WebSocket upgrade." },
   rate_limited: { status: 429, message: "Too many requests; retry later." },
   internal_error: { status: 500, message: "Something went wrong on the server." },
+  api_unavailable: { status: 503, message: "The share API cannot be reached right now; retry later." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** A stable error code from {@link ERRORS}. */

@@ -5,7 +5,7 @@
  *
  * | path | answer |
  * |---|---|
- * | `/api/*`, `/ws/*`, legacy `/share_*` | the sessions worker's response, through the `API` service binding, untouched |
+ * | `/api/*`, `/ws/*`, legacy `/share_*` | the sessions worker's response, through the `API` service binding, untouched; 503 `api_unavailable` with `Retry-After` when it cannot be reached |
  * | `/share/:id.md`, or `/share/:id` with `Accept: text/markdown` | the share as markdown (`lib/share-markdown.ts`), cached per seq, 413 above 32 MiB of data |
  * | `/share/:id` | the SPA (200) when the share exists, else the SPA's not-found view with 404 |
  * | `/`, `/admin` | the SPA |
@@ -14,6 +14,7 @@
  * | anything else | 404: the not-found page for browsers, `{error: {code: "not_found"}}` for other clients |
  */
 import type { ErrorBody } from "@shareroom/shared";
+import { forwardToApi } from "./worker/api";
 import { servePage } from "./worker/html";
 import { prefersMarkdown } from "./worker/policy";
 import { shareExistence, shareMarkdown } from "./worker/share";
@@ -46,7 +47,7 @@ export default {
     if (path.startsWith("/api/") || path.startsWith("/ws/") || LEGACY_API_PATHS.has(path)) {
       // The original request, so a WebSocket upgrade reaches the Durable Object; the response is returned as is,
       // because a 101 response cannot be cloned or given new headers.
-      return env.API.fetch(request);
+      return forwardToApi(env, request);
     }
     const legacy = LEGACY_SHARE_PATH.exec(path);
     if (legacy) {
@@ -61,8 +62,8 @@ export default {
       } catch {
         return notFound(request, env, url);
       }
-      if (share[2] || prefersMarkdown(request.headers.get("accept"))) return shareMarkdown(env, ctx, url, id);
-      const existence = await shareExistence(env, url.origin, id);
+      if (share[2] || prefersMarkdown(request.headers.get("accept"))) return shareMarkdown(env, ctx, request, id);
+      const existence = await shareExistence(env, request, id);
       const snapshot = `/api/share/${encodeURIComponent(id)}/snapshot`;
       const page = await servePage(
         request,
