@@ -29,7 +29,15 @@ import {
 import { batchEpoch, type Progress, progressOf, supersedes } from "./merge";
 import { redactSecrets } from "./redact";
 import { chargeSyncBudget } from "./room/budget";
-import { admitViewer, closeForDeletion, goneSocket, LEGACY_TAG, onViewerMessage, VIEWER_TAG } from "./room/viewers";
+import {
+  admitViewer,
+  closeForDeletion,
+  endIfDeleted,
+  goneSocket,
+  LEGACY_TAG,
+  onViewerMessage,
+  VIEWER_TAG,
+} from "./room/viewers";
 import { constantTimeEqual, sha256Hex } from "./secrets";
 import {
   blobKey,
@@ -464,10 +472,10 @@ export class ShareRoom extends DurableObject<Env> {
       if (listing.objects.length > 0) await this.r2.delete(listing.objects.map((object) => object.key));
       cursor = listing.truncated ? listing.cursor : undefined;
     } while (cursor);
-    closeForDeletion(this.ctx);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.hasTables = false;
+    closeForDeletion(this.ctx);
   }
 
   /**
@@ -555,6 +563,7 @@ export class ShareRoom extends DurableObject<Env> {
     } catch {
       // Already closed.
     }
+    endIfDeleted(this.ctx, this.hasTables);
   }
 
   /** Moves the alarm earlier to `at` (Unix ms) if it is unset or later. */
