@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
-import { fakeApi } from "./test/worker/fake-api";
+import { fakeApi } from "./test/worker/fake-api.ts";
 
 // A config of its own so vitest does not load vite.config.ts and start the Cloudflare plugin inside the runner.
 // Three projects, run one file at a time (2-core machines, other work running):

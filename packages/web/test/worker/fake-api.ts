@@ -6,7 +6,7 @@
  * `Unreachable`, as a crashed or redeploying API does.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { FAKE_READS_PER_ADDRESS, type SeenRequest } from "./fake-api-shape";
+import { FAKE_READS_PER_ADDRESS, type SeenRequest } from "./fake-api-shape.ts";
 
 const seen: SeenRequest[] = [];
 const reads = new Map<string, number>();
