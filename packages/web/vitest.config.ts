@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 import { fakeApi } from "./test/worker/fake-api.ts";
 
 // A config of its own so vitest does not load vite.config.ts and start the Cloudflare plugin inside the runner.
-// Three projects, run one file at a time (2-core machines, other work running):
+// Four projects, run one file at a time (2-core machines, other work running):
 // - unit: pure modules in Node;
 // - components: every renderer, built by vite and rendered in real Chromium (test/components/browser.ts);
 // - worker: the page worker in workerd (@cloudflare/vitest-plugin), its `API` service binding replaced by a Node
