@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { errorResponse, onError } from "./middleware/errors";
+import { apiHeaders } from "./middleware/headers";
 import { admin } from "./routes/admin";
 import { legacy } from "./routes/legacy";
 import { live } from "./routes/live";
@@ -13,6 +14,7 @@ import { shares } from "./routes/shares";
 export { ShareRoom } from "./share-room";
 
 const app = new Hono<{ Bindings: Env }>()
+  .use(apiHeaders)
   .route("/api/share", shares)
   .route("/api/share", reads)
   .route("/api/sessions", admin)

@@ -21,6 +21,7 @@ import {
 } from "@shareroom/shared";
 import { parseJson, readStreamText } from "./middleware/body";
 import { ApiError } from "./middleware/errors";
+import { chargeSyncBudget } from "./room/budget";
 import type { RoomContext, RoomResult } from "./room/context";
 import {
   compactionDue,
@@ -36,7 +37,15 @@ import { HydrationError } from "./room/hydrate";
 import { apply, checkBatch, drainInbox, RETRY_AFTER_S, toInbox } from "./room/ingest";
 import { collect, compact, flush } from "./room/persist";
 import { migrate, schemaVersion } from "./room/schema";
-import { acceptLegacy, acceptViewer, closeAllDeleted, deletedSocket } from "./room/sockets";
+import {
+  acceptLegacy,
+  acceptViewer,
+  admitViewer,
+  closeForDeletion,
+  endIfDeleted,
+  goneSocket,
+  onViewerMessage,
+} from "./room/sockets";
 import { type ShareRow, shareRow } from "./room/store";
 import { constantTimeEqual, sha256Hex } from "./secrets";
 import { roomBucket } from "./storage/hook";
@@ -217,7 +226,8 @@ export class ShareRoom extends DurableObject<Env> {
    * Applies one sync batch. Items are checked one by one: refused ones are listed, the rest are stored; then the
    * `removed` keys are deleted. Answered only once durable — in the rows, or, while the share cannot be loaded
    * back from R2, in the inbox (merged by the alarm; `accepted` then counts the items kept for it).
-   * Errors: `share_not_found`, `invalid_secret`, `share_too_large` (nothing of the batch is stored),
+   * Errors: `share_not_found`, `invalid_secret`, `rate_limited` (the share's sync budget, `room/budget.ts`, charged
+   * once the secret verifies and before anything is stored), `share_too_large` (nothing of the batch is stored),
    * `storage_unavailable` (R2 failing and the inbox cannot tell whether the batch fits).
    */
   async sync(secret: string, data: unknown[], removed: string[] = []): Promise<RoomResult<SyncResponse>> {
@@ -225,6 +235,7 @@ export class ShareRoom extends DurableObject<Env> {
       const share = this.share();
       if (!share) return { ok: false, code: "share_not_found" };
       if (!(await this.checkSecret(share, secret))) return { ok: false, code: "invalid_secret" };
+      if (!(await chargeSyncBudget(this.env, share.id, secret))) return { ok: false, code: "rate_limited" };
       const batch = checkBatch(data, removed);
       try {
         await drainInbox(this.room);
@@ -275,11 +286,12 @@ export class ShareRoom extends DurableObject<Env> {
   private async deleteEverything(id: string): Promise<void> {
     // R2 first: if it fails, the share still exists and the deletion is retried.
     await deleteShareObjects(this.r2, id);
-    closeAllDeleted(this.ctx);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.hasTables = false;
     this.pending.clear();
+    // Closed once the tables are gone, so each close's `webSocketClose` finds the share deleted and ends the room.
+    closeForDeletion(this.ctx);
   }
 
   /**
@@ -306,9 +318,12 @@ export class ShareRoom extends DurableObject<Env> {
    */
   override async fetch(request: Request): Promise<Response> {
     const share = this.share();
-    if (!share) return deletedSocket();
     const url = new URL(request.url);
-    if (url.searchParams.get("legacy") === "1") {
+    const legacy = url.searchParams.get("legacy") === "1";
+    if (!share) return goneSocket(legacy);
+    const admission = admitViewer(this.ctx, this.env, request);
+    if (admission instanceof Response) return admission;
+    if (legacy) {
       // The legacy protocol replays every stored key on connect, so it needs every item in `items`.
       let current = share;
       if (!share.hydrated) {
@@ -322,13 +337,14 @@ export class ShareRoom extends DurableObject<Env> {
           return new Response(null, { status: 503, headers: { "retry-after": String(RETRY_AFTER_S) } });
         }
       }
-      return acceptLegacy(this.ctx, this.sql, current);
+      return acceptLegacy(this.ctx, this.sql, current, admission);
     }
-    return acceptViewer(this.ctx, this.sql, share, Number(url.searchParams.get("since") ?? "0"));
+    return acceptViewer(this.ctx, this.sql, share, Number(url.searchParams.get("since") ?? "0"), admission);
   }
 
-  override async webSocketMessage(): Promise<void> {
-    // Viewers are read-only; heartbeats are answered by the auto-response without waking this object.
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    // Heartbeats are answered by the auto-response without waking this object: anything arriving here is not.
+    onViewerMessage(ws, message);
   }
 
   override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -337,6 +353,7 @@ export class ShareRoom extends DurableObject<Env> {
     } catch {
       // Already closed.
     }
+    endIfDeleted(this.ctx, this.hasTables);
   }
 
   private async alarmNoLaterThan(at: number): Promise<void> {

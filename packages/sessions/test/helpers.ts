@@ -86,3 +86,14 @@ export function shuffled<T>(values: readonly T[], seed: number): T[] {
   }
   return copy;
 }
+
+/**
+ * Resolves once at least `ms` are left in the current rate-limit window. Local `ratelimits` bindings count in
+ * windows of their `period` (60 s) aligned to the wall clock, all keys rolling over at once; a flood that must see
+ * one whole window waits for the next one when the current one is nearly spent.
+ */
+export async function freshLimiterWindow(ms: number, periodMs = 60_000): Promise<void> {
+  const left = periodMs - (Date.now() % periodMs);
+  if (left >= ms) return;
+  await new Promise((resolve) => setTimeout(resolve, left + 50));
+}

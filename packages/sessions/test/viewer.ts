@@ -17,12 +17,12 @@ export interface Viewer {
   closed: Promise<number>;
 }
 
-/** Opens a viewer socket on share `id`, optionally with `?since=`. */
-export async function connect(id: string, since?: number): Promise<Viewer> {
+/** Opens a viewer socket on share `id`, optionally with `?since=` and from client address `address`. */
+export async function connect(id: string, since?: number, address?: string): Promise<Viewer> {
   const query = since === undefined ? "" : `?since=${since}`;
-  const response = await exports.default.fetch(
-    new Request(`${ORIGIN}/ws/${id}${query}`, { headers: { upgrade: "websocket" } }),
-  );
+  const headers: Record<string, string> = { upgrade: "websocket" };
+  if (address) headers["cf-connecting-ip"] = address;
+  const response = await exports.default.fetch(new Request(`${ORIGIN}/ws/${id}${query}`, { headers }));
   expect(response.status).toBe(101);
   const socket = response.webSocket!;
   socket.accept();

@@ -22,6 +22,7 @@ export const ERRORS = {
     status: 503,
     message: "The share's storage is unavailable for a moment; retry after the time in Retry-After.",
   },
+  api_unavailable: { status: 503, message: "The share API cannot be reached right now; retry later." },
 } as const satisfies Record<string, { status: number; message: string }>;
 
 /** A stable error code from {@link ERRORS}. */

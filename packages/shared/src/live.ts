@@ -14,6 +14,25 @@ import type { Entry, Removal, ShareSnapshot } from "./api.ts";
 /** Close code sent when the share was deleted; a viewer must not reconnect. (4000–4999: application codes.) */
 export const CLOSE_SHARE_DELETED = 4404;
 
+/**
+ * Close code of a viewer socket refused because the share, or the viewer's address, already has as many open
+ * sockets as the server allows (`VIEWERS_PER_SHARE`, `VIEWERS_PER_ADDRESS` in the sessions worker's wrangler vars,
+ * docs/deploy.md). Sent right after the upgrade, before any message. A viewer may reconnect later, with backoff.
+ */
+export const CLOSE_TOO_MANY_VIEWERS = 4429;
+
+/**
+ * Close code (RFC 6455 §7.4.1 "policy violation") for a viewer that sent something other than {@link PING}:
+ * viewers only listen, so any other message is not part of the protocol.
+ */
+export const CLOSE_POLICY_VIOLATION = 1008;
+
+/** Close code (RFC 6455 §7.4.1 "message too big") for a viewer message over {@link MAX_VIEWER_MESSAGE_BYTES}. */
+export const CLOSE_MESSAGE_TOO_BIG = 1009;
+
+/** Largest message (bytes) a viewer may send; the protocol's only viewer message is {@link PING}. */
+export const MAX_VIEWER_MESSAGE_BYTES = 64;
+
 /** The text a viewer sends as a heartbeat; answered `"pong"` without waking the Durable Object. */
 export const PING = "ping";
 export const PONG = "pong";

@@ -5,7 +5,7 @@
  *
  * | path | answer |
  * |---|---|
- * | `/api/*`, `/ws/*`, legacy `/share_*` | the sessions worker's response, through the `API` service binding, untouched |
+ * | `/api/*`, `/ws/*`, legacy `/share_*` | the sessions worker's response, through the `API` service binding, untouched; 503 `api_unavailable` with `Retry-After` when it cannot be reached |
  * | `/share/:id.md`, or `/share/:id` with `Accept: text/markdown` | the share as markdown (`lib/share-markdown.ts`), cached per seq, 413 above 32 MiB of data |
  * | `/share/:id` | the SPA (200) with the share's title and facts in its HTML when the share exists, else the SPA's not-found view with 404 |
  * | `/share/:id/og.png` | the share's preview image (1200×630 PNG); 404 when previews are off (`SHARE_PREVIEWS=false`) |
@@ -15,10 +15,11 @@
  * | anything else | 404: the not-found page for browsers, `{error: {code: "not_found"}}` for other clients |
  */
 import type { ErrorBody } from "@shareroom/shared";
+import { forwardToApi, getFromApi } from "./worker/api";
 import { firstPaint, previewsOn } from "./worker/first-paint";
 import { servePage } from "./worker/html";
 import { prefersMarkdown } from "./worker/policy";
-import { type ApiGet, previewImage, sharePreview } from "./worker/preview";
+import { previewImage, sharePreview } from "./worker/preview";
 import { shareMarkdown } from "./worker/share";
 
 /** The legacy API of CLI ≤ 1.0.143 (protocol reference §2), served by the sessions worker at its root. */
@@ -36,11 +37,6 @@ const SHARE_PATH = /^\/share\/([^/]+?)(\.md)?\/?$/;
 /** Pages of the SPA that exist without asking anyone. */
 const APP_PATHS = new Set(["/", "/admin", "/admin/"]);
 
-/** `GET` of an API path through the `API` service binding, for the worker's own reads (see `worker/preview.ts`). */
-function apiGet(env: Env, url: URL): ApiGet {
-  return (path) => env.API.fetch(new Request(new URL(path, url)));
-}
-
 /** A 404 for a path nothing is served at: the page for browsers, the API's JSON error shape for everyone else. */
 function notFound(request: Request, env: Env, url: URL): Promise<Response> | Response {
   if (request.method === "GET" && request.headers.get("accept")?.includes("text/html")) {
@@ -57,7 +53,7 @@ export default {
     if (path.startsWith("/api/") || path.startsWith("/ws/") || LEGACY_API_PATHS.has(path)) {
       // The original request, so a WebSocket upgrade reaches the Durable Object; the response is returned as is,
       // because a 101 response cannot be cloned or given new headers.
-      return env.API.fetch(request);
+      return forwardToApi(env, request);
     }
     const legacy = LEGACY_SHARE_PATH.exec(path);
     if (legacy) {
@@ -65,7 +61,7 @@ export default {
     }
     const isRead = request.method === "GET" || request.method === "HEAD";
     const image = PREVIEW_PATH.exec(path);
-    if (image && isRead) return previewImage(env, apiGet(env, url), url, image[1]!);
+    if (image && isRead) return previewImage(env, (path) => getFromApi(env, request, path), url, image[1]!);
     const share = SHARE_PATH.exec(path);
     if (share && isRead) {
       let id: string;
@@ -74,8 +70,8 @@ export default {
       } catch {
         return notFound(request, env, url);
       }
-      if (share[2] || prefersMarkdown(request.headers.get("accept"))) return shareMarkdown(env, ctx, url, id);
-      const preview = await sharePreview(apiGet(env, url), id);
+      if (share[2] || prefersMarkdown(request.headers.get("accept"))) return shareMarkdown(env, ctx, request, id);
+      const preview = await sharePreview((path) => getFromApi(env, request, path), id);
       const address = `${url.origin}/share/${encodeURIComponent(id)}`;
       const page = await servePage(
         request,

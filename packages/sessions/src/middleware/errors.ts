@@ -15,9 +15,22 @@ export class ApiError extends Error {
   }
 }
 
-/** The JSON error response for `code` (status from the error table). */
+/**
+ * `Retry-After` (s) of every 429: the `period` of the `ratelimits` bindings in wrangler.jsonc (the binding allows
+ * only 10 or 60), so a refused client waits one full period.
+ */
+export const RATE_LIMIT_RETRY_AFTER_SECONDS = 60;
+
+/**
+ * The JSON error response for `code` (status from the error table). A 429 always carries `Retry-After`
+ * ({@link RATE_LIMIT_RETRY_AFTER_SECONDS} unless `headers` give one).
+ */
 export function errorResponse(code: ErrorCode, message?: string, headers?: Record<string, string>): Response {
-  return Response.json(errorBody(code, message), { status: ERRORS[code].status, headers });
+  const response = Response.json(errorBody(code, message), { status: ERRORS[code].status, headers });
+  if (ERRORS[code].status === 429 && !response.headers.has("retry-after")) {
+    response.headers.set("retry-after", String(RATE_LIMIT_RETRY_AFTER_SECONDS));
+  }
+  return response;
 }
 
 /**

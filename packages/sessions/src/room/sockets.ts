@@ -1,14 +1,59 @@
 /**
- * The room's WebSockets (hibernation API): viewers of `/ws/:id` and legacy `/share_poll` pollers — accepting them,
- * catching a viewer up from `since`, broadcasting accepted rows, and telling everyone the share is gone.
+ * The room's WebSockets (hibernation API): viewers of `/ws/:id` and legacy `/share_poll` pollers — who may open one
+ * (caps per share and per client address), accepting them, catching a viewer up from `since`, broadcasting accepted
+ * rows, what a viewer may send (only the heartbeat), and how sockets end when the share is deleted or was never there.
+ *
+ * Sockets carry tags: {@link VIEWER_TAG} or {@link LEGACY_TAG} for the protocol they speak, and `ip:<address>` for
+ * the client address, so `ctx.getWebSockets(tag)` counts them without keeping any state.
  */
-import { CLOSE_SHARE_DELETED, MAX_CATCH_UP_BYTES } from "@shareroom/shared";
+import {
+  CLOSE_MESSAGE_TOO_BIG,
+  CLOSE_POLICY_VIOLATION,
+  CLOSE_SHARE_DELETED,
+  CLOSE_TOO_MANY_VIEWERS,
+  MAX_CATCH_UP_BYTES,
+  MAX_VIEWER_MESSAGE_BYTES,
+  PING,
+  PONG,
+} from "@shareroom/shared";
 import { legacyMessages, liveMessages, message, type SentRow } from "./live";
 import type { ItemRow, ShareRow } from "./store";
 
-/** WebSocket tags: current viewers (`/ws/:id`) and legacy pollers (`/share_poll`). */
+/** Tag of current viewers (`/ws/:id`, the protocol of `@shareroom/shared` live.ts). */
 export const VIEWER_TAG = "viewer";
+/** Tag of legacy pollers (`/share_poll`), which understand `{key, content}` frames only. */
 export const LEGACY_TAG = "legacy";
+
+/** Open viewer sockets allowed at once: on one share, and from one client address on one share. */
+export interface ViewerCaps {
+  perShare: number;
+  perAddress: number;
+}
+
+/** Defaults of {@link ViewerCaps} when the wrangler vars are unset or not positive integers. */
+export const DEFAULT_VIEWER_CAPS: ViewerCaps = { perShare: 1000, perAddress: 32 };
+
+/** A positive integer from a wrangler var, or `fallback`. */
+function positive(value: string | undefined, fallback: number): number {
+  const number = Number(value);
+  return Number.isSafeInteger(number) && number > 0 ? number : fallback;
+}
+
+/** The caps from the `VIEWERS_PER_SHARE` and `VIEWERS_PER_ADDRESS` vars (wrangler.jsonc, docs/deploy.md). */
+export function viewerCaps(env: Env): ViewerCaps {
+  return {
+    perShare: positive(env.VIEWERS_PER_SHARE, DEFAULT_VIEWER_CAPS.perShare),
+    perAddress: positive(env.VIEWERS_PER_ADDRESS, DEFAULT_VIEWER_CAPS.perAddress),
+  };
+}
+
+/**
+ * The address tag of the client behind `request` (`cf-connecting-ip`, which the worker passes on; `local` without
+ * it). Cut to stay within the runtime's 256-character limit on tags.
+ */
+export function addressTag(request: Request): string {
+  return `ip:${(request.headers.get("cf-connecting-ip") ?? "local").slice(0, 128)}`;
+}
 
 /** Sends `text`, ignoring a socket that is closing under us (a viewer reconnects with `since` and catches up). */
 export function trySend(ws: WebSocket, text: string): void {
@@ -19,17 +64,51 @@ export function trySend(ws: WebSocket, text: string): void {
   }
 }
 
+/** Closes `ws`, ignoring a socket that is already closing. */
+function tryClose(ws: WebSocket, code: number, reason: string): void {
+  try {
+    ws.close(code, reason);
+  } catch {
+    // Already closing.
+  }
+}
+
 /**
- * The answer to an upgrade for a share that does not exist: a socket that says `deleted` and closes with
- * {@link CLOSE_SHARE_DELETED} (a browser sees a refused upgrade only as a failed connection). Not kept: no
- * hibernation, no storage.
+ * An upgrade answered with a socket that is closed at once, after `texts`: a browser sees a refused upgrade only
+ * as a failed connection, while a close code tells it why. Not kept: no hibernation, no storage.
  */
-export function deletedSocket(): Response {
+function closedSocket(code: number, reason: string, texts: string[] = []): Response {
   const pair = new WebSocketPair();
   pair[1].accept();
-  pair[1].send(message({ type: "deleted" }));
-  pair[1].close(CLOSE_SHARE_DELETED, "share not found");
+  for (const text of texts) pair[1].send(text);
+  pair[1].close(code, reason);
   return new Response(null, { status: 101, webSocket: pair[0] });
+}
+
+/**
+ * The upgrade answer for a share that does not exist (never created, or deleted): a viewer gets `deleted` and
+ * {@link CLOSE_SHARE_DELETED}, so it stops reconnecting; a legacy poller gets the close alone, as its protocol has
+ * no frame but `{key, content}`.
+ */
+export function goneSocket(legacy: boolean): Response {
+  return closedSocket(CLOSE_SHARE_DELETED, "share not found", legacy ? [] : [message({ type: "deleted" })]);
+}
+
+/**
+ * Admission of a new socket on the share whose room holds `ctx`: the tags to accept it with (besides its protocol
+ * tag), or — when the share or the client's address already has as many sockets as {@link viewerCaps} allows — the
+ * upgrade answer that closes it with {@link CLOSE_TOO_MANY_VIEWERS}.
+ */
+export function admitViewer(ctx: DurableObjectState, env: Env, request: Request): string[] | Response {
+  const caps = viewerCaps(env);
+  const tag = addressTag(request);
+  if (ctx.getWebSockets().length >= caps.perShare) {
+    return closedSocket(CLOSE_TOO_MANY_VIEWERS, "this share has too many viewers");
+  }
+  if (ctx.getWebSockets(tag).length >= caps.perAddress) {
+    return closedSocket(CLOSE_TOO_MANY_VIEWERS, "too many viewers from this address");
+  }
+  return [tag];
 }
 
 /**
@@ -52,18 +131,30 @@ export function catchUp(sql: SqlStorage, share: ShareRow, since: number): string
   return [...liveMessages(rows), message({ type: "ready", seq })];
 }
 
-/** Accepts a viewer socket and sends its catch-up. No await inside: no sync can slip in between. */
-export function acceptViewer(ctx: DurableObjectState, sql: SqlStorage, share: ShareRow, since: number): Response {
+/**
+ * Accepts a viewer socket with the admission `tags` ({@link admitViewer}) and sends its catch-up. No await inside:
+ * no sync can slip in between.
+ */
+export function acceptViewer(
+  ctx: DurableObjectState,
+  sql: SqlStorage,
+  share: ShareRow,
+  since: number,
+  tags: string[],
+): Response {
   const pair = new WebSocketPair();
-  ctx.acceptWebSocket(pair[1], [VIEWER_TAG]);
+  ctx.acceptWebSocket(pair[1], [VIEWER_TAG, ...tags]);
   for (const text of catchUp(sql, share, since)) pair[1].send(text);
   return new Response(null, { status: 101, webSocket: pair[0] });
 }
 
-/** Accepts a legacy poller and replays every stored key (the legacy protocol's rule; needs hydrated rows). */
-export function acceptLegacy(ctx: DurableObjectState, sql: SqlStorage, share: ShareRow): Response {
+/**
+ * Accepts a legacy poller with the admission `tags` ({@link admitViewer}) and replays every stored key (the legacy
+ * protocol's rule; needs hydrated rows).
+ */
+export function acceptLegacy(ctx: DurableObjectState, sql: SqlStorage, share: ShareRow, tags: string[]): Response {
   const pair = new WebSocketPair();
-  ctx.acceptWebSocket(pair[1], [LEGACY_TAG]);
+  ctx.acceptWebSocket(pair[1], [LEGACY_TAG, ...tags]);
   const rows = sql.exec<ItemRow>("SELECT key, body FROM items WHERE removed = 0 ORDER BY seq");
   for (const text of legacyMessages(share.session_id, rows)) pair[1].send(text);
   return new Response(null, { status: 101, webSocket: pair[0] });
@@ -83,15 +174,50 @@ export function broadcast(ctx: DurableObjectState, rows: SentRow[], sessionID: s
   for (const ws of sockets) for (const text of texts) trySend(ws, text);
 }
 
-/** Tells every socket the share is deleted and closes it with {@link CLOSE_SHARE_DELETED}. */
-export function closeAllDeleted(ctx: DurableObjectState): void {
-  const deleted = message({ type: "deleted" });
-  for (const ws of ctx.getWebSockets()) {
-    try {
-      ws.send(deleted);
-      ws.close(CLOSE_SHARE_DELETED, "share deleted");
-    } catch {
-      // Already closing: nothing to tell it.
-    }
+/**
+ * A message from a viewer that the heartbeat auto-response did not answer. Viewers only listen, so anything but
+ * {@link PING} closes the socket: {@link CLOSE_MESSAGE_TOO_BIG} past {@link MAX_VIEWER_MESSAGE_BYTES}, else
+ * {@link CLOSE_POLICY_VIOLATION}. Each such message wakes the room once; then the sender is gone.
+ */
+export function onViewerMessage(ws: WebSocket, text: string | ArrayBuffer): void {
+  if (text === PING) {
+    ws.send(PONG);
+    return;
   }
+  // A string's UTF-8 form has at least as many bytes as it has UTF-16 units: only short ones need encoding.
+  const bytes =
+    typeof text !== "string"
+      ? text.byteLength
+      : text.length > MAX_VIEWER_MESSAGE_BYTES
+        ? text.length
+        : new TextEncoder().encode(text).byteLength;
+  if (bytes > MAX_VIEWER_MESSAGE_BYTES) {
+    tryClose(ws, CLOSE_MESSAGE_TOO_BIG, `viewer messages are at most ${MAX_VIEWER_MESSAGE_BYTES} bytes`);
+    return;
+  }
+  tryClose(ws, CLOSE_POLICY_VIOLATION, `viewers send only "${PING}"`);
+}
+
+/**
+ * Ends every socket of a share being deleted: viewers get `deleted` and {@link CLOSE_SHARE_DELETED}; legacy
+ * pollers the close alone (their protocol has no frame but `{key, content}`).
+ */
+export function closeForDeletion(ctx: DurableObjectState): void {
+  const deleted = message({ type: "deleted" });
+  for (const ws of ctx.getWebSockets(VIEWER_TAG)) {
+    trySend(ws, deleted);
+    tryClose(ws, CLOSE_SHARE_DELETED, "share deleted");
+  }
+  for (const ws of ctx.getWebSockets(LEGACY_TAG)) tryClose(ws, CLOSE_SHARE_DELETED, "share deleted");
+}
+
+/**
+ * Called once a socket's closing handshake is complete (`webSocketClose`). When the share is gone, the room resets
+ * itself: the runtime keeps the connections of a closed hibernatable socket open until the object goes idle (about
+ * 10 s, measured with `wrangler dev`: the close frame arrives at once, the TCP connection ends 10 s later, and clients
+ * report the close only then). A deleted share's room holds nothing worth keeping, so ending it lets every client see
+ * the close at once. `ctx.abort` does not return.
+ */
+export function endIfDeleted(ctx: DurableObjectState, shareExists: boolean): void {
+  if (!shareExists) ctx.abort("share deleted");
 }

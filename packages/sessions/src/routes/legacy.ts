@@ -19,6 +19,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { readJson } from "../middleware/body";
 import { ApiError } from "../middleware/errors";
+import { createLimit, type LimitedEnv, secretFailureLimit, writeLimit } from "../middleware/rate-limit";
 import { newSecret } from "../secrets";
 import { itemsIn, jsonStream, openShare, type ShareIndex } from "../storage/read";
 import { createShare, publicOrigin, readLimit, room, shareId, unwrap } from "./shares";
@@ -81,22 +82,27 @@ export async function* legacyShareData(index: ShareIndex): AsyncGenerator<string
   yield "}}";
 }
 
-export const legacy = new Hono<{ Bindings: Env }>()
-  .post("/share_create", async (c) => {
+/** Failed secrets and unknown ids, counted against the address and the share named by the secret. */
+const ownerFailures = secretFailureLimit((c) => c.get("shareId"));
+
+export const legacy = new Hono<LimitedEnv>()
+  .post("/share_create", createLimit, async (c) => {
     const body = await readJson(c.req.raw, CreateBody, MAX_SMALL_BODY_BYTES);
     const { id, secret } = await createShare(c.env, body.sessionID, (id) => `${id}.${newSecret()}`);
     return c.json({ url: `${publicOrigin(c.env, c.req.raw)}/s/${id}`, secret });
   })
-  .post("/share_sync", async (c) => {
+  .post("/share_sync", writeLimit, ownerFailures, async (c) => {
     const body = await readJson(c.req.raw, SyncBody, MAX_SYNC_BODY_BYTES);
+    c.set("shareId", shareOf(body.secret));
     const result = unwrap(
       await room(c.env, shareOf(body.secret)).sync(body.secret, [legacyItem(body.key, body.content)]),
     );
     if (result.refused.length > 0) throw new ApiError("invalid_body", result.refused[0]!.message);
     return c.json({});
   })
-  .post("/share_delete", async (c) => {
+  .post("/share_delete", writeLimit, ownerFailures, async (c) => {
     const body = await readJson(c.req.raw, OwnerBody, MAX_SMALL_BODY_BYTES);
+    c.set("shareId", shareOf(body.secret));
     unwrap(await room(c.env, shareOf(body.secret)).remove(body.secret));
     return c.json({});
   })

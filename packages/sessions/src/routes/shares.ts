@@ -21,7 +21,14 @@ import {
 import { Hono } from "hono";
 import { readJson } from "../middleware/body";
 import { ApiError } from "../middleware/errors";
-import { clientIp, rateLimit } from "../middleware/rate-limit";
+import {
+  clientIp,
+  createLimit,
+  type LimitedEnv,
+  rateLimit,
+  secretFailureLimit,
+  writeLimit,
+} from "../middleware/rate-limit";
 import { newSecret, newShareId, sha256Hex } from "../secrets";
 import type { RoomResult } from "../share-room";
 
@@ -76,37 +83,27 @@ export const readLimit = rateLimit(
   (c) => `read:${clientIp(c.req.raw)}`,
 );
 
-export const shares = new Hono<{ Bindings: Env }>()
-  .post(
-    "/",
-    rateLimit(
-      (env) => env.CREATE_LIMITER,
-      (c) => clientIp(c.req.raw),
-    ),
-    async (c) => {
-      const body = await readJson(c.req.raw, CreateShareBodySchema, MAX_SMALL_BODY_BYTES);
-      const { id, secret } = await createShare(c.env, body.sessionID, newSecret());
-      return c.json({ id, url: `${publicOrigin(c.env, c.req.raw)}/share/${id}`, secret } satisfies CreateShareResponse);
-    },
-  )
-  .post(
-    "/:id/sync",
-    rateLimit(
-      (env) => env.SYNC_LIMITER,
-      (c) => `share:${c.req.param("id")}`,
-    ),
-    async (c) => {
-      const id = shareId(c.req.param("id")!);
-      // The body goes to the room as bytes and is parsed once, there (a structured clone of parsed items could
-      // exceed the RPC size limit); only a declared length over the limit is refused here, before waking it.
-      const declared = Number(c.req.header("content-length"));
-      if (Number.isFinite(declared) && declared > MAX_SYNC_BODY_BYTES) {
-        throw new ApiError("payload_too_large", `The body is ${declared} bytes; the limit is ${MAX_SYNC_BODY_BYTES}.`);
-      }
-      return c.json(unwrap(await room(c.env, id).syncBody(c.req.raw.body)));
-    },
-  )
-  .delete("/:id", async (c) => {
+/** Failed secrets and unknown ids on `/:id` mutations, counted against the address and the share in the path. */
+const ownerFailures = secretFailureLimit((c) => c.req.param("id"));
+
+export const shares = new Hono<LimitedEnv>()
+  .post("/", createLimit, async (c) => {
+    const body = await readJson(c.req.raw, CreateShareBodySchema, MAX_SMALL_BODY_BYTES);
+    const { id, secret } = await createShare(c.env, body.sessionID, newSecret());
+    return c.json({ id, url: `${publicOrigin(c.env, c.req.raw)}/share/${id}`, secret } satisfies CreateShareResponse);
+  })
+  .post("/:id/sync", writeLimit, ownerFailures, async (c) => {
+    const id = shareId(c.req.param("id")!);
+    // The body goes to the room as bytes and is parsed once, there (a structured clone of parsed items could
+    // exceed the RPC size limit); only a declared length over the limit is refused here, before waking it. The
+    // per-share sync budget is charged by the room, once the secret has verified (room/budget.ts).
+    const declared = Number(c.req.header("content-length"));
+    if (Number.isFinite(declared) && declared > MAX_SYNC_BODY_BYTES) {
+      throw new ApiError("payload_too_large", `The body is ${declared} bytes; the limit is ${MAX_SYNC_BODY_BYTES}.`);
+    }
+    return c.json(unwrap(await room(c.env, id).syncBody(c.req.raw.body)));
+  })
+  .delete("/:id", writeLimit, ownerFailures, async (c) => {
     const id = shareId(c.req.param("id"));
     const body = await readJson(c.req.raw, DeleteShareBodySchema, MAX_SMALL_BODY_BYTES);
     unwrap(await room(c.env, id).remove(body.secret));

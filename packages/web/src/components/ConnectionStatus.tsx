@@ -4,7 +4,13 @@ const LABELS: Record<ConnectionState, string> = {
   connecting: "Connecting",
   live: "Live",
   reconnecting: "Reconnecting",
+  full: "Too many viewers",
   deleted: "Deleted",
+};
+
+/** Why the state is what it is, where the label alone does not say. */
+const HINTS: Partial<Record<ConnectionState, string>> = {
+  full: "This share has as many live viewers as the server allows. Retrying; the page updates once a place is free.",
 };
 
 /**
@@ -13,7 +19,7 @@ const LABELS: Record<ConnectionState, string> = {
  */
 export function ConnectionStatus(props: { state: ConnectionState; running?: boolean }) {
   return (
-    <span class="connection" data-connection={props.state} role="status" aria-live="polite">
+    <span class="connection" data-connection={props.state} role="status" aria-live="polite" title={HINTS[props.state]}>
       <span class="connection-dot" aria-hidden="true" />
       {props.state === "live" && props.running === false ? "Up to date" : LABELS[props.state]}
     </span>

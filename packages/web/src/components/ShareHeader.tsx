@@ -59,9 +59,11 @@ export function ShareHeader(props: { shareId: string; onShowFiles: () => void })
               ? "Ended"
               : state() === "reconnecting"
                 ? "Reconnecting…"
-                : state() === "connecting"
-                  ? "Connecting…"
-                  : "Deleted"}
+                : state() === "full"
+                  ? "Too many viewers · retrying…"
+                  : state() === "connecting"
+                    ? "Connecting…"
+                    : "Deleted"}
         </span>
       </div>
       <p class="share-meta">

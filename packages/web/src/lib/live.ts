@@ -3,7 +3,14 @@
  * (`/ws/<id>?since=<seq>`, protocol in `@shareroom/shared` live.ts), reconnecting with the highest seq applied.
  */
 import type { Entry } from "@shareroom/shared";
-import { CLOSE_SHARE_DELETED, PING, PONG, type ServerMessage, ServerMessageSchema } from "@shareroom/shared/live";
+import {
+  CLOSE_SHARE_DELETED,
+  CLOSE_TOO_MANY_VIEWERS,
+  PING,
+  PONG,
+  type ServerMessage,
+  ServerMessageSchema,
+} from "@shareroom/shared/live";
 import { WebSocket as ReconnectingWebSocket } from "partysocket";
 import { createSignal, onCleanup } from "solid-js";
 import { fetchBlob, fetchSnapshot } from "./api";
@@ -11,8 +18,12 @@ import { fetchHead, fetchSegment, type ShareHead, segmentsToRead } from "./head"
 import { prefetchedPath } from "./prefetch";
 import { createShareStore } from "./share-store";
 
-/** What the page shows about the socket. */
-export type ConnectionState = "connecting" | "live" | "reconnecting" | "deleted";
+/**
+ * What the page shows about the socket. `full`: the server refused the socket because the share, or this
+ * visitor's address, has as many live viewers as it allows ({@link CLOSE_TOO_MANY_VIEWERS}); the page keeps
+ * retrying with backoff.
+ */
+export type ConnectionState = "connecting" | "live" | "reconnecting" | "full" | "deleted";
 
 /** Whether there is a share to show. */
 export type LoadState = "loading" | "ready" | "not_found" | "error" | "deleted";
@@ -181,7 +192,7 @@ export function followShare(id: string) {
       markDeleted();
       return;
     }
-    setConnection("reconnecting");
+    setConnection(event.code === CLOSE_TOO_MANY_VIEWERS ? "full" : "reconnecting");
     if (!opened) failedOpens++;
     opened = false;
     // An upgrade for a deleted share is answered 404, which a browser reports only as a failed connection.

@@ -1,9 +1,11 @@
 /**
- * `/share/:id` in the worker: a real 404 for a share that does not exist, and the share as markdown for agents
- * (`/share/:id.md`, or `/share/:id` with `Accept: text/markdown`), cached per seq and refused above a size limit.
+ * `/share/:id` in the worker: the share as markdown for agents (`/share/:id.md`, or `/share/:id` with
+ * `Accept: text/markdown`), cached per seq and refused above a size limit, and what a share's existence and an API
+ * error code are (also used by the page's first paint, preview.ts).
  */
 import type { ErrorBody, Item, ShareSummary } from "@shareroom/shared";
 import { buildShareMarkdown } from "../lib/share-markdown";
+import { getFromApi } from "./api";
 
 /** What the sessions worker says about a share id. `unknown`: it could not say (an error, or an older API). */
 export type ShareExistence = "exists" | "missing" | "unknown";
@@ -12,26 +14,6 @@ export type ShareExistence = "exists" | "missing" | "unknown";
 export async function errorCode(response: Response): Promise<string | undefined> {
   const body = (await response.json().catch(() => undefined)) as Partial<ErrorBody> | undefined;
   return typeof body?.error?.code === "string" ? body.error.code : undefined;
-}
-
-/**
- * Asks the sessions worker whether share `id` exists: `GET /api/share/:id` (one R2 HEAD, no Durable Object).
- * `missing` for 404 `share_not_found` and 400 `invalid_share_id`; `unknown` for anything else, including an API
- * that does not have the route yet (404 `not_found`), so that the page then decides on its own.
- */
-export async function shareExistence(env: Env, origin: string, id: string): Promise<ShareExistence> {
-  let response: Response;
-  try {
-    response = await env.API.fetch(new Request(`${origin}/api/share/${encodeURIComponent(id)}`));
-  } catch {
-    return "unknown";
-  }
-  if (response.ok) {
-    await response.body?.cancel();
-    return "exists";
-  }
-  const code = await errorCode(response);
-  return code === "share_not_found" || code === "invalid_share_id" ? "missing" : "unknown";
 }
 
 /**
@@ -89,32 +71,46 @@ async function readCapped(response: Response, maxBytes: number): Promise<string 
 }
 
 /**
- * The seq of share `id` from `GET /api/share/:id` (one R2 HEAD, no Durable Object): `null` when there is no such
- * share, or the markdown answer to give when the API could not say.
+ * The API's failure passed on to the visitor as it is: its status, its coded JSON body and its `Retry-After` (a 429
+ * of the visitor's own read limit, or the 503 of an unreachable API), so a client knows what happened and when to
+ * come back.
  */
-async function shareSeq(env: Env, origin: string, id: string): Promise<number | null | Response> {
-  const response = await env.API.fetch(new Request(`${origin}/api/share/${encodeURIComponent(id)}`));
+function apiFailure(response: Response): Response {
+  const headers = new Headers({ "cache-control": "no-store", "x-content-type-options": "nosniff", vary: "Accept" });
+  for (const name of ["content-type", "retry-after"]) {
+    const value = response.headers.get(name);
+    if (value) headers.set(name, value);
+  }
+  headers.set("x-robots-tag", "noindex, nofollow");
+  return new Response(response.body, { status: response.status, headers });
+}
+
+/**
+ * The seq of share `id` from `GET /api/share/:id` (one R2 HEAD, no Durable Object), asked on behalf of `client`:
+ * `null` when there is no such share, or the answer to give when the API could not say ({@link apiFailure}).
+ */
+async function shareSeq(env: Env, client: Request, id: string): Promise<number | null | Response> {
+  const response = await getFromApi(env, client, `/api/share/${encodeURIComponent(id)}`);
   if (response.status === 404 || response.status === 400) {
     await response.body?.cancel();
     return null;
   }
-  if (!response.ok) {
-    await response.body?.cancel();
-    return markdownResponse("# This share could not be loaded\n", response.status);
-  }
+  if (!response.ok) return apiFailure(response);
   const summary = (await response.json().catch(() => undefined)) as Partial<ShareSummary> | undefined;
   return typeof summary?.seq === "number" ? summary.seq : markdownResponse("# This share could not be loaded\n", 502);
 }
 
 /**
- * Share `id` as markdown ({@link buildShareMarkdown}). The summary (`GET /api/share/:id`, through the `API`
- * binding) says whether the share exists and at which seq; the markdown of that seq comes from the edge cache
- * (`caches.default`, keyed by origin, id and seq) or is built from `GET /api/share/:id/data` and cached.
- * 404 (as plain markdown) when there is no such share; 413 with a note when the share's data is over
- * {@link MARKDOWN_MAX_DATA_BYTES}; the API's status for any other failure.
+ * Share `id` as markdown ({@link buildShareMarkdown}) for the visitor whose request is `client`. The summary
+ * (`GET /api/share/:id`, through the `API` binding) says whether the share exists and at which seq; the markdown of
+ * that seq comes from the edge cache (`caches.default`, keyed by origin, id and seq) or is built from
+ * `GET /api/share/:id/data` and cached. 404 (as plain markdown) when there is no such share; 413 with a note when the
+ * share's data is over {@link MARKDOWN_MAX_DATA_BYTES}; the API's coded error, status and `Retry-After` for any other
+ * failure (503 `api_unavailable` when the API cannot be reached).
  */
-export async function shareMarkdown(env: Env, ctx: ExecutionContext, url: URL, id: string): Promise<Response> {
-  const seq = await shareSeq(env, url.origin, id);
+export async function shareMarkdown(env: Env, ctx: ExecutionContext, client: Request, id: string): Promise<Response> {
+  const url = new URL(client.url);
+  const seq = await shareSeq(env, client, id);
   if (seq instanceof Response) return seq;
   if (seq === null) {
     return markdownResponse(
@@ -126,15 +122,12 @@ export async function shareMarkdown(env: Env, ctx: ExecutionContext, url: URL, i
   const cached = await caches.default.match(cacheKey);
   if (cached) return markdownResponse(await cached.text());
 
-  const response = await env.API.fetch(new Request(`${url.origin}/api/share/${encodeURIComponent(id)}/data`));
+  const response = await getFromApi(env, client, `/api/share/${encodeURIComponent(id)}/data`);
   if (response.status === 404 || response.status === 400) {
     await response.body?.cancel();
     return markdownResponse("# Share not found\n\nNo share has this address. It was deleted.\n", 404);
   }
-  if (!response.ok) {
-    await response.body?.cancel();
-    return markdownResponse("# This share could not be loaded\n", response.status);
-  }
+  if (!response.ok) return apiFailure(response);
   const text = await readCapped(response, MARKDOWN_MAX_DATA_BYTES);
   if (text === null) {
     return markdownResponse(
