@@ -53,10 +53,11 @@ interface CompiledAllowlist {
 
 interface Engine {
   rules: Compiled[];
-  keywords: KeywordSet;
-  keywordCount: number;
   global: CompiledAllowlist;
 }
+
+/** Every keyword of gitleaks' rules, once: the index of each is its place in `present` of {@link gitleaksFindings}. */
+export const GITLEAKS_KEYWORDS: readonly string[] = [...new Set(GITLEAKS_RULES.flatMap((rule) => rule.keywords))];
 
 /**
  * gitleaks' "keyword context" rules start with a lazy `[\w.-]{0,50}?` so the match shows the identifier before the
@@ -71,7 +72,7 @@ let engine: Engine | undefined;
 
 /** Compiled on first use, so importing the module costs nothing. */
 function compile(): Engine {
-  const ids = new Map<string, number>();
+  const ids = new Map(GITLEAKS_KEYWORDS.map((keyword, index) => [keyword, index]));
   const rules = GITLEAKS_RULES.map((rule): Compiled => {
     const prefix = IDENTIFIER_PREFIX.exec(rule.regex)?.[0];
     const source = prefix ? prefix.replaceAll("[\\w.-]{0,50}?", "") + rule.regex.slice(prefix.length) : rule.regex;
@@ -79,21 +80,11 @@ function compile(): Engine {
       rule,
       regex: new RegExp(source, "dg"),
       prefixed: prefix !== undefined,
-      keywords: rule.keywords.map((keyword) => {
-        const known = ids.get(keyword);
-        if (known !== undefined) return known;
-        ids.set(keyword, ids.size);
-        return ids.size - 1;
-      }),
+      keywords: rule.keywords.map((keyword) => ids.get(keyword)!),
       allowlists: (rule.allowlists ?? []).map(compileAllowlist),
     };
   });
-  return {
-    rules,
-    keywords: new KeywordSet([...ids.keys()]),
-    keywordCount: ids.size,
-    global: compileAllowlist(GITLEAKS_ALLOWLIST),
-  };
+  return { rules, global: compileAllowlist(GITLEAKS_ALLOWLIST) };
 }
 
 function compileAllowlist(list: GitleaksAllowlist): CompiledAllowlist {
@@ -148,15 +139,14 @@ function allowed(
 }
 
 /**
- * Adds to `out` every secret gitleaks' rules find in `text` (`lower` is `text.toLowerCase()`, computed once by the
- * caller), each as the range of the secret itself (not of the keyword before it), named `rule`. Once `out` holds
- * more than `maxFindings`, the rules stop looking past the secret that went over: returns the offset up to which
- * `text` was scanned by every rule (`text.length` when none went over), and leaves in `out` nothing beyond it.
+ * Adds to `out` every secret gitleaks' rules find in `full`, each as the range of the secret itself (not of the
+ * keyword before it), named `rule`. `present[k]` is 1 when {@link GITLEAKS_KEYWORDS}`[k]` occurs in `full`, ignoring
+ * case (the caller finds them in one pass with other words, see `triggers.ts`). Once `out` holds more than
+ * `maxFindings`, the rules stop looking past the secret that went over: returns the offset up to which `full` was
+ * scanned by every rule (`full.length` when none went over), and leaves in `out` nothing beyond it.
  */
-export function gitleaksFindings(full: string, lower: string, out: Finding[], maxFindings: number): number {
+export function gitleaksFindings(full: string, present: Uint8Array, out: Finding[], maxFindings: number): number {
   engine ??= compile();
-  const present = new Uint8Array(engine.keywordCount);
-  engine.keywords.scan(lower, present);
   let text = full;
   for (const { rule, regex, prefixed, keywords, allowlists } of engine.rules) {
     if (keywords.length > 0 && !keywords.some((id) => present[id] === 1)) continue;
