@@ -252,7 +252,7 @@ export async function redactItems(
       raw.length = kept;
     };
     const triggers = findTriggers(text);
-    stop(gitleaksFindings(text, triggers.gitleaks, raw, maxFindings));
+    stop(gitleaksFindings(text, triggers.gitleaks, triggers.starts, raw, maxFindings));
     urlPasswordFindings(text, raw);
     const spans = triggeredSpans(triggers.secretlint, laid, text.length);
     stop(await secretlintFindings(text, raw, maxFindings, spans, raw));
