@@ -60,7 +60,6 @@ interface Engine {
   global: CompiledAllowlist;
 }
 
-
 /**
  * gitleaks' "keyword context" rules start with a lazy `[\w.-]{0,50}?` so the match shows the identifier before the
  * keyword; tried at every position, it makes such a rule some 8 times slower. It changes which text the match covers,
@@ -133,7 +132,8 @@ function stickyMatches(
   ids: readonly number[],
   starts: readonly (readonly number[])[],
 ): (text: string) => RegExpExecArray | null {
-  const offsets = ids.length === 1 ? (starts[ids[0]!] ?? []) : ids.flatMap((id) => starts[id] ?? []).sort((a, b) => a - b);
+  const offsets =
+    ids.length === 1 ? (starts[ids[0]!] ?? []) : ids.flatMap((id) => starts[id] ?? []).sort((a, b) => a - b);
   let next = 0;
   let floor = 0;
   return (text) => {
@@ -215,7 +215,11 @@ export function gitleaksFindings(
     if (keywords.length > 0 && !keywords.some((id) => present[id] === 1)) continue;
     regex.lastIndex = 0;
     const next = compiled.sticky ? stickyMatches(compiled.sticky, compiled.starts, starts) : undefined;
-    for (let found = next ? next(text) : regex.exec(text); found !== null; found = next ? next(text) : regex.exec(text)) {
+    for (
+      let found = next ? next(text) : regex.exec(text);
+      found !== null;
+      found = next ? next(text) : regex.exec(text)
+    ) {
       if (found[0].length === 0) {
         regex.lastIndex++;
         continue;

@@ -108,7 +108,7 @@ export class KeywordSet {
       const state = delta[index]!;
       const symbol = index & (width - 1);
       // A U+0130 step ends a keyword when its `i` does (the character after it ends none).
-      const ending = symbol === dottedI ? delta[(index - symbol) + i]! : state;
+      const ending = symbol === dottedI ? delta[index - symbol + i]! & ~ENDS : state;
       if (ends[ending] !== undefined) delta[index] = state | ENDS;
     }
     this.#dottedI = i;

@@ -46,7 +46,14 @@ export const SECRETLINT_TRIGGERS: Readonly<Record<string, readonly string[]>> = 
   notion: ["ntn_"],
   "1password": ["ops_ey"],
   // `mongodb(?:\+srv)?://`, `(?:jdbc:)?mysql(?:x)?://`, `postgres(?:ql)?://` (case-insensitive).
-  "database-connection-string": ["mongodb://", "mongodb+srv://", "mysql://", "mysqlx://", "postgres://", "postgresql://"],
+  "database-connection-string": [
+    "mongodb://",
+    "mongodb+srv://",
+    "mysql://",
+    "mysqlx://",
+    "postgres://",
+    "postgresql://",
+  ],
   "hashicorp-vault": ["hvs.", "hvb.", "hvr."],
   vercel: ["vcp_", "vci_", "vca_", "vcr_", "vck_"],
   databricks: ["dapi"],

@@ -77,7 +77,8 @@ class Reader {
     if (char === "(") {
       const start = this.at;
       if (source.startsWith("(?:", this.at)) this.at += 3;
-      else if (/^\(\?<[A-Za-z_$][\w$]*>/.test(source.slice(this.at, this.at + 40))) this.at = source.indexOf(">", this.at) + 1;
+      else if (/^\(\?<[A-Za-z_$][\w$]*>/.test(source.slice(this.at, this.at + 40)))
+        this.at = source.indexOf(">", this.at) + 1;
       else if (source[this.at + 1] !== "?") this.at += 1;
       else return undefined;
       const inner = this.alternation();
