@@ -12,7 +12,7 @@ import { SECRETLINT_TRIGGER_WORDS } from "./secretlint.ts";
 export interface Triggers {
   /** Indexed like `GITLEAKS_KEYWORDS`: 1 when the keyword occurs (more entries follow; ignore them). */
   gitleaks: Uint8Array;
-  /** Indexed like `GITLEAKS_STARTS`: the offsets where the word begins, ascending. */
+  /** Indexed like `GITLEAKS_STARTS`: the offsets where the word begins, ascending (no entry for a word not found). */
   starts: number[][];
   /** The offset just past each occurrence of a secretlint trigger word, ascending. */
   secretlint: number[];
@@ -28,7 +28,7 @@ export function findTriggers(text: string): Triggers {
   words ??= new KeywordSet(ALL, new Set(ALL.map((_, index) => index).filter((index) => index >= KEYWORDS)));
   const found: Triggers = {
     gitleaks: new Uint8Array(ALL.length),
-    starts: GITLEAKS_STARTS.map(() => []),
+    starts: [],
     secretlint: [],
   };
   const at: number[] = [];
@@ -38,7 +38,10 @@ export function findTriggers(text: string): Triggers {
     const id = at[i + 1]!;
     if (id < STARTS) {
       if (found.secretlint[found.secretlint.length - 1] !== offset) found.secretlint.push(offset);
-    } else found.starts[id - STARTS]!.push(offset - ALL[id]!.length);
+    } else {
+      found.starts[id - STARTS] ??= [];
+      found.starts[id - STARTS]!.push(offset - ALL[id]!.length);
+    }
   }
   return found;
 }
