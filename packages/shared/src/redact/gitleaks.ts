@@ -6,6 +6,7 @@
  */
 import { GITLEAKS_ALLOWLIST, GITLEAKS_RULES } from "./gitleaks-rules.ts";
 import { KeywordSet } from "./keywords.ts";
+import { literalStarts } from "./starts.ts";
 import type { Finding } from "./types.ts";
 
 /** An allowlist of gitleaks' rules file, as data. */
@@ -37,6 +38,9 @@ export interface GitleaksRule {
 interface Compiled {
   rule: GitleaksRule;
   regex: RegExp;
+  /** The same regex, sticky: tried only where one of {@link GITLEAKS_STARTS}`[starts[i]]` occurs. */
+  sticky: RegExp | undefined;
+  starts: number[];
   /** The rule's regex began with `[\w.-]{0,50}?` (an identifier before its keyword), which was taken off. */
   prefixed: boolean;
   /** Indexes of its keywords in the keyword set. */
@@ -53,8 +57,6 @@ interface CompiledAllowlist {
 
 interface Engine {
   rules: Compiled[];
-  keywords: KeywordSet;
-  keywordCount: number;
   global: CompiledAllowlist;
 }
 
@@ -67,33 +69,49 @@ const IDENTIFIER_PREFIX = /^(?:\[\\w\.-\]\{0,50\}\?(?:\(\?:)?)+/;
 const IDENTIFIER_CHAR = /[\w.-]/;
 const MAX_IDENTIFIER = 50;
 
+/** The regex source a rule runs: its own, without the identifier prefix. */
+function sourceOf(rule: GitleaksRule): { source: string; prefixed: boolean } {
+  const prefix = IDENTIFIER_PREFIX.exec(rule.regex)?.[0];
+  return prefix
+    ? { source: prefix.replaceAll("[\\w.-]{0,50}?", "") + rule.regex.slice(prefix.length), prefixed: true }
+    : { source: rule.regex, prefixed: false };
+}
+
+/** Every keyword of gitleaks' rules, once: the index of each is its place in `present` of {@link gitleaksFindings}. */
+export const GITLEAKS_KEYWORDS: readonly string[] = [...new Set(GITLEAKS_RULES.flatMap((rule) => rule.keywords))];
+
+/**
+ * Per rule: the words every match of it begins with (`starts.ts`), when there are some and none is a single
+ * character (which would leave little to skip); else undefined, and the rule is tried at every position.
+ */
+const RULE_STARTS: readonly (readonly string[] | undefined)[] = GITLEAKS_RULES.map((rule) => {
+  const words = literalStarts(sourceOf(rule).source);
+  return words?.every((word) => word.length >= 2) ? words : undefined;
+});
+
+/** Every start word of {@link RULE_STARTS}, once: the index of each is its place in `starts` of {@link gitleaksFindings}. */
+export const GITLEAKS_STARTS: readonly string[] = [...new Set(RULE_STARTS.flatMap((words) => words ?? []))];
+
 let engine: Engine | undefined;
 
 /** Compiled on first use, so importing the module costs nothing. */
 function compile(): Engine {
-  const ids = new Map<string, number>();
-  const rules = GITLEAKS_RULES.map((rule): Compiled => {
-    const prefix = IDENTIFIER_PREFIX.exec(rule.regex)?.[0];
-    const source = prefix ? prefix.replaceAll("[\\w.-]{0,50}?", "") + rule.regex.slice(prefix.length) : rule.regex;
+  const ids = new Map(GITLEAKS_KEYWORDS.map((keyword, index) => [keyword, index]));
+  const startIds = new Map(GITLEAKS_STARTS.map((word, index) => [word, index]));
+  const rules = GITLEAKS_RULES.map((rule, index): Compiled => {
+    const { source, prefixed } = sourceOf(rule);
+    const starts = RULE_STARTS[index];
     return {
       rule,
       regex: new RegExp(source, "dg"),
-      prefixed: prefix !== undefined,
-      keywords: rule.keywords.map((keyword) => {
-        const known = ids.get(keyword);
-        if (known !== undefined) return known;
-        ids.set(keyword, ids.size);
-        return ids.size - 1;
-      }),
+      sticky: starts ? new RegExp(source, "dy") : undefined,
+      starts: starts?.map((word) => startIds.get(word)!) ?? [],
+      prefixed,
+      keywords: rule.keywords.map((keyword) => ids.get(keyword)!),
       allowlists: (rule.allowlists ?? []).map(compileAllowlist),
     };
   });
-  return {
-    rules,
-    keywords: new KeywordSet([...ids.keys()]),
-    keywordCount: ids.size,
-    global: compileAllowlist(GITLEAKS_ALLOWLIST),
-  };
+  return { rules, global: compileAllowlist(GITLEAKS_ALLOWLIST) };
 }
 
 function compileAllowlist(list: GitleaksAllowlist): CompiledAllowlist {
@@ -101,6 +119,35 @@ function compileAllowlist(list: GitleaksAllowlist): CompiledAllowlist {
     list,
     regexes: list.regexes.map((pattern) => new RegExp(pattern)),
     stopwords: list.stopwords.length > 0 ? new KeywordSet(list.stopwords) : undefined,
+  };
+}
+
+/**
+ * The matches of `sticky` in a text, in order, as the same regex with the `g` flag finds them: tried only at the
+ * offsets where one of its start words begins (`ids` into `starts`, each ascending), which are the only offsets a
+ * match can begin at; past a match, the search resumes at its end, as `exec` does.
+ */
+function stickyMatches(
+  sticky: RegExp,
+  ids: readonly number[],
+  starts: readonly (readonly number[])[],
+): (text: string) => RegExpExecArray | null {
+  const offsets =
+    ids.length === 1 ? (starts[ids[0]!] ?? []) : ids.flatMap((id) => starts[id] ?? []).sort((a, b) => a - b);
+  let next = 0;
+  let floor = 0;
+  return (text) => {
+    while (next < offsets.length) {
+      const offset = offsets[next++]!;
+      if (offset >= text.length) break;
+      if (offset < floor) continue;
+      sticky.lastIndex = offset;
+      const found = sticky.exec(text);
+      if (found === null) continue;
+      floor = offset + Math.max(1, found[0].length);
+      return found;
+    }
+    return null;
   };
 }
 
@@ -148,20 +195,31 @@ function allowed(
 }
 
 /**
- * Adds to `out` every secret gitleaks' rules find in `text` (`lower` is `text.toLowerCase()`, computed once by the
- * caller), each as the range of the secret itself (not of the keyword before it), named `rule`. Once `out` holds
- * more than `maxFindings`, the rules stop looking past the secret that went over: returns the offset up to which
- * `text` was scanned by every rule (`text.length` when none went over), and leaves in `out` nothing beyond it.
+ * Adds to `out` every secret gitleaks' rules find in `full`, each as the range of the secret itself (not of the
+ * keyword before it), named `rule`. `present[k]` is 1 when {@link GITLEAKS_KEYWORDS}`[k]` occurs in `full`, ignoring
+ * case (the caller finds them in one pass with other words, see `triggers.ts`). Once `out` holds more than
+ * `maxFindings`, the rules stop looking past the secret that went over: returns the offset up to which `full` was
+ * scanned by every rule (`full.length` when none went over), and leaves in `out` nothing beyond it.
  */
-export function gitleaksFindings(full: string, lower: string, out: Finding[], maxFindings: number): number {
+export function gitleaksFindings(
+  full: string,
+  present: Uint8Array,
+  starts: readonly (readonly number[])[],
+  out: Finding[],
+  maxFindings: number,
+): number {
   engine ??= compile();
-  const present = new Uint8Array(engine.keywordCount);
-  engine.keywords.scan(lower, present);
   let text = full;
-  for (const { rule, regex, prefixed, keywords, allowlists } of engine.rules) {
+  for (const compiled of engine.rules) {
+    const { rule, regex, prefixed, keywords, allowlists } = compiled;
     if (keywords.length > 0 && !keywords.some((id) => present[id] === 1)) continue;
     regex.lastIndex = 0;
-    for (let found = regex.exec(text); found !== null; found = regex.exec(text)) {
+    const next = compiled.sticky ? stickyMatches(compiled.sticky, compiled.starts, starts) : undefined;
+    for (
+      let found = next ? next(text) : regex.exec(text);
+      found !== null;
+      found = next ? next(text) : regex.exec(text)
+    ) {
       if (found[0].length === 0) {
         regex.lastIndex++;
         continue;

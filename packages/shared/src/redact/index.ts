@@ -10,6 +10,7 @@
 import { redactionMarker } from "../patterns.ts";
 import { gitleaksFindings } from "./gitleaks.ts";
 import { secretlintFindings } from "./secretlint.ts";
+import { findTriggers } from "./triggers.ts";
 import type { Finding } from "./types.ts";
 import { urlPasswordFindings } from "./url-credentials.ts";
 
@@ -86,6 +87,8 @@ interface Slot {
 interface Layout {
   text: string;
   slots: Slot[];
+  /** Per item: the offset in `text` of its first string. */
+  itemStarts: number[];
   /** Per item: the offset in `text` past its last string. */
   itemEnds: number[];
   /** The first item that was not (wholly) scanned, and the offset where scanning stopped. */
@@ -108,6 +111,7 @@ function collect(value: unknown, visit: (text: string) => void): void {
 function layout(items: readonly unknown[], maxScannedBytes: number): Layout {
   const parts: string[] = [];
   const slots: Slot[] = [];
+  const itemStarts: number[] = [];
   const itemEnds: number[] = [];
   let offset = 0;
   let cutItem = items.length;
@@ -117,6 +121,7 @@ function layout(items: readonly unknown[], maxScannedBytes: number): Layout {
       parts.push(ITEM_SEPARATOR);
       offset += ITEM_SEPARATOR.length;
     }
+    itemStarts.push(offset);
     let first = true;
     collect(items[item], (value) => {
       if (cutItem !== items.length) {
@@ -140,7 +145,7 @@ function layout(items: readonly unknown[], maxScannedBytes: number): Layout {
     });
     itemEnds.push(offset);
   }
-  return { text: parts.join(""), slots, itemEnds, cutItem, cutAt };
+  return { text: parts.join(""), slots, itemStarts, itemEnds, cutItem, cutAt };
 }
 
 /** Sorts findings, stretches each to the end of its token, and merges overlapping ones (the first one's rule wins). */
@@ -160,20 +165,25 @@ function normalize(findings: Finding[], text: string): Finding[] {
   return merged;
 }
 
-/** `text` with the ranges of `findings` replaced by as many spaces (offsets are kept). */
-function blankOut(text: string, findings: readonly Finding[]): string {
-  if (findings.length === 0) return text;
-  const ranges = findings.map(({ start, end }) => [start, end] as const).sort((a, b) => a[0] - b[0]);
-  const pieces: string[] = [];
-  let at = 0;
-  for (const [start, end] of ranges) {
-    if (end <= at) continue;
-    const from = Math.max(start, at);
-    pieces.push(text.slice(at, from), " ".repeat(end - from));
-    at = end;
+/**
+ * The spans of `text` secretlint must see: the items holding one of its trigger words (`after`: the offset past
+ * each occurrence, ascending), neighbouring items as one span, as they lie in `text`.
+ */
+function triggeredSpans(after: readonly number[], layout: Layout, length: number): [number, number][] {
+  const { itemStarts, itemEnds } = layout;
+  const spans: [number, number][] = [];
+  let item = 0;
+  for (const offset of after) {
+    if (offset > length) break;
+    while (itemEnds[item]! < offset) item++;
+    if (item >= itemEnds.length) break;
+    const last = spans[spans.length - 1];
+    const start = itemStarts[item]!;
+    const end = Math.min(itemEnds[item]!, length);
+    if (last && last[1] >= start - ITEM_SEPARATOR.length) last[1] = end;
+    else spans.push([start, end]);
   }
-  pieces.push(text.slice(at));
-  return pieces.join("");
+  return spans;
 }
 
 /** Rule ids as the page's marker pattern accepts them (`[a-z0-9-]+`). */
@@ -241,9 +251,11 @@ export async function redactItems(
       for (const finding of raw) if (finding.start < scanned) raw[kept++] = finding;
       raw.length = kept;
     };
-    stop(gitleaksFindings(text, text.toLowerCase(), raw, maxFindings));
+    const triggers = findTriggers(text);
+    stop(gitleaksFindings(text, triggers.gitleaks, triggers.starts, raw, maxFindings));
     urlPasswordFindings(text, raw);
-    stop(await secretlintFindings(blankOut(text, raw), raw, maxFindings));
+    const spans = triggeredSpans(triggers.secretlint, laid, text.length);
+    stop(await secretlintFindings(text, raw, maxFindings, spans, raw));
   }
   const findings = normalize(raw, text);
 
