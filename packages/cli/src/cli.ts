@@ -81,7 +81,7 @@ export function program(exit: (code: number) => void): Command {
     .description("add hooks that share every session of an agent from its start to its end")
     .addArgument(new Command().createArgument("<agent>", "claude, codex or gemini").choices(AGENT_CHOICES))
     .option("--server <url>", "also save this server as the default")
-    .option("--command <command>", "how the hooks run shareroom", defaultCommand(scriptPath(), VERSION))
+    .option("--command <command>", "how the hooks run shareroom", defaultCommand(scriptPath()))
     .action((agent: AgentId, options) => {
       if (options.server) saveServer(options.server);
       if (!resolveServer(undefined)) {

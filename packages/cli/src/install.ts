@@ -5,7 +5,8 @@
  */
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { AgentId } from "./conversation.ts";
 import { claudeHome, codexHome, geminiHome } from "./locations.ts";
 
@@ -36,12 +37,19 @@ function quote(word: string): string {
 }
 
 /**
- * The command that runs this CLI from a hook: `node <this script>` when it is installed on disk, or
- * `npx --yes shareroom@<version>` when it runs from npx's cache (which npm may clean).
+ * The command that runs this CLI from a hook: the Node.js binary running now and the absolute path of the bin
+ * script that ran `install` (symlinks such as `node_modules/.bin/shareroom` resolved). Never `npx shareroom@…`:
+ * that would install whatever the registry holds under the name at every session start. A CLI run from npx's cache
+ * keeps working until npm cleans that cache; run `install` again from a lasting copy then.
  */
-export function defaultCommand(script = process.argv[1] ?? "", version = "latest"): string {
-  if (!script || script.includes("/_npx/")) return `npx --yes shareroom@${version}`;
-  return `${quote(process.execPath)} ${quote(script)}`;
+export function defaultCommand(script = process.argv[1] ?? "", execPath = process.execPath): string {
+  let path = resolve(script || fileURLToPath(import.meta.url));
+  try {
+    path = realpathSync(path);
+  } catch {
+    // A path that does not resolve now is still the one that ran.
+  }
+  return `${quote(execPath)} ${quote(path)}`;
 }
 
 /** The hook events of each agent we use: [event key in the hook file, our hook's event argument]. */

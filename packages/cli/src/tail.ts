@@ -1,11 +1,15 @@
 /**
  * Reading a growing file line by line: from the last offset up to the last newline, keeping the partial last line
- * for the next read; when the file shrinks or is replaced (another inode), the caller starts over.
+ * for the next read; when the file shrinks or is replaced (another inode), the caller starts over. A file that is
+ * gone (archived, deleted) is only reported missing: what was read from it stays valid.
  */
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
 
-/** What one read found: new complete lines, or that the file must be read again from the start. */
+/**
+ * What one read found: new complete lines, that the file must be read again from the start (it was replaced or
+ * shrank), or that it does not exist now (nothing read before is undone).
+ */
 export type TailRead = { kind: "lines"; lines: string[] } | { kind: "reset" } | { kind: "missing" };
 
 const CHUNK_BYTES = 1 << 20;
@@ -30,7 +34,8 @@ export class FileTail {
     try {
       stat = statSync(this.path);
     } catch {
-      return this.inode === undefined ? { kind: "missing" } : this.restart();
+      // Codex archives a rollout by moving it away, and users delete transcripts: neither takes back what was shown.
+      return { kind: "missing" };
     }
     if (this.inode !== undefined && (stat.ino !== this.inode || stat.size < this.offset)) return this.restart();
     this.inode = stat.ino;

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { codexHookHash, install, trustInToml } from "../src/install.ts";
+import { codexHookHash, defaultCommand, install, trustInToml } from "../src/install.ts";
 
 const COMMAND = "/usr/bin/node /opt/shareroom/bin/shareroom.mjs";
 
@@ -29,6 +29,14 @@ function homes() {
 const json = (path: string) => JSON.parse(readFileSync(path, "utf8"));
 
 describe("shareroom install", () => {
+  it("makes hooks run the CLI that ran install by its absolute path, never a registry download", () => {
+    const script = "/home/dev/.npm/_npx/1f2e/node_modules/shareroom/bin/shareroom.mjs";
+    expect(defaultCommand(script, "/usr/bin/node")).toBe(`/usr/bin/node ${script}`);
+    expect(defaultCommand("/opt/my tools/shareroom.mjs", "/usr/bin/node")).toBe(
+      "/usr/bin/node '/opt/my tools/shareroom.mjs'",
+    );
+  });
+
   it("adds Claude Code SessionStart and SessionEnd hooks beside the user's own, once however often it runs", () => {
     const { env } = homes();
     mkdirSync(env.CLAUDE_CONFIG_DIR!, { recursive: true });

@@ -1,5 +1,14 @@
 import { spawn } from "node:child_process";
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, removeHomes, run, start, throwawayEnv, until } from "./cli.ts";
@@ -95,6 +104,23 @@ describe("shareroom share", () => {
     follower.child.kill("SIGTERM");
     expect(await follower.exit).toBe(0);
     expect(JSON.parse(follower.stdout().trim().split("\n").at(-1)!)).toMatchObject({ done: true });
+  });
+
+  it("keeps the share's items when the followed transcript disappears", async () => {
+    const env = throwawayEnv();
+    const path = join(env.HOME!, "vanishing.jsonl");
+    copyFileSync(pathOf(SESSIONS[0]!), path);
+    const follower = start(
+      ["share", "--session", path, "--agent", "claude", "--json", "--server", recorder.origin],
+      env,
+    );
+    await until(() => follower.stdout().includes("\n"), 10_000, "the first stdout line");
+    const { id } = JSON.parse(follower.stdout().split("\n")[0]!);
+    await until(() => sentText(id).includes("ran a subagent"), 10_000, "the first sync");
+    rmSync(path);
+    follower.child.kill("SIGTERM");
+    expect(await follower.exit).toBe(0);
+    expect(syncsOf(id).flatMap((request) => (request.body.removed as string[] | undefined) ?? [])).toEqual([]);
   });
 
   it("stops following, after a final sync, when the agent process it watches is gone", async () => {
