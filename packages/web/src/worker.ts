@@ -65,7 +65,7 @@ export default {
     }
     const isRead = request.method === "GET" || request.method === "HEAD";
     const image = PREVIEW_PATH.exec(path);
-    if (image && isRead) return previewImage(env, apiGet(env, url), url, image[1]!);
+    if (image && isRead) return previewImage(env, ctx, apiGet(env, url), url, image[1]!);
     const share = SHARE_PATH.exec(path);
     if (share && isRead) {
       let id: string;
