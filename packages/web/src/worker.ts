@@ -61,7 +61,7 @@ export default {
     }
     const isRead = request.method === "GET" || request.method === "HEAD";
     const image = PREVIEW_PATH.exec(path);
-    if (image && isRead) return previewImage(env, (path) => getFromApi(env, request, path), url, image[1]!);
+    if (image && isRead) return previewImage(env, ctx, (path) => getFromApi(env, request, path), url, image[1]!);
     const share = SHARE_PATH.exec(path);
     if (share && isRead) {
       let id: string;

@@ -35,12 +35,28 @@ export function wrapText(text: string, perLine: number, maxLines: number): strin
   return lines;
 }
 
-/** The preview's SVG: the brand, the title (up to three lines) and the facts line. */
+/**
+ * Characters XML 1.0 does not allow in a document (https://www.w3.org/TR/xml/#charsets): C0 controls other than tab,
+ * newline and carriage return, U+FFFE, U+FFFF, and UTF-16 surrogates without their pair. A title is a pasted line of
+ * anything (a terminal's colour codes: `\u001b[31m`); resvg refuses the whole image for one of them.
+ */
+const NON_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** `text` as SVG character data: the characters XML does not allow dropped, markup escaped. */
+export function svgText(text: string): string {
+  return escapeHtml(text.replace(NON_XML, ""));
+}
+
+/**
+ * The preview's SVG: the brand, the title (up to three lines) and the facts line, as a well-formed XML document
+ * whatever the title holds ({@link svgText}).
+ */
 export function previewSvg(facts: PreviewFacts): string {
   const titleSize = 64;
   const perLine = Math.floor((PREVIEW_WIDTH - 160) / (titleSize * AVERAGE_ADVANCE_EM));
   const title = wrapText(facts.title, perLine, 3)
-    .map((line, i) => `<tspan x="80" dy="${i === 0 ? 0 : titleSize * 1.2}">${escapeHtml(line)}</tspan>`)
+    .map((line, i) => `<tspan x="80" dy="${i === 0 ? 0 : titleSize * 1.2}">${svgText(line)}</tspan>`)
     .join("");
   const line = wrapText(factsLine(facts), 60, 1)[0] ?? "";
   return (
@@ -49,7 +65,7 @@ export function previewSvg(facts: PreviewFacts): string {
     `<rect x="0" y="0" width="16" height="100%" fill="#2f6f5e"/>` +
     `<text x="80" y="110" font-family="DejaVu Sans" font-size="34" fill="#2f6f5e">shareroom</text>` +
     `<text x="80" y="250" font-family="DejaVu Sans" font-size="${titleSize}" fill="#1d1f21">${title}</text>` +
-    `<text x="80" y="560" font-family="DejaVu Sans" font-size="32" fill="#5f646b">${escapeHtml(line)}</text>` +
+    `<text x="80" y="560" font-family="DejaVu Sans" font-size="32" fill="#5f646b">${svgText(line)}</text>` +
     "</svg>"
   );
 }

@@ -3,8 +3,9 @@
  * one request, which also tells whether the share exists — turned into facts (first-paint.ts) and an image (og.ts).
  */
 import type { ShareSummary } from "@shareroom/shared";
-import { rec, str } from "../lib/data";
+import { num, rec, str } from "../lib/data";
 import { factsOfHead, type PreviewFacts, previewsOn } from "./first-paint";
+import { NO_FACTS, previewPng, type RenderPreview } from "./preview-png";
 import { errorCode, type ShareExistence } from "./share";
 
 /**
@@ -19,6 +20,11 @@ export interface SharePreview {
   /** Same-origin path the page reads first: the head where the server has one, else the snapshot. */
   preload?: string;
   facts?: PreviewFacts;
+  /**
+   * What names this version of the share's content: the head's `ETag` (its seq and the stored object's ETag), else
+   * `seq-<seq>` of the head or summary. Absent when neither said.
+   */
+  version?: string;
 }
 
 /**
@@ -35,10 +41,12 @@ export async function sharePreview(get: ApiGet, id: string): Promise<SharePrevie
       const text = await response.text();
       const head = rec(JSON.parse(text));
       if (!head) return { existence: "exists", preload: snapshot };
+      const seq = num(head.seq);
       return {
         existence: "exists",
         preload: `/api/share/${encodeURIComponent(id)}/head`,
         facts: factsOfHead(head, new TextEncoder().encode(text).byteLength),
+        version: response.headers.get("etag") ?? (seq !== undefined ? `seq-${seq}` : undefined),
       };
     }
     const code = await errorCode(response);
@@ -50,18 +58,41 @@ export async function sharePreview(get: ApiGet, id: string): Promise<SharePrevie
       return { existence: missing ? "missing" : "unknown" };
     }
     const body = (await summary.json().catch(() => undefined)) as Partial<ShareSummary> | undefined;
-    return { existence: "exists", preload: snapshot, facts: { title: str(body?.title)?.trim() || "Shared session" } };
+    return {
+      existence: "exists",
+      preload: snapshot,
+      facts: { title: str(body?.title)?.trim() || NO_FACTS.title },
+      version: typeof body?.seq === "number" ? `seq-${body.seq}` : undefined,
+    };
   } catch {
     return { existence: "unknown" };
   }
 }
 
+/** og.ts, imported on first use, so page requests never start resvg. */
+const renderLazily: RenderPreview = async (facts) => (await import("./og")).renderPreview(facts);
+
+/** The headers of every preview image. Not cacheable by clients, so a deleted share's image goes with it. */
+const IMAGE_HEADERS = { "content-type": "image/png", "cache-control": "no-store", "x-content-type-options": "nosniff" };
+
+/** How long (s) the edge cache keeps a share's preview at one version of its head: a newer one gets another key. */
+const PREVIEW_CACHE_SECONDS = 24 * 60 * 60;
+
 /**
- * `/share/:id/og.png`: the share's preview image (og.ts, imported on first use, so page requests never start
- * resvg). 404 `not_found` when previews are off or the share does not exist; a share whose facts could not be read
- * gets an image without them. Not cached by clients, so a deleted share's image goes with it.
+ * `/share/:id/og.png`: the share's preview image. The share's head is read first (through `get`), so a share that
+ * does not exist — or no longer does — is 404 `not_found` before the edge cache is consulted, and so is every share
+ * when previews are off. The PNG of one version of the head (its `ETag`, else its seq) comes from the edge cache
+ * (`caches.default`) or is drawn ({@link previewPng}) and cached; a share whose facts could not be read or drawn gets
+ * an image without them. 500 `internal_error` (JSON, no stack) only when no image can be drawn at all.
  */
-export async function previewImage(env: Env, get: ApiGet, url: URL, id: string): Promise<Response> {
+export async function previewImage(
+  env: Env,
+  ctx: ExecutionContext,
+  get: ApiGet,
+  url: URL,
+  id: string,
+  render: RenderPreview = renderLazily,
+): Promise<Response> {
   const preview = previewsOn(env) ? await sharePreview(get, id) : undefined;
   if (!preview || preview.existence === "missing") {
     return Response.json(
@@ -69,9 +100,24 @@ export async function previewImage(env: Env, get: ApiGet, url: URL, id: string):
       { status: 404 },
     );
   }
-  const { renderPreview } = await import("./og");
-  const png = await renderPreview(preview.facts ?? { title: "Shared session" });
-  return new Response(png, {
-    headers: { "content-type": "image/png", "cache-control": "no-store", "x-content-type-options": "nosniff" },
-  });
+  const cacheKey =
+    preview.facts && preview.version !== undefined
+      ? new Request(`${url.origin}/share/${encodeURIComponent(id)}/og.png?v=${encodeURIComponent(preview.version)}`)
+      : undefined;
+  const cached = cacheKey && (await caches.default.match(cacheKey));
+  if (cached) return new Response(cached.body, { headers: IMAGE_HEADERS });
+  const png = await previewPng(preview.facts ?? NO_FACTS, render);
+  if (!png) {
+    return Response.json(
+      { error: { code: "internal_error", message: "The preview image could not be drawn." } },
+      { status: 500, headers: { "cache-control": "no-store" } },
+    );
+  }
+  if (cacheKey) {
+    const stored = new Response(png.slice(), {
+      headers: { "content-type": "image/png", "cache-control": `max-age=${PREVIEW_CACHE_SECONDS}` },
+    });
+    ctx.waitUntil(caches.default.put(cacheKey, stored).catch(() => undefined));
+  }
+  return new Response(png, { headers: IMAGE_HEADERS });
 }

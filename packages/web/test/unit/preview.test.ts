@@ -4,9 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { describe, expect, it } from "vitest";
-import { factsLine, factsOfHead, firstPaint, previewsOn } from "../../src/worker/first-paint";
-import { previewSvg, wrapText } from "../../src/worker/preview-svg";
+import { describe, expect, it, vi } from "vitest";
+import { factsLine, factsOfHead, firstPaint, type PreviewFacts, previewsOn } from "../../src/worker/first-paint";
+import { previewPng } from "../../src/worker/preview-png";
+import { previewSvg, svgText, wrapText } from "../../src/worker/preview-svg";
 import { sfntOfWoff } from "../../src/worker/woff";
 
 const session = (extra: Record<string, unknown> = {}) => ({
@@ -102,5 +103,55 @@ describe("preview image", () => {
       String.fromCharCode(...sfnt.subarray(12 + i * 16, 16 + i * 16)),
     );
     expect(tags).toEqual(expect.arrayContaining(["cmap", "glyf", "head", "hmtx", "loca", "name"]));
+  });
+});
+
+describe("preview image of any title", () => {
+  const require = createRequire(import.meta.url);
+  /** The renderer the worker uses (resvg's WebAssembly build), started once for these tests. */
+  const resvg = async () => {
+    const { initWasm, Resvg } = require("@resvg/resvg-wasm") as typeof import("@resvg/resvg-wasm");
+    await initWasm(readFileSync(require.resolve("@resvg/resvg-wasm/index_bg.wasm"))).catch((error: unknown) => {
+      if (!String(error).includes("Already initialized")) throw error;
+    });
+    return (svg: string) => {
+      const renderer = new Resvg(svg, { font: { loadSystemFonts: false } });
+      try {
+        return renderer.render().asPng();
+      } finally {
+        renderer.free();
+      }
+    };
+  };
+
+  it("draws a title pasted from a terminal (escape codes, NUL, a lone surrogate) as well-formed SVG", async () => {
+    const draw = await resvg();
+    const svg = previewSvg({ title: "a\u001b[31mred\u0000 done \uD800x", agent: "bell\u0007" });
+    expect(svg).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/);
+    expect(svg).toContain("a[31mred done x");
+    expect(svg).toContain(">bell<");
+    expect(draw(svg).byteLength).toBeGreaterThan(0);
+  });
+
+  it("keeps characters XML allows, surrogate pairs included", () => {
+    expect(svgText("tab\there 😀 é")).toBe("tab\there 😀 é");
+  });
+
+  it("falls back to an image without facts when drawing them fails, and to null when nothing can be drawn", async () => {
+    const logged = vi.spyOn(console, "error").mockImplementation(() => {});
+    const drawn: PreviewFacts[] = [];
+    const failsOnFacts = async (facts: PreviewFacts) => {
+      drawn.push(facts);
+      if (facts.agent) throw new Error("non-XML character");
+      return new Uint8Array([1]);
+    };
+    expect(await previewPng({ title: "t", agent: "x" }, failsOnFacts)).toEqual(new Uint8Array([1]));
+    expect(drawn).toEqual([{ title: "t", agent: "x" }, { title: "Shared session" }]);
+    const never = async () => {
+      throw new Error("resvg did not start");
+    };
+    expect(await previewPng({ title: "t" }, never)).toBeNull();
+    expect(logged).toHaveBeenCalledTimes(3);
+    logged.mockRestore();
   });
 });
