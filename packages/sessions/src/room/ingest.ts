@@ -128,8 +128,9 @@ export async function apply(
   let unchanged = planned.unchanged;
   let redacted = 0;
   if (room.redact && planned.changes.length > 0) {
-    redacted = (await redactEntries(planned.changes)).redacted;
-    if (redacted > 0) {
+    const report = await redactEntries(planned.changes);
+    redacted = report.redacted;
+    if (redacted > 0 || report.capped > 0) {
       for (const change of planned.changes) await reserialize(change);
       planned = plan(planned.changes, stored, epoch, share.bytes);
       unchanged += planned.unchanged;
