@@ -66,6 +66,30 @@ describe("removed keys", () => {
     ]);
   });
 
+  it("never lets a viewer catch up past a removal the idle compaction dropped, once the share is loaded back", async () => {
+    const share = await createShare();
+    await sync(share, [message("msg_1"), part("msg_1", "prt_a", "a"), message("msg_2")]);
+    const viewer = await connect(share.id);
+    expect((await viewer.until("ready")).last.seq).toBe(3);
+    viewer.socket.close();
+    expect(await (await post(share, [], ["message/msg_1"])).json()).toMatchObject({ seq: 5, removed: 2 });
+    await settle(share.id);
+    await tickAt(share.id, Date.now() + IDLE_COMPACT_MS + 1);
+    // The next sync loads the rows back, without the tombstones the compaction dropped.
+    expect(await (await sync(share, [message("msg_3")])).json()).toMatchObject({ seq: 6 });
+
+    const back = await connect(share.id, 3);
+    const first = await back.next();
+    if (first.type === "reset") expect(first.seq).toBe(6);
+    else {
+      const removed: string[] = [];
+      for (let next = first; next.type !== "ready"; next = await back.next()) {
+        if (next.type === "removed") removed.push(...next.removed.map((removal) => removal.key));
+      }
+      expect(removed).toEqual(expect.arrayContaining(["message/msg_1", "part/msg_1/prt_a"]));
+    }
+  });
+
   it("keeps removals through an idle compaction and lets a removed item come back", async () => {
     const share = await createShare();
     await sync(share, [message("msg_1"), part("msg_1", "prt_a", "a"), message("msg_2")]);
