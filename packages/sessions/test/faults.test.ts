@@ -7,6 +7,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { exports } from "cloudflare:workers";
 import { INLINE_ITEM_MAX_BYTES } from "@shareroom/shared";
 import { describe, expect, it } from "vitest";
+import { RETRY_BASE_MS } from "../src/room/duties";
 import type { ShareRoom } from "../src/share-room";
 import { headKey, IDLE_COMPACT_MS, SEGMENT_GRACE_MS } from "../src/storage/layout";
 import { ORPHAN_GRACE_MS } from "../src/storage/write";
@@ -34,6 +35,20 @@ describe("R2 faults", () => {
     healFaults(share.id);
     await settle(share.id);
     expect((await storedItems(share.id)).get("part/msg_1/prt_1")).toEqual(part("prt_1", "kept"));
+  });
+
+  it("waits out the backoff during an R2 outage even when the idle compaction is long past due", async () => {
+    const share = await createShare();
+    injectFaults(share.id, { ops: ["put"], failNext: 100 });
+    expect((await sync(share, [part("prt_1", "kept")])).status).toBe(200);
+    // The share has been idle for longer than the compaction waits, as after a long outage.
+    await runInDurableObject(roomOf(share.id), (_room: ShareRoom, state) => {
+      state.storage.sql.exec("UPDATE share SET updated_at = 0, active_at = 0");
+    });
+    const before = Date.now();
+    await runDurableObjectAlarm(roomOf(share.id));
+    expect(await alarmOf(share.id)).toBeGreaterThanOrEqual(before + RETRY_BASE_MS);
+    healFaults(share.id);
   });
 
   it("never deletes a segment the live head still names, whatever head PUTs fail", async () => {
