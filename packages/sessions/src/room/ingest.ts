@@ -85,12 +85,9 @@ export async function toInbox(
   const bytes = batch.items.reduce((sum, item) => sum + item.bytes, 0);
   const waiting = room.sql.exec<{ bytes: number | null }>("SELECT SUM(bytes) AS bytes FROM inbox").one().bytes ?? 0;
   if (share.bytes + waiting + bytes > MAX_SHARE_BYTES) {
-    return {
-      ok: false,
-      code: "storage_unavailable",
-      message: `storage is unavailable (${String(cause)}); retry later`,
-      retryAfter: RETRY_AFTER_S,
-    };
+    // The cause names R2 objects: it goes to the log, the client gets the fixed text of the code.
+    console.error(`share ${share.id}: sync refused, rows cannot be loaded back: ${String(cause)}`);
+    return { ok: false, code: "storage_unavailable", retryAfter: RETRY_AFTER_S };
   }
   room.transaction(() => {
     room.sql.exec("INSERT INTO inbox (bytes, received_at) VALUES (?, ?)", bytes, Date.now());
