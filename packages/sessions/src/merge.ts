@@ -11,7 +11,13 @@ import type { Item } from "@shareroom/shared";
 /** A point in an item's progression, compared lexicographically (missing trailing numbers count as 0). */
 export type Progress = readonly number[];
 
-const TOOL_STATUS_RANK: Record<string, number> = { pending: 0, running: 1, completed: 2, error: 2 };
+// A Map, not an object: the status is client text, and `"constructor"` must not find Object.prototype's.
+const TOOL_STATUS_RANK = new Map<unknown, number>([
+  ["pending", 0],
+  ["running", 1],
+  ["completed", 2],
+  ["error", 2],
+]);
 
 function record(value: unknown): Record<string, unknown> | undefined {
   return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
@@ -36,7 +42,7 @@ export function progressOf(item: Item): Progress | undefined {
     case "part": {
       if (data.type === "tool") {
         const state = record(data.state);
-        const rank = TOOL_STATUS_RANK[String(state?.status)];
+        const rank = TOOL_STATUS_RANK.get(state?.status);
         if (rank === undefined) return undefined;
         return [rank, has(record(state?.time)?.end)];
       }

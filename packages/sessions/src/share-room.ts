@@ -33,7 +33,6 @@ import {
   pendingDuties,
   succeeded,
 } from "./room/duties";
-import { HydrationError } from "./room/hydrate";
 import { apply, checkBatch, drainInbox, RETRY_AFTER_S, toInbox } from "./room/ingest";
 import { collect, compact, flush } from "./room/persist";
 import { migrate, schemaVersion } from "./room/schema";
@@ -420,12 +419,8 @@ export class ShareRoom extends DurableObject<Env> {
 }
 
 /** The answer for an R2 failure a retry may fix. */
-function unavailable(error: unknown): { ok: false; code: ErrorCode; message: string; retryAfter: number } {
-  const detail = error instanceof HydrationError ? error.message : "R2 is failing";
-  return {
-    ok: false,
-    code: "storage_unavailable",
-    message: `Storage is unavailable: ${detail}.`,
-    retryAfter: RETRY_AFTER_S,
-  };
+function unavailable(error: unknown): { ok: false; code: ErrorCode; retryAfter: number } {
+  // The error names R2 objects: it goes to the log, the client gets the fixed text of the code.
+  console.error(`share room: storage unavailable: ${String(error)}`);
+  return { ok: false, code: "storage_unavailable", retryAfter: RETRY_AFTER_S };
 }

@@ -1,8 +1,10 @@
 /** A corpus of bad inputs: each gets its 4xx with a stable code, and the stored share stays byte-identical. */
 
 import { exports } from "cloudflare:workers";
-import type { ErrorBody } from "@shareroom/shared";
+import { type ErrorBody, MAX_SYNC_BODY_BYTES } from "@shareroom/shared";
 import { describe, expect, it } from "vitest";
+import { readStreamText } from "../src/middleware/body";
+import { ApiError } from "../src/middleware/errors";
 import { call, createShare, ORIGIN, sync } from "./helpers";
 
 const deep = (depth: number) => `${"[".repeat(depth)}${"]".repeat(depth)}`;
@@ -156,6 +158,19 @@ describe("bad input", () => {
     );
     expect(response.status).toBe(413);
     expect(sent).toBeLessThan(40);
+  });
+
+  it("reads a body stream that errors midway (the client went away) as 400 invalid_body, not a 500", async () => {
+    let sent = 0;
+    const aborted = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ === 0) controller.enqueue(new TextEncoder().encode('{"secret":"s","data":['));
+        else controller.error(new TypeError("Network connection lost."));
+      },
+    });
+    const error = await readStreamText(aborted, MAX_SYNC_BODY_BYTES).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ApiError);
+    expect((error as ApiError).code).toBe("invalid_body");
   });
 
   it("stores odd but valid JSON without harm: __proto__ keys, huge numbers, empty strings", async () => {

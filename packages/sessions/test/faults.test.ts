@@ -5,8 +5,9 @@
 
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
-import { INLINE_ITEM_MAX_BYTES } from "@shareroom/shared";
+import { INLINE_ITEM_MAX_BYTES, MAX_SHARE_BYTES } from "@shareroom/shared";
 import { describe, expect, it } from "vitest";
+import { RETRY_BASE_MS } from "../src/room/duties";
 import type { ShareRoom } from "../src/share-room";
 import { headKey, IDLE_COMPACT_MS, SEGMENT_GRACE_MS } from "../src/storage/layout";
 import { ORPHAN_GRACE_MS } from "../src/storage/write";
@@ -34,6 +35,43 @@ describe("R2 faults", () => {
     healFaults(share.id);
     await settle(share.id);
     expect((await storedItems(share.id)).get("part/msg_1/prt_1")).toEqual(part("prt_1", "kept"));
+  });
+
+  it("waits out the backoff during an R2 outage even when the idle compaction is long past due", async () => {
+    const share = await createShare();
+    injectFaults(share.id, { ops: ["put"], failNext: 100 });
+    expect((await sync(share, [part("prt_1", "kept")])).status).toBe(200);
+    // The share has been idle for longer than the compaction waits, as after a long outage.
+    await runInDurableObject(roomOf(share.id), (_room: ShareRoom, state) => {
+      state.storage.sql.exec("UPDATE share SET updated_at = 0, active_at = 0");
+    });
+    const before = Date.now();
+    await runDurableObjectAlarm(roomOf(share.id));
+    expect(await alarmOf(share.id)).toBeGreaterThanOrEqual(before + RETRY_BASE_MS);
+    healFaults(share.id);
+  });
+
+  it("tells clients that storage is unavailable without naming R2 objects or internal errors", async () => {
+    const share = await createShare();
+    await sync(share, [part("prt_1", "old")]);
+    await tickAt(share.id, Date.now() + IDLE_COMPACT_MS + 1);
+    const saved = await (await env.SHARES.get(headKey(share.id)))!.text();
+    await env.SHARES.delete(headKey(share.id));
+    // A sync the inbox keeps, then a reader that needs the share loaded back: both meet the missing head.
+    expect((await sync(share, [part("prt_2", "new")])).status).toBe(200);
+    const read = await exports.default.fetch(new Request(`${ORIGIN}/api/share/${share.id}/data`));
+    // A sync that would not fit in the share with the inbox is refused while the rows cannot be read.
+    await runInDurableObject(roomOf(share.id), (_room: ShareRoom, state) => {
+      state.storage.sql.exec("UPDATE share SET bytes = ?", MAX_SHARE_BYTES);
+    });
+    const refused = await sync(share, [part("prt_3", "newer")]);
+    for (const response of [read, refused]) {
+      expect(response.status).toBe(503);
+      const text = await response.text();
+      expect(JSON.parse(text)).toMatchObject({ error: { code: "storage_unavailable" } });
+      expect(text).not.toMatch(/shares\/|head\.json|missing|Error/);
+    }
+    await env.SHARES.put(headKey(share.id), saved);
   });
 
   it("never deletes a segment the live head still names, whatever head PUTs fail", async () => {

@@ -44,6 +44,14 @@ describe.each(CAPTURES)("the merge rule on $name", (capture) => {
 });
 
 describe("progressOf", () => {
+  it("gives a tool whose status is not a known one no progress, names of Object.prototype included", () => {
+    for (const status of ["constructor", "toString", "__proto__", "hasOwnProperty", "unknown"]) {
+      expect(progressOf({ type: "part", data: { id: "p", messageID: "m", type: "tool", state: { status } } })).toBe(
+        undefined,
+      );
+    }
+  });
+
   it("orders a tool pending < running < completed, and a finished text after a streaming one", () => {
     const tool = (status: string, end?: number) => ({
       type: "part",

@@ -3,7 +3,15 @@
 import type { Item } from "@shareroom/shared";
 import { describe, expect, it } from "vitest";
 import { progressOf } from "../src/merge";
-import { type Incoming, lastPerKey, plan, removalTargets, type StoredVersion } from "../src/room/planner";
+import {
+  type Incoming,
+  lastPerKey,
+  plan,
+  prefixRange,
+  removalTargets,
+  type StoredVersion,
+  withoutRemoved,
+} from "../src/room/planner";
 
 const encoder = new TextEncoder();
 
@@ -77,5 +85,21 @@ describe("the ingest planner", () => {
       keys: ["message/msg_1", "part/msg_2/prt_1"],
       partPrefixes: ["part/msg_1/"],
     });
+  });
+
+  it("drops the batch's items that its removed list names, parts of removed messages included", () => {
+    const item = { type: "model", data: [] } as Item;
+    const keys = ["message/msg_1", "part/msg_1/prt_1", "part/msg_10/prt_1", "part/msg_2/prt_1", "model"];
+    const batch = keys.map((key, index) => incoming(index, key, item));
+    const kept = withoutRemoved(batch, ["message/msg_1", "part/msg_2/prt_1"]);
+    expect(kept.map((change) => change.key)).toEqual(["part/msg_10/prt_1", "model"]);
+  });
+
+  it("turns a part prefix into the key range holding exactly the keys that start with it", () => {
+    const [low, high] = prefixRange("part/msg_1/");
+    expect([low, high]).toEqual(["part/msg_1/", "part/msg_10"]);
+    const inside = (key: string) => key >= low && key < high;
+    expect(["part/msg_1/prt_a", "part/msg_1/\uffff"].every(inside)).toBe(true);
+    expect(["part/msg_10/prt_a", "part/msg_1", "part/msg_0/x", "part/msg_2/"].some(inside)).toBe(false);
   });
 });

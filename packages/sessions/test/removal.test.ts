@@ -6,7 +6,7 @@
 import { env, runDurableObjectAlarm } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { IDLE_COMPACT_MS } from "../src/storage/layout";
-import { call, createShare, sync } from "./helpers";
+import { call, createShare, storedItems, sync } from "./helpers";
 import { head, roomOf, settle, tickAt } from "./room-helpers";
 import { connect } from "./viewer";
 
@@ -64,6 +64,56 @@ describe("removed keys", () => {
       { key: "part/msg_1/prt_a", seq: 8, removed: true },
       { key: "part/msg_1/prt_b", seq: 9, removed: true },
     ]);
+  });
+
+  it("never lets a viewer catch up past a removal the idle compaction dropped, once the share is loaded back", async () => {
+    const share = await createShare();
+    await sync(share, [message("msg_1"), part("msg_1", "prt_a", "a"), message("msg_2")]);
+    const viewer = await connect(share.id);
+    expect((await viewer.until("ready")).last.seq).toBe(3);
+    viewer.socket.close();
+    expect(await (await post(share, [], ["message/msg_1"])).json()).toMatchObject({ seq: 5, removed: 2 });
+    await settle(share.id);
+    await tickAt(share.id, Date.now() + IDLE_COMPACT_MS + 1);
+    // The next sync loads the rows back, without the tombstones the compaction dropped.
+    expect(await (await sync(share, [message("msg_3")])).json()).toMatchObject({ seq: 6 });
+
+    const back = await connect(share.id, 3);
+    const first = await back.next();
+    if (first.type === "reset") expect(first.seq).toBe(6);
+    else {
+      const removed: string[] = [];
+      for (let next = first; next.type !== "ready"; next = await back.next()) {
+        if (next.type === "removed") removed.push(...next.removed.map((removal) => removal.key));
+      }
+      expect(removed).toEqual(expect.arrayContaining(["message/msg_1", "part/msg_1/prt_a"]));
+    }
+  });
+
+  it("applies removals after the batch's data: a part of a removed message and a removed key it rewrites are gone", async () => {
+    const share = await createShare();
+    await sync(share, [message("msg_1"), message("msg_10"), part("msg_10", "prt_z", "z"), message("msg_2")]);
+    const viewer = await connect(share.id);
+    await viewer.until("ready");
+    const response = await post(
+      share,
+      [part("msg_1", "prt_new", "new"), { ...message("msg_2"), data: { ...message("msg_2").data, role: "assistant" } }],
+      ["message/msg_1", "message/msg_2"],
+    );
+    expect(await response.json()).toMatchObject({ accepted: 0, removed: 2 });
+    expect([...(await storedItems(share.id)).keys()].sort()).toEqual(["message/msg_10", "part/msg_10/prt_z"]);
+    expect(await viewer.next()).toEqual({
+      type: "removed",
+      removed: [
+        { key: "message/msg_1", seq: 5 },
+        { key: "message/msg_2", seq: 6 },
+      ],
+    });
+    await settle(share.id);
+    const snapshot = (await (await call("GET", `/api/share/${share.id}/snapshot`)).json()) as {
+      entries: { key: string }[];
+    };
+    expect(snapshot.entries.map((entry) => entry.key).sort()).toEqual(["message/msg_10", "part/msg_10/prt_z"]);
   });
 
   it("keeps removals through an idle compaction and lets a removed item come back", async () => {

@@ -108,6 +108,26 @@ describe("R2 layout", () => {
     ).toBe("round 59");
   });
 
+  it("cuts segments at 8 MiB of object bytes, entry envelopes included, so a full segment stays within the limit", async () => {
+    const share = await createShare();
+    // Eight items whose JSON is exactly the inline maximum weigh 8 MiB as items, and more as entries.
+    const text = (id: string) => {
+      const bare = JSON.stringify(part(id, "")).length;
+      return "z".repeat(INLINE_ITEM_MAX_BYTES - bare);
+    };
+    const items = Array.from({ length: 8 }, (_, i) => part(`prt_${i}`, text(`prt_${i}`)));
+    expect(JSON.stringify(items[0]).length).toBe(INLINE_ITEM_MAX_BYTES);
+    expect((await sync(share, items)).status).toBe(200);
+    await runDurableObjectAlarm(roomOf(share.id));
+    const current = await head(share.id);
+    expect(current.segments.length).toBeGreaterThan(1);
+    for (const segment of current.segments) {
+      const object = await env.SHARES.head(`shares/${share.id}/${segment.name}`);
+      expect(segment.bytes).toBe(object!.size);
+      expect(object!.size).toBeLessThanOrEqual(SEGMENT_MAX_BYTES);
+    }
+  });
+
   it("deletes every object of the share, segments and blobs included", async () => {
     const share = await createShare();
     await sync(share, [part("prt_big", "B".repeat(INLINE_ITEM_MAX_BYTES + 1))]);

@@ -7,7 +7,8 @@ const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
 /**
  * Reads the body of `request` as UTF-8 text of at most `limit` bytes, without buffering more than that.
- * Errors: `payload_too_large` (413) past the limit; `invalid_json` (400) for bytes that are not UTF-8.
+ * Errors: `payload_too_large` (413) past the limit; `invalid_json` (400) for bytes that are not UTF-8;
+ * `invalid_body` (400) for a body the client aborted.
  */
 export async function readText(request: Request, limit: number): Promise<string> {
   const declared = Number(request.headers.get("content-length"));
@@ -19,7 +20,8 @@ export async function readText(request: Request, limit: number): Promise<string>
 
 /**
  * Reads a body stream as UTF-8 text of at most `limit` bytes, counting bytes as they arrive (a request body
- * handed to the ShareRoom over RPC is read here, in the room). Errors as {@link readText}.
+ * handed to the ShareRoom over RPC is read here, in the room). Errors as {@link readText}, and `invalid_body` (400)
+ * for a stream that fails before its end (the client aborted the upload).
  */
 export async function readStreamText(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
   if (!body) return "";
@@ -27,7 +29,14 @@ export async function readStreamText(body: ReadableStream<Uint8Array> | null, li
   let size = 0;
   const reader = body.getReader();
   for (;;) {
-    const { done, value } = await reader.read();
+    let read: ReadableStreamReadResult<Uint8Array>;
+    try {
+      read = await reader.read();
+    } catch {
+      // The client went away (or its stream failed) before the body was complete: nothing of it is used.
+      throw new ApiError("invalid_body", "The request body ended before it was complete.");
+    }
+    const { done, value } = read;
     if (done) break;
     size += value.byteLength;
     if (size > limit) {

@@ -69,7 +69,7 @@ export function pendingDuties(sql: SqlStorage, share: ShareRow, now: number): nu
 
 /**
  * When the alarm should next fire (Unix ms), or `null` when no duty is pending: each pending duty at its due time,
- * but not before its recorded retry time.
+ * but not before its recorded retry time (the compaction not before the inbox's and the flush's either).
  */
 export function nextAlarm(sql: SqlStorage, share: ShareRow, now: number): number | null {
   const retries = new Map(
@@ -89,7 +89,10 @@ export function nextAlarm(sql: SqlStorage, share: ShareRow, now: number): number
   if (count(sql, "SELECT COUNT(*) AS n FROM blob_garbage WHERE after_seq <= ?", share.flushed_seq) > 0) {
     add("gc", now);
   }
-  add("compact", compactionDue(share));
+  // The compaction runs only once the inbox is merged and everything is flushed, so it is due no earlier than their
+  // retries: a past-due compaction during an outage would otherwise fire the alarm every few ms.
+  const due = compactionDue(share);
+  if (due !== undefined) add("compact", Math.max(due, retries.get("inbox") ?? 0, retries.get("flush") ?? 0));
   add("expire", share.expires_at);
   if (times.length === 0) return null;
   return Math.max(Math.min(...times), now + 10);

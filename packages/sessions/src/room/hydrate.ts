@@ -85,6 +85,8 @@ export async function hydrate(
     insertEntries(sql, head.tail as StoredEntry[]);
     // Blobs queued for collection may be named again by the rows just loaded; those stay.
     sql.exec("DELETE FROM blob_garbage WHERE hash IN (SELECT hash FROM items WHERE hash IS NOT NULL)");
-    sql.exec("UPDATE share SET hydrated = 1, horizon = 0 WHERE id = ?", share.id);
+    // The horizon stays where the compaction put it: the segments it wrote dropped tombstones, so a viewer behind it
+    // could not learn of those removals from the rows and must reset.
+    sql.exec("UPDATE share SET hydrated = 1 WHERE id = ?", share.id);
   });
 }

@@ -20,7 +20,15 @@ import { putBlob } from "../storage/write";
 import type { RoomContext, RoomResult } from "./context";
 import { hydrate } from "./hydrate";
 import type { SentRow } from "./live";
-import { type Incoming, lastPerKey, plan, removalTargets, type StoredVersion } from "./planner";
+import {
+  type Incoming,
+  lastPerKey,
+  plan,
+  prefixRange,
+  removalTargets,
+  type StoredVersion,
+  withoutRemoved,
+} from "./planner";
 import { broadcast } from "./sockets";
 import { dropChunks, getChunks, type ItemRow, putChunks, type ShareRow, shareRow } from "./store";
 
@@ -77,12 +85,9 @@ export async function toInbox(
   const bytes = batch.items.reduce((sum, item) => sum + item.bytes, 0);
   const waiting = room.sql.exec<{ bytes: number | null }>("SELECT SUM(bytes) AS bytes FROM inbox").one().bytes ?? 0;
   if (share.bytes + waiting + bytes > MAX_SHARE_BYTES) {
-    return {
-      ok: false,
-      code: "storage_unavailable",
-      message: `storage is unavailable (${String(cause)}); retry later`,
-      retryAfter: RETRY_AFTER_S,
-    };
+    // The cause names R2 objects: it goes to the log, the client gets the fixed text of the code.
+    console.error(`share ${share.id}: sync refused, rows cannot be loaded back: ${String(cause)}`);
+    return { ok: false, code: "storage_unavailable", retryAfter: RETRY_AFTER_S };
   }
   room.transaction(() => {
     room.sql.exec("INSERT INTO inbox (bytes, received_at) VALUES (?, ?)", bytes, Date.now());
@@ -117,7 +122,7 @@ export async function apply(
   alsoInTransaction?: () => void,
 ): Promise<RoomResult<SyncResponse>> {
   const share = shareRow(room.sql)!;
-  const items = lastPerKey(batch.items);
+  const items = withoutRemoved(lastPerKey(batch.items), batch.removed);
   for (const item of items) if (item.bytes > INLINE_ITEM_MAX_BYTES) item.hash = await sha256Hex(item.json);
   const stored = storedVersions(
     room,
@@ -128,14 +133,15 @@ export async function apply(
   let unchanged = planned.unchanged;
   let redacted = 0;
   if (room.redact && planned.changes.length > 0) {
-    redacted = (await redactEntries(planned.changes)).redacted;
-    if (redacted > 0) {
+    const report = await redactEntries(planned.changes);
+    redacted = report.redacted;
+    if (redacted > 0 || report.capped > 0) {
       for (const change of planned.changes) await reserialize(change);
       planned = plan(planned.changes, stored, epoch, share.bytes);
       unchanged += planned.unchanged;
     }
   }
-  const removals = removalRows(room, batch.removed, new Set(planned.changes.map((change) => change.key)));
+  const removals = removalRows(room, batch.removed);
   const bytes = planned.bytes - removals.reduce((sum, row) => sum + row.bytes, 0);
   if (bytes > MAX_SHARE_BYTES) {
     return {
@@ -266,24 +272,26 @@ export function storedVersions(room: RoomContext, keys: string[]): Map<string, S
   return stored;
 }
 
-/** The stored rows a `removed` list deletes (message keys expanded to their parts), minus keys just changed. */
-export function removalRows(
-  room: RoomContext,
-  requested: string[],
-  changed: Set<string>,
-): Pick<ItemRow, "key" | "bytes" | "hash">[] {
+/**
+ * The stored rows a `removed` list deletes (message keys expanded to their parts), in seq order. The batch's own
+ * items for these keys are dropped before planning (`withoutRemoved`), so none of them is a change. Each message's
+ * parts are one range search on the primary key, so the cost grows with the rows removed, not rows × messages.
+ */
+export function removalRows(room: RoomContext, requested: string[]): Pick<ItemRow, "key" | "bytes" | "hash">[] {
   if (requested.length === 0) return [];
   const { keys, partPrefixes } = removalTargets(requested);
-  const rows = room.sql
+  return room.sql
     .exec<Pick<ItemRow, "key" | "bytes" | "hash" | "seq">>(
-      `SELECT key, bytes, hash, seq FROM items WHERE removed = 0 AND (key IN (SELECT value FROM json_each(?))
-       OR EXISTS (SELECT 1 FROM json_each(?) AS prefix WHERE substr(items.key, 1, length(prefix.value)) = prefix.value))
+      `SELECT key, bytes, hash, seq FROM items WHERE removed = 0 AND key IN (SELECT value FROM json_each(?))
+       UNION
+       SELECT items.key, items.bytes, items.hash, items.seq FROM json_each(?) AS range CROSS JOIN items
+       WHERE items.removed = 0 AND items.key >= json_extract(range.value, '$[0]')
+       AND items.key < json_extract(range.value, '$[1]')
        ORDER BY seq`,
       JSON.stringify(keys),
-      JSON.stringify(partPrefixes),
+      JSON.stringify(partPrefixes.map(prefixRange)),
     )
     .toArray();
-  return rows.filter((row) => !changed.has(row.key));
 }
 
 /** Queues blob `hash` for deletion once a head at or after `seq` (which no longer names it) is written. */

@@ -85,3 +85,26 @@ export function removalTargets(requested: readonly string[]): { keys: string[]; 
   const partPrefixes = keys.filter((key) => key.startsWith("message/")).map((key) => `part/${key.slice(8)}/`);
   return { keys, partPrefixes };
 }
+
+/**
+ * The items of `batch` that survive its own `removed` list: removals apply after the batch's data (the removal
+ * extension in `packages/shared/src/api.ts`), so an item whose key is removed, or a part (`part/<id>/…`) whose message
+ * `message/<id>` is removed, is never stored.
+ */
+export function withoutRemoved(batch: Incoming[], removed: readonly string[]): Incoming[] {
+  if (removed.length === 0) return batch;
+  const keys = new Set(removed);
+  return batch.filter((item) => !keys.has(item.key) && !keys.has(messageKeyOfPart(item.key)));
+}
+
+/** `message/<id>` for a part key `part/<id>/<part id>`; `""` for any other key. */
+function messageKeyOfPart(key: string): string {
+  if (!key.startsWith("part/")) return "";
+  const end = key.indexOf("/", 5);
+  return end < 0 ? "" : `message/${key.slice(5, end)}`;
+}
+
+/** The keys starting with `prefix` as a half-open key range `[prefix, end)`, for a search on the primary key. */
+export function prefixRange(prefix: string): [string, string] {
+  return [prefix, prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)];
+}

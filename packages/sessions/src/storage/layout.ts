@@ -25,8 +25,9 @@ export const TAIL_INLINE_MAX_BYTES = 256 * 1024;
 export const SEGMENT_GROWTH_FACTOR = 4;
 
 /**
- * A segment holds at most this many bytes of entries (a single entry is at most 1 MiB), so writing, merging and
- * reading one is a bounded step whatever the share's size: a 512 MiB share has about 64 segments or more.
+ * A segment object is at most this many bytes (its entries as written, envelopes included; a single entry is
+ * about 1 MiB at most), so writing, merging and reading one is a bounded step whatever the share's size: a 512 MiB
+ * share has about 64 segments or more.
  */
 export const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
 
@@ -42,7 +43,10 @@ export const IDLE_COMPACT_MS = 10 * 60_000;
 /** Format version written into every head. */
 export const HEAD_VERSION = 1;
 
-/** A segment as listed in the head. `bytes` is the size of its entries' JSON. */
+/**
+ * A segment as listed in the head. `bytes` is the size of the segment object (its JSON, entry keys, seqs and its
+ * own envelope included), at most {@link SEGMENT_MAX_BYTES}.
+ */
 export interface SegmentInfo {
   name: string;
   lo: number;

@@ -30,6 +30,9 @@ const JSON_TYPE = { contentType: "application/json" };
 /** Rows read per query while packing a segment: bounds memory to a segment plus this many rows. */
 const PAGE_ROWS = 64;
 
+/** Bytes of a segment's JSON around its entries, at most: `{"lo":<seq>,"hi":<seq>,"entries":[` and `]}`. */
+const SEGMENT_ENVELOPE_BYTES = 64;
+
 /**
  * A segment is queued for collection this long (ms) before its PUT: if the room crashes before a head names it, it
  * is an orphan, collected then; the head that names it takes it off the queue (`ShareRoom.commitHead`).
@@ -77,7 +80,8 @@ export function weightAbove(sql: SqlStorage, lo: number): number {
 export type Mode = "flush" | "compact";
 
 /**
- * Writes the rows above the newest kept segment as new segments of at most {@link SEGMENT_MAX_BYTES} each, and
+ * Writes the rows above the newest kept segment as new segments of at most {@link SEGMENT_MAX_BYTES} each (the
+ * object's bytes: every entry as written, with its key and seq, and the segment's own envelope), and
  * returns the new list with the names it replaces. In `flush` mode, the newest segments are merged in while each is
  * not {@link SEGMENT_GROWTH_FACTOR}× larger than what is being written and the result still fits one segment (a
  * size-tiered merge); in `compact` mode, every trailing segment under half the maximum is merged in. Tombstones are
@@ -108,22 +112,23 @@ export async function writeSegments(
   const written: SegmentInfo[] = [];
   let lo = start;
   let cursor = start;
-  let entries: string[] = [];
-  let size = 0;
+  // Each entry is encoded once, so a segment is cut on the bytes it will hold.
+  let entries: Uint8Array[] = [];
+  let size = SEGMENT_ENVELOPE_BYTES;
   const put = async (hi: number) => {
     const name = segmentName(lo, hi);
-    const body = encoder.encode(`{"lo":${lo},"hi":${hi},"entries":[${entries.join(",")}]}`);
+    const body = segmentBody(lo, hi, entries);
     sql.exec("INSERT OR REPLACE INTO garbage (name, due) VALUES (?, ?)", name, Date.now() + ORPHAN_GRACE_MS);
     await bucket.put(sharePrefix(share.id) + name, body, { httpMetadata: JSON_TYPE });
     written.push({ name, lo, hi, bytes: body.byteLength });
     lo = hi;
     entries = [];
-    size = 0;
+    size = SEGMENT_ENVELOPE_BYTES;
   };
   for (;;) {
     const rows = sql
-      .exec<ItemRow & { weight: number }>(
-        `SELECT key, seq, body, ref, epoch, removed, progress, ${ENTRY_BYTES_SQL} AS weight FROM items
+      .exec<ItemRow>(
+        `SELECT key, seq, body, ref, epoch, removed, progress FROM items
          WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
         cursor,
         share.seq,
@@ -133,9 +138,11 @@ export async function writeSegments(
     for (const row of rows) {
       cursor = row.seq;
       if (dropTombstones && row.removed) continue;
-      if (entries.length > 0 && size + row.weight > SEGMENT_MAX_BYTES) await put(row.seq - 1);
-      entries.push(storedEntryJson(row));
-      size += row.weight;
+      const entry = encoder.encode(storedEntryJson(row));
+      // One byte more per entry for the comma before it.
+      if (entries.length > 0 && size + entry.byteLength + 1 > SEGMENT_MAX_BYTES) await put(row.seq - 1);
+      entries.push(entry);
+      size += entry.byteLength + 1;
     }
     if (rows.length < PAGE_ROWS) break;
   }
@@ -145,6 +152,24 @@ export async function writeSegments(
     segments: [...segments.slice(0, keep), ...written],
     replaced: replaced.filter((name) => !written.some((segment) => segment.name === name)),
   };
+}
+
+/** The JSON bytes of segment (lo, hi] holding `entries` (each an encoded entry JSON), in one buffer. */
+function segmentBody(lo: number, hi: number, entries: Uint8Array[]): Uint8Array {
+  const open = encoder.encode(`{"lo":${lo},"hi":${hi},"entries":[`);
+  const close = encoder.encode("]}");
+  let length = open.byteLength + close.byteLength + Math.max(0, entries.length - 1);
+  for (const entry of entries) length += entry.byteLength;
+  const body = new Uint8Array(length);
+  body.set(open, 0);
+  let at = open.byteLength;
+  entries.forEach((entry, index) => {
+    if (index > 0) body[at++] = 0x2c;
+    body.set(entry, at);
+    at += entry.byteLength;
+  });
+  body.set(close, at);
+  return body;
 }
 
 /** PUTs the JSON of one item stored by reference. Content-addressed: writing it again is harmless. */
