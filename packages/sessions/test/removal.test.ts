@@ -4,6 +4,7 @@
  */
 
 import { env, runDurableObjectAlarm } from "cloudflare:test";
+import type { ServerMessage } from "@shareroom/shared";
 import { describe, expect, it } from "vitest";
 import { IDLE_COMPACT_MS } from "../src/storage/layout";
 import { call, createShare, storedItems, sync } from "./helpers";
@@ -83,7 +84,7 @@ describe("removed keys", () => {
     if (first.type === "reset") expect(first.seq).toBe(6);
     else {
       const removed: string[] = [];
-      for (let next = first; next.type !== "ready"; next = await back.next()) {
+      for (let next: ServerMessage = first; next.type !== "ready"; next = await back.next()) {
         if (next.type === "removed") removed.push(...next.removed.map((removal) => removal.key));
       }
       expect(removed).toEqual(expect.arrayContaining(["message/msg_1", "part/msg_1/prt_a"]));
