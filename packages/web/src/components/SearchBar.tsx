@@ -67,11 +67,15 @@ export function SearchBar(props: {
     return undefined;
   };
 
+  /** Set when the bar closes: a row that renders after it must not be marked. */
+  let closed = false;
   const show = (index: number) => {
     const place = locate(index);
     if (!place) return;
     const text = query();
     props.jump(place.hit.partId ?? place.hit.messageId, (element) => {
+      // The row may render after the bar closed: a closed search marks nothing.
+      if (closed) return;
       let range = markCurrent(element, text, place.nth);
       if (!range) {
         // The match may be folded away (reasoning, a subagent's prompt): open what folds it.
@@ -100,7 +104,10 @@ export function SearchBar(props: {
   // match (clamped), without moving the page.
   let shownFor = "";
   let jumpTimer: ReturnType<typeof setTimeout> | undefined;
-  onCleanup(() => clearTimeout(jumpTimer));
+  onCleanup(() => {
+    closed = true;
+    clearTimeout(jumpTimer);
+  });
   createEffect(
     on(result, (answer) => {
       if (!answered()) return;
