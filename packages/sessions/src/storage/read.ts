@@ -50,8 +50,8 @@ export type ReadBucket = Pick<R2Bucket, "get" | "head">;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-/** Runs one R2 call; a thrown error becomes a {@link StorageError}. */
-async function r2<T>(what: string, call: () => Promise<T>): Promise<T> {
+/** Runs one R2 call (`what` names it for the log); a thrown error becomes a {@link StorageError}. */
+export async function r2<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -330,9 +330,9 @@ function consider(latest: Map<string, Winner>, entry: StoredEntry, segment: numb
 export async function openShare(
   bucket: ReadBucket,
   id: string,
-  options: { ifNoneMatch?: string | null; keepAll?: boolean } = {},
+  options: { ifNoneMatch?: string | null } = {},
 ): Promise<ShareIndex | { notModified: string } | null> {
-  const { ifNoneMatch, keepAll = false } = options;
+  const { ifNoneMatch } = options;
   for (let attempt = 0; attempt < 3; attempt++) {
     const read = await readHead(bucket, id);
     if (!read) return null;
@@ -348,7 +348,7 @@ export async function openShare(
         missing = true;
         break;
       }
-      const keep = keepAll || kept + object.size <= KEEP_SEGMENT_BYTES;
+      const keep = kept + object.size <= KEEP_SEGMENT_BYTES;
       const chunks: Uint8Array[] = [];
       const body = keep
         ? object.body.pipeThrough(
@@ -447,22 +447,6 @@ export function jsonStream(pieces: AsyncIterator<string>, what: string): Readabl
       await pieces.return?.(undefined);
     },
   });
-}
-
-/**
- * Reads share `id` whole into memory: head and segments merged into one entry per key (the highest seq wins,
- * removed keys dropped), in key order. For the ShareRoom's rehydration only; readers stream ({@link openShare}).
- * Returns `null` when the share has no head. Errors: {@link StorageError}.
- */
-export async function readSnapshot(bucket: Pick<R2Bucket, "get">, id: string): Promise<ShareSnapshot | null> {
-  // Every segment is kept from the index pass, so no ranged GET and no HEAD is made (the room's metered bucket
-  // offers plain GETs only).
-  const index = await openShare(bucket as ReadBucket, id, { keepAll: true });
-  if (!index || "notModified" in index) return null;
-  const entries: Entry[] = [];
-  for (const winner of index.winners) entries.push(live(await index.entry(winner)));
-  const { head } = index;
-  return { id: head.id, createdAt: head.createdAt, updatedAt: head.updatedAt, seq: head.seq, entries };
 }
 
 /** Reads one stored blob, or `null` when there is none. Errors: {@link StorageError} when R2 fails. */
