@@ -33,7 +33,7 @@ import {
   pendingDuties,
   succeeded,
 } from "./room/duties";
-import { apply, checkBatch, drainInbox, RETRY_AFTER_S, toInbox } from "./room/ingest";
+import { apply, checkBatch, drainInbox, toInbox } from "./room/ingest";
 import { collect, compact, flush } from "./room/persist";
 import { migrate, schemaVersion } from "./room/schema";
 import {
@@ -49,6 +49,7 @@ import { type ShareRow, shareRow } from "./room/store";
 import { constantTimeEqual, sha256Hex } from "./secrets";
 import { roomBucket } from "./storage/hook";
 import { meteredBucket, type StorageStats } from "./storage/meter";
+import { STORAGE_RETRY_AFTER_S } from "./storage/read";
 import { deleteShareObjects } from "./storage/write";
 
 export type { RoomResult };
@@ -333,7 +334,7 @@ export class ShareRoom extends DurableObject<Env> {
             return this.share()!;
           });
         } catch {
-          return new Response(null, { status: 503, headers: { "retry-after": String(RETRY_AFTER_S) } });
+          return new Response(null, { status: 503, headers: { "retry-after": String(STORAGE_RETRY_AFTER_S) } });
         }
       }
       return acceptLegacy(this.ctx, this.sql, current, admission);
@@ -422,5 +423,5 @@ export class ShareRoom extends DurableObject<Env> {
 function unavailable(error: unknown): { ok: false; code: ErrorCode; retryAfter: number } {
   // The error names R2 objects: it goes to the log, the client gets the fixed text of the code.
   console.error(`share room: storage unavailable: ${String(error)}`);
-  return { ok: false, code: "storage_unavailable", retryAfter: RETRY_AFTER_S };
+  return { ok: false, code: "storage_unavailable", retryAfter: STORAGE_RETRY_AFTER_S };
 }

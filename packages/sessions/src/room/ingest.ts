@@ -16,6 +16,7 @@ import { batchEpoch, type Progress, progressOf } from "../merge";
 import { redactEntries } from "../redact";
 import { sha256Hex } from "../secrets";
 import { FLUSH_DELAY_MS } from "../storage/layout";
+import { STORAGE_RETRY_AFTER_S } from "../storage/read";
 import { putBlob } from "../storage/write";
 import type { RoomContext, RoomResult } from "./context";
 import { hydrate } from "./hydrate";
@@ -38,9 +39,6 @@ export interface Batch {
   refused: RefusedItem[];
   removed: string[];
 }
-
-/** Seconds a client is told to wait when R2 is failing. */
-export const RETRY_AFTER_S = 5;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -87,7 +85,7 @@ export async function toInbox(
   if (share.bytes + waiting + bytes > MAX_SHARE_BYTES) {
     // The cause names R2 objects: it goes to the log, the client gets the fixed text of the code.
     console.error(`share ${share.id}: sync refused, rows cannot be loaded back: ${String(cause)}`);
-    return { ok: false, code: "storage_unavailable", retryAfter: RETRY_AFTER_S };
+    return { ok: false, code: "storage_unavailable", retryAfter: STORAGE_RETRY_AFTER_S };
   }
   room.transaction(() => {
     room.sql.exec("INSERT INTO inbox (bytes, received_at) VALUES (?, ?)", bytes, Date.now());

@@ -22,6 +22,7 @@ import {
   itemsJson,
   jsonStream,
   openShare,
+  r2,
   readBlob,
   StorageError,
   snapshotJson,
@@ -30,15 +31,6 @@ import { readLimit, room, shareId, unwrap } from "./shares";
 
 /** `Cache-Control` of a segment: its name is its seq range, so its bytes never change while it exists. */
 export const IMMUTABLE = "public, max-age=31536000, immutable";
-
-/** Runs an R2 call from a route; a thrown error becomes a {@link StorageError} (503 `storage_unavailable`). */
-async function r2<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw new StorageError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
 
 const json = "application/json";
 

@@ -9,12 +9,15 @@
  *    removes the key). What a read holds is this index — one key, one seq and a byte range per live key, about
  *    100 bytes per item plus its key — and every segment of at most {@link KEEP_SEGMENT_BYTES} in all kept whole
  *    from this pass.
- * 2. **Stream.** Winners are emitted in key order. An entry of a kept segment is sliced from memory; any other is
- *    read with a ranged GET of at least {@link WINDOW_BYTES}, reused while the next winners of that segment fall
- *    inside it (entries are written in seq order, which mostly follows key order). Blobs are read one at a time.
+ * 2. **Stream.** Winners are emitted in key order, taken in batches whose entries outside the kept segments add up
+ *    to at most {@link STREAM_BATCH_BYTES} (known from the index's byte ranges). An entry of a kept segment is
+ *    sliced from memory; the others of a batch are grouped by segment, and ranges of one segment closer than
+ *    {@link COALESCE_GAP_BYTES} are read with one ranged GET (at most another `STREAM_BATCH_BYTES` of bytes between
+ *    them per batch), so winners spread over many segments cost a few GETs per segment and batch, not one per
+ *    entry. Blobs are read one at a time.
  *
- * So the memory of a read is the index plus at most `KEEP_SEGMENT_BYTES + MAX_WINDOWS × WINDOW_BYTES`
- * (8 + 8 × 1 MiB) plus one item (a blob, at most `MAX_ITEM_BYTES`), not the share. Every failure before the first
+ * So the memory of a read is the index plus at most `KEEP_SEGMENT_BYTES + 2 × STREAM_BATCH_BYTES` (8 + 2 × 4 MiB)
+ * plus one item (a blob, at most `MAX_ITEM_BYTES`), not the share. Every failure before the first
  * byte of a body is a {@link StorageError} (the route answers 503 `storage_unavailable` with `Retry-After`): a head
  * that cannot be read or parsed, a segment the head names that is missing (after re-reading the head three times,
  * since a compaction may have replaced it), a blob the winners reference that is missing, or R2 failing. A failure
@@ -35,14 +38,17 @@ export const STORAGE_RETRY_AFTER_S = 5;
 /** Segments of at most this many bytes in all are kept in memory from the index pass instead of read again. */
 export const KEEP_SEGMENT_BYTES = 8 * 1024 * 1024;
 
-/** Smallest ranged GET of a segment during the stream pass (bytes); one such window is kept per segment. */
-export const WINDOW_BYTES = 1024 * 1024;
+/** The stream pass reads winners in key-order batches of at most this many bytes of entries read by range. */
+export const STREAM_BATCH_BYTES = 4 * 1024 * 1024;
 
 /**
- * At most this many segments keep a window at once (the least recently read one gives its window up), so the stream
- * pass holds at most `MAX_WINDOWS × WINDOW_BYTES` of segment bytes whatever the number of segments.
+ * Within a batch, ranges of one segment less than this many bytes apart are read with one GET (the bytes between are
+ * read and dropped), while the bytes so dropped stay within `STREAM_BATCH_BYTES`, smallest gaps first.
  */
-export const MAX_WINDOWS = 8;
+export const COALESCE_GAP_BYTES = 64 * 1024;
+
+/** At most this many winners per batch, so a batch of small or inline entries stays a bounded step too. */
+const STREAM_BATCH_WINNERS = 4096;
 
 /** What `read.ts` needs of R2: GET (whole or ranged) and HEAD. */
 export type ReadBucket = Pick<R2Bucket, "get" | "head">;
@@ -50,8 +56,8 @@ export type ReadBucket = Pick<R2Bucket, "get" | "head">;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
-/** Runs one R2 call; a thrown error becomes a {@link StorageError}. */
-async function r2<T>(what: string, call: () => Promise<T>): Promise<T> {
+/** Runs one R2 call (`what` names it for the log); a thrown error becomes a {@link StorageError}. */
+export async function r2<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -205,7 +211,6 @@ interface ScannedSegment {
   etag: string;
   size: number;
   bytes: Uint8Array | null;
-  window: { start: number; bytes: Uint8Array } | null;
 }
 
 /** The index of a share: its head, and the winning entry of every live key in key order. See the module doc. */
@@ -220,53 +225,109 @@ export class ShareIndex {
     private readonly segments: ScannedSegment[],
   ) {}
 
-  /** Segments holding a window, least recently read first. */
-  private readonly windowed: ScannedSegment[] = [];
-
-  /** The stored entry of a winner (one R2 GET at most, when it is outside the kept bytes and windows). */
-  async entry(winner: Winner): Promise<StoredEntry> {
-    if (winner.segment < 0) return this.head.tail[winner.start] as StoredEntry;
-    const segment = this.segments[winner.segment]!;
-    const length = winner.end - winner.start;
-    let bytes: Uint8Array;
-    if (segment.bytes) bytes = segment.bytes.subarray(winner.start, winner.end);
-    else {
-      const window = segment.window;
-      if (window && winner.start >= window.start && winner.end <= window.start + window.bytes.length) {
-        bytes = window.bytes.subarray(winner.start - window.start, winner.end - window.start);
-      } else {
-        const span = Math.min(Math.max(WINDOW_BYTES, length), segment.size - winner.start);
-        const name = sharePrefix(this.id) + segment.info.name;
-        const object = await r2(`share ${this.id}: reading ${segment.info.name}`, () =>
-          this.bucket.get(name, {
-            range: { offset: winner.start, length: span },
-            onlyIf: { etagMatches: segment.etag },
-          }),
-        );
-        if (!object || !("body" in object)) {
-          throw new StorageError(`share ${this.id}: ${segment.info.name} changed or vanished during the read`);
-        }
-        const read = new Uint8Array(
-          await r2(`share ${this.id}: reading ${segment.info.name}`, () => object.arrayBuffer()),
-        );
-        segment.window = { start: winner.start, bytes: read };
-        const at = this.windowed.indexOf(segment);
-        if (at >= 0) this.windowed.splice(at, 1);
-        this.windowed.push(segment);
-        if (this.windowed.length > MAX_WINDOWS) this.windowed.shift()!.window = null;
-        bytes = read.subarray(0, length);
+  /**
+   * The stored entries of the winners in index range `[from, to)`, in key order, read in batches (see the module
+   * doc). Errors: {@link StorageError} when R2 fails or a segment changed or vanished since the index pass.
+   */
+  async *entries(from = 0, to = this.winners.length): AsyncGenerator<[Winner, StoredEntry]> {
+    let at = from;
+    while (at < to) {
+      let end = at;
+      let bytes = 0;
+      while (end < to && end - at < STREAM_BATCH_WINNERS) {
+        const winner = this.winners[end]!;
+        const weight = this.isRanged(winner) ? winner.end - winner.start : 0;
+        if (end > at && bytes + weight > STREAM_BATCH_BYTES) break;
+        bytes += weight;
+        end++;
       }
+      const ranged = await this.readRanged(this.winners.slice(at, end));
+      for (let i = at; i < end; i++) {
+        const winner = this.winners[i]!;
+        yield [winner, this.parse(winner, ranged.get(winner))];
+      }
+      at = end;
     }
+  }
+
+  /** Whether a winner's entry is read by range (not in the tail, not in a kept segment). */
+  private isRanged(winner: Winner): boolean {
+    return winner.segment >= 0 && this.segments[winner.segment]!.bytes === null;
+  }
+
+  /** The entry of a winner from the tail, a kept segment, or its bytes read by range. */
+  private parse(winner: Winner, ranged: Uint8Array | undefined): StoredEntry {
+    if (winner.segment < 0) return this.head.tail[winner.start] as StoredEntry;
+    const bytes = ranged ?? this.segments[winner.segment]!.bytes!.subarray(winner.start, winner.end);
     return JSON.parse(decoder.decode(bytes)) as StoredEntry;
   }
 
   /**
-   * The JSON of a live winner's item: inline, or its blob's text as stored (the room writes blobs with
+   * Reads the entries of `batch` that live in segments read by range: grouped by segment, ranges closer than
+   * {@link COALESCE_GAP_BYTES} joined (smallest gaps first, at most {@link STREAM_BATCH_BYTES} of gaps in all), one
+   * ranged GET per joined span. Returns each such winner's bytes.
+   */
+  private async readRanged(batch: Winner[]): Promise<Map<Winner, Uint8Array>> {
+    const bySegment = new Map<number, Winner[]>();
+    for (const winner of batch) {
+      if (!this.isRanged(winner)) continue;
+      const group = bySegment.get(winner.segment);
+      if (group) group.push(winner);
+      else bySegment.set(winner.segment, [winner]);
+    }
+    const gaps: { group: Winner[]; index: number; bytes: number }[] = [];
+    for (const group of bySegment.values()) {
+      group.sort((a, b) => a.start - b.start);
+      for (let index = 1; index < group.length; index++) {
+        const bytes = group[index]!.start - group[index - 1]!.end;
+        if (bytes < COALESCE_GAP_BYTES) gaps.push({ group, index, bytes });
+      }
+    }
+    gaps.sort((a, b) => a.bytes - b.bytes);
+    const joined = new Map<Winner[], Set<number>>();
+    let dropped = 0;
+    for (const gap of gaps) {
+      if (dropped + gap.bytes > STREAM_BATCH_BYTES) break;
+      dropped += gap.bytes;
+      const set = joined.get(gap.group) ?? new Set<number>();
+      set.add(gap.index);
+      joined.set(gap.group, set);
+    }
+    const read = new Map<Winner, Uint8Array>();
+    for (const [segmentIndex, group] of bySegment) {
+      const join = joined.get(group);
+      let first = 0;
+      for (let last = 0; last < group.length; last++) {
+        if (last + 1 < group.length && join?.has(last + 1)) continue;
+        const span = group.slice(first, last + 1);
+        const bytes = await this.readSpan(this.segments[segmentIndex]!, span[0]!.start, span.at(-1)!.end);
+        for (const winner of span)
+          read.set(winner, bytes.subarray(winner.start - span[0]!.start, winner.end - span[0]!.start));
+        first = last + 1;
+      }
+    }
+    return read;
+  }
+
+  /** Bytes `[start, end)` of a segment, from the exact object the index pass read. Errors: {@link StorageError}. */
+  private async readSpan(segment: ScannedSegment, start: number, end: number): Promise<Uint8Array> {
+    const name = sharePrefix(this.id) + segment.info.name;
+    const what = `share ${this.id}: reading ${segment.info.name}`;
+    const object = await r2(what, () =>
+      this.bucket.get(name, { range: { offset: start, length: end - start }, onlyIf: { etagMatches: segment.etag } }),
+    );
+    if (!object || !("body" in object)) {
+      throw new StorageError(`share ${this.id}: ${segment.info.name} changed or vanished during the read`);
+    }
+    return new Uint8Array(await r2(what, () => object.arrayBuffer()));
+  }
+
+  /**
+   * The JSON of a live winner's item (`entry`, from {@link entries}): inline, or its blob's text as stored (the room writes blobs with
    * `JSON.stringify`, so the text is what re-serializing the parsed item would give, without holding both).
    * Errors: {@link StorageError} for a missing blob.
    */
-  async itemJson(winner: Winner): Promise<string> {
-    const entry = await this.entry(winner);
+  async itemJson(winner: Winner, entry: StoredEntry): Promise<string> {
     if ("item" in entry) return JSON.stringify(entry.item);
     if (!("ref" in entry)) throw new StorageError(`share ${this.id}: ${winner.key} has no item`);
     const object = await r2(`share ${this.id}: reading blob ${entry.ref.hash}`, () =>
@@ -277,9 +338,8 @@ export class ShareIndex {
   }
 
   /** The item of a live winner, parsed. Errors: as {@link itemJson}. */
-  async item(winner: Winner): Promise<Item> {
-    const entry = await this.entry(winner);
-    return "item" in entry ? entry.item : (JSON.parse(await this.itemJson(winner)) as Item);
+  async item(winner: Winner, entry: StoredEntry): Promise<Item> {
+    return "item" in entry ? entry.item : (JSON.parse(await this.itemJson(winner, entry)) as Item);
   }
 
   /** Checks that every blob the winners reference exists (one R2 HEAD each). Errors: {@link StorageError}. */
@@ -330,9 +390,9 @@ function consider(latest: Map<string, Winner>, entry: StoredEntry, segment: numb
 export async function openShare(
   bucket: ReadBucket,
   id: string,
-  options: { ifNoneMatch?: string | null; keepAll?: boolean } = {},
+  options: { ifNoneMatch?: string | null } = {},
 ): Promise<ShareIndex | { notModified: string } | null> {
-  const { ifNoneMatch, keepAll = false } = options;
+  const { ifNoneMatch } = options;
   for (let attempt = 0; attempt < 3; attempt++) {
     const read = await readHead(bucket, id);
     if (!read) return null;
@@ -348,7 +408,7 @@ export async function openShare(
         missing = true;
         break;
       }
-      const keep = keepAll || kept + object.size <= KEEP_SEGMENT_BYTES;
+      const keep = kept + object.size <= KEEP_SEGMENT_BYTES;
       const chunks: Uint8Array[] = [];
       const body = keep
         ? object.body.pipeThrough(
@@ -366,7 +426,7 @@ export async function openShare(
         }),
       );
       if (keep) kept += object.size;
-      segments.push({ info, etag: object.etag, size: object.size, bytes: keep ? concat(chunks) : null, window: null });
+      segments.push({ info, etag: object.etag, size: object.size, bytes: keep ? concat(chunks) : null });
     }
     if (missing) continue;
     for (const [index, entry] of head.tail.entries()) consider(latest, entry as StoredEntry, -1, index, index);
@@ -391,9 +451,8 @@ export async function* snapshotJson(index: ShareIndex): AsyncGenerator<string> {
   const { head } = index;
   yield `{"id":${JSON.stringify(head.id)},"createdAt":${JSON.stringify(head.createdAt)},"updatedAt":${JSON.stringify(head.updatedAt)},"seq":${JSON.stringify(head.seq)},"entries":[`;
   let first = true;
-  for (const winner of index.winners) {
-    const entry = live(await index.entry(winner));
-    yield (first ? "" : ",") + JSON.stringify(entry);
+  for await (const [, entry] of index.entries()) {
+    yield (first ? "" : ",") + JSON.stringify(live(entry));
     first = false;
   }
   yield "]}";
@@ -406,8 +465,8 @@ export async function* snapshotJson(index: ShareIndex): AsyncGenerator<string> {
 export async function* itemsJson(index: ShareIndex): AsyncGenerator<string> {
   yield "[";
   let first = true;
-  for (const winner of index.winners) {
-    yield (first ? "" : ",") + (await index.itemJson(winner));
+  for await (const [winner, entry] of index.entries()) {
+    yield (first ? "" : ",") + (await index.itemJson(winner, entry));
     first = false;
   }
   yield "]";
@@ -415,7 +474,7 @@ export async function* itemsJson(index: ShareIndex): AsyncGenerator<string> {
 
 /** Items of the winners in index range `[from, to)`, one at a time. */
 export async function* itemsIn(index: ShareIndex, [from, to]: [number, number]): AsyncGenerator<Item> {
-  for (let i = from; i < to; i++) yield index.item(index.winners[i]!);
+  for await (const [winner, entry] of index.entries(from, to)) yield index.item(winner, entry);
 }
 
 /**
@@ -447,22 +506,6 @@ export function jsonStream(pieces: AsyncIterator<string>, what: string): Readabl
       await pieces.return?.(undefined);
     },
   });
-}
-
-/**
- * Reads share `id` whole into memory: head and segments merged into one entry per key (the highest seq wins,
- * removed keys dropped), in key order. For the ShareRoom's rehydration only; readers stream ({@link openShare}).
- * Returns `null` when the share has no head. Errors: {@link StorageError}.
- */
-export async function readSnapshot(bucket: Pick<R2Bucket, "get">, id: string): Promise<ShareSnapshot | null> {
-  // Every segment is kept from the index pass, so no ranged GET and no HEAD is made (the room's metered bucket
-  // offers plain GETs only).
-  const index = await openShare(bucket as ReadBucket, id, { keepAll: true });
-  if (!index || "notModified" in index) return null;
-  const entries: Entry[] = [];
-  for (const winner of index.winners) entries.push(live(await index.entry(winner)));
-  const { head } = index;
-  return { id: head.id, createdAt: head.createdAt, updatedAt: head.updatedAt, seq: head.seq, entries };
 }
 
 /** Reads one stored blob, or `null` when there is none. Errors: {@link StorageError} when R2 fails. */
