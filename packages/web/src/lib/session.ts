@@ -4,6 +4,7 @@
  * export (`share-markdown.ts`) show the same facts. Field names and shapes: protocol reference §3.
  */
 import { arr, byId, num, rec, str } from "./data";
+import { roughLines } from "./diff";
 
 /** Plain item data as the CLI sent it. */
 export type Data = Record<string, unknown>;
@@ -226,22 +227,25 @@ export function filesChanged(
   const byFile = new Map<string, FileChange>();
   for (const message of userMessages) {
     if (isReverted(str(message?.id) ?? "", revert)) continue;
-    for (const change of turnChanges(message)) {
-      const previous = byFile.get(change.file);
-      // A file changed in several turns counts every turn's lines: each turn's diff is against its own start.
-      byFile.set(
-        change.file,
-        previous
-          ? {
-              ...change,
-              additions: previous.additions + change.additions,
-              deletions: previous.deletions + change.deletions,
-            }
-          : change,
-      );
-    }
+    // A file changed in several turns counts every turn's lines: each turn's diff is against its own start.
+    for (const change of turnChanges(message)) addChange(byFile, change);
   }
   return sumChanges([...byFile.values()]);
+}
+
+/** Adds `change` to its file's entry: the lines summed with the entry's, the rest (diff, status) the latest's. */
+function addChange(byFile: Map<string, FileChange>, change: FileChange): void {
+  const previous = byFile.get(change.file);
+  byFile.set(
+    change.file,
+    previous
+      ? {
+          ...change,
+          additions: previous.additions + change.additions,
+          deletions: previous.deletions + change.deletions,
+        }
+      : change,
+  );
 }
 
 /**
@@ -390,13 +394,13 @@ export function errorText(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1).toLowerCase();
 }
 
-/** Lines a unified diff adds and removes (file headers `+++`/`---` not counted). */
+/** Lines a unified diff adds and removes, as `roughLines` reads it (file headers not counted). */
 function patchCounts(patch: string): { additions: number; deletions: number } {
   let additions = 0;
   let deletions = 0;
-  for (const line of patch.split("\n")) {
-    if (line.startsWith("+") && !line.startsWith("+++")) additions++;
-    else if (line.startsWith("-") && !line.startsWith("---")) deletions++;
+  for (const line of roughLines(patch)) {
+    if (line.kind === "add") additions++;
+    else if (line.kind === "del") deletions++;
   }
   return { additions, deletions };
 }
@@ -417,19 +421,7 @@ function countOr(value: unknown, fallback: number): number {
  */
 export function toolChanges(parts: Iterable<Data | undefined>): FileChange[] {
   const byFile = new Map<string, FileChange>();
-  const add = (change: FileChange) => {
-    const previous = byFile.get(change.file);
-    byFile.set(
-      change.file,
-      previous
-        ? {
-            ...change,
-            additions: previous.additions + change.additions,
-            deletions: previous.deletions + change.deletions,
-          }
-        : change,
-    );
-  };
+  const add = (change: FileChange) => addChange(byFile, change);
   for (const part of parts) {
     if (part?.type !== "tool") continue;
     const state = rec(part.state);
