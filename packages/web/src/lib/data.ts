@@ -29,3 +29,9 @@ export function arr(value: unknown): unknown[] {
 export function byId(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
+
+/** The `code` of an API error body (`{error: {code, message}}`), or `undefined` when the body has none. */
+export async function errorCode(response: Response): Promise<string | undefined> {
+  const body = rec(await response.json().catch(() => undefined));
+  return str(rec(body?.error)?.code);
+}

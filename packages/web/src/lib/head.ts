@@ -10,7 +10,7 @@
 import type { BlobRef, Entry } from "@shareroom/shared";
 import { EntrySchema } from "@shareroom/shared/live";
 import { LoadError } from "./api";
-import { num, rec, str } from "./data";
+import { errorCode, num, rec, str } from "./data";
 import { takePrefetched } from "./prefetch";
 import type { StoredEntry, Tombstone } from "./share-store";
 
@@ -90,12 +90,6 @@ export function parseHead(body: unknown): ShareHead {
     segments,
     tail: storedEntries(data.tail ?? []),
   };
-}
-
-/** The `code` of an API error body, or `undefined`. */
-async function errorCode(response: Response): Promise<string | undefined> {
-  const body = rec(await response.json().catch(() => undefined));
-  return str(rec(body?.error)?.code);
 }
 
 /**

@@ -3,10 +3,10 @@
  * one request, which also tells whether the share exists — turned into facts (first-paint.ts) and an image (og.ts).
  */
 import type { ShareSummary } from "@shareroom/shared";
-import { num, rec, str } from "../lib/data";
+import { errorCode, num, rec, str } from "../lib/data";
 import { factsOfHead, type PreviewFacts, previewsOn } from "./first-paint";
 import { NO_FACTS, previewPng, type RenderPreview } from "./preview-png";
-import { errorCode, type ShareExistence } from "./share";
+import type { ShareExistence } from "./share";
 
 /**
  * `GET <path>` of the sessions API (a same-origin path such as `/api/share/x/head`) on behalf of the visitor the

@@ -1,20 +1,14 @@
 /**
  * `/share/:id` in the worker: the share as markdown for agents (`/share/:id.md`, or `/share/:id` with
- * `Accept: text/markdown`), cached per seq and refused above a size limit, and what a share's existence and an API
- * error code are (also used by the page's first paint, preview.ts).
+ * `Accept: text/markdown`), cached per seq and refused above a size limit, and what a share's existence is (also used
+ * by the page's first paint, preview.ts).
  */
-import type { ErrorBody, Item, ShareSummary } from "@shareroom/shared";
+import type { Item, ShareSummary } from "@shareroom/shared";
 import { buildShareMarkdown } from "../lib/share-markdown";
 import { getFromApi } from "./api";
 
 /** What the sessions worker says about a share id. `unknown`: it could not say (an error, or an older API). */
 export type ShareExistence = "exists" | "missing" | "unknown";
-
-/** The `code` of an API error body, or `undefined`. */
-export async function errorCode(response: Response): Promise<string | undefined> {
-  const body = (await response.json().catch(() => undefined)) as Partial<ErrorBody> | undefined;
-  return typeof body?.error?.code === "string" ? body.error.code : undefined;
-}
 
 /**
  * Largest `GET /api/share/:id/data` body (bytes) the markdown export reads. A share may hold far more (see
