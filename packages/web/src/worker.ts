@@ -22,10 +22,10 @@ import { prefersMarkdown } from "./worker/policy";
 import { previewImage, sharePreview } from "./worker/preview";
 import { shareMarkdown } from "./worker/share";
 
-/** The legacy API of CLI ≤ 1.0.143 (protocol reference §2), served by the sessions worker at its root. */
+/** The legacy API of CLI ≤ 1.0.143 (docs/opencode-protocol.md §2), served by the sessions worker at its root. */
 const LEGACY_API_PATHS = new Set(["/share_create", "/share_sync", "/share_delete", "/share_data", "/share_poll"]);
 
-/** The page path legacy clients print; ids are `[A-Za-z0-9_-]+` (protocol reference §1). */
+/** The page path legacy clients print; ids are `[A-Za-z0-9_-]+` (docs/opencode-protocol.md §1). */
 const LEGACY_SHARE_PATH = /^\/s\/([A-Za-z0-9_-]+)\/?$/;
 
 /** A share's preview image for link previews (Open Graph, Twitter cards). */

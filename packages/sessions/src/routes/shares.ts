@@ -15,8 +15,6 @@ import {
   MAX_SMALL_BODY_BYTES,
   MAX_SYNC_BODY_BYTES,
   SHARE_ID_PATTERN,
-  type ShareSummary,
-  SyncBodySchema,
 } from "@shareroom/shared";
 import { Hono } from "hono";
 import { readJson } from "../middleware/body";

@@ -1,7 +1,7 @@
 /**
  * What a share says, derived from its items: visible parts, totals, models, files changed, first lines, errors.
  * Pure functions over plain item data (no DOM, no Solid), so the page (through its store) and the worker's markdown
- * export (`share-markdown.ts`) show the same facts. Field names and shapes: protocol reference §3.
+ * export (`share-markdown.ts`) show the same facts. Field names and shapes: docs/opencode-protocol.md §3.
  */
 import { arr, byId, num, rec, str } from "./data";
 import { roughLines } from "./diff";
@@ -69,7 +69,7 @@ function emptyTotals(): Totals {
 
 /**
  * Cost and tokens summed over assistant messages; the session's own totals when no message carries any. Messages
- * win because the session item can be stale (the CLI may exit before its last batch, protocol reference §1).
+ * win because the session item can be stale (the CLI may exit before its last batch, docs/opencode-protocol.md §1).
  */
 export function computeTotals(messages: Iterable<Data | undefined>, session: Data | undefined): Totals {
   const sum = emptyTotals();
@@ -212,7 +212,7 @@ export function isReverted(id: string, revert: Revert | undefined): boolean {
 
 /**
  * Files changed by the whole share: the `session_diff` item when it has entries (older CLIs), else every user
- * message's per-turn `summary.diffs`, latest turn winning per file (protocol reference §1, "Observed": in 1.18.33
+ * message's per-turn `summary.diffs`, latest turn winning per file (docs/opencode-protocol.md §1: in 1.18.33
  * `session_diff` is `[]` and per-turn diffs live in user messages). With a `revert`, reverted turns are left out,
  * and so is `session_diff`: after a revert opencode writes there the diffs of the reverted messages, which are no
  * longer changes of the session (opencode's packages/opencode/src/session/revert.ts).

@@ -1,4 +1,4 @@
-/** The tool renderers by tool id as the CLI sends it (protocol reference §3, "Tools and what they carry"). */
+/** The tool renderers by tool id as the CLI sends it (docs/opencode-protocol.md §3, "Tool state"). */
 import { applyPatch } from "./apply-patch";
 import { bash } from "./bash";
 import { edit } from "./edit";
@@ -78,7 +78,7 @@ export function toolRenderer(name: string): ToolRenderer {
 }
 
 /**
- * How a tool's name is shown. MCP tools arrive as `<server>_<tool>` (protocol reference §3); an unknown name with
+ * How a tool's name is shown. MCP tools arrive as `<server>_<tool>` (docs/opencode-protocol.md §3); an unknown name with
  * an underscore is shown as server and tool. Built-in names are shown as they are.
  */
 export function toolLabel(name: string): { name: string; server?: string } {

@@ -60,7 +60,7 @@ function ChildSession(props: { sessionId: string }) {
 /**
  * `task` (Claude Code's `Task`/`Agent` too): work delegated to a subagent: the agent and description in the
  * header, the prompt it was given, its final answer (markdown), and its own session when the share holds it. The
- * opencode CLI never shares a subagent's session (protocol reference §1).
+ * opencode CLI never shares a subagent's session (docs/opencode-protocol.md §1).
  */
 export const task: ToolRenderer = {
   summary: (state) => str(rec(state.input)?.description),
