@@ -10,6 +10,9 @@ export const origin = inject("webOrigin");
 /** The longest any single expectation waits for the page (ms). */
 export const PAGE_DEADLINE_MS = 20_000;
 
+/** How long a polled expectation may take (vitest's default second is short on a busy 2-core machine). */
+export const POLL = { timeout: 10_000 };
+
 /** Largest number of items per sync request (the API refuses more than 10,000). */
 const SYNC_BATCH_ITEMS = 5_000;
 

@@ -14,6 +14,7 @@ import {
   launch,
   openPage,
   origin,
+  POLL,
   reveal,
   settledTop,
   sync,
@@ -21,9 +22,6 @@ import {
 } from "./helpers";
 
 let browser: Browser;
-
-/** How long a polled expectation may take (vitest's default second is short on a busy 2-core machine). */
-const POLL = { timeout: 10_000 };
 
 beforeAll(async () => {
   browser = await launch();

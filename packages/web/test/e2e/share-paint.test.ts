@@ -6,11 +6,9 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesChanged, revertOf } from "../../src/lib/session";
 import { recorded, revertedCapture } from "../fixtures/items";
-import { api, createShare, launch, openPage, origin, reveal, sync, waitForSnapshot } from "./helpers";
+import { api, createShare, launch, openPage, origin, POLL, reveal, sync, waitForSnapshot } from "./helpers";
 
 let browser: Browser;
-
-const POLL = { timeout: 10_000 };
 
 beforeAll(async () => {
   browser = await launch();
