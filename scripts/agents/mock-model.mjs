@@ -14,6 +14,7 @@
 
 import { appendFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { jsonOrEmpty, listen, readBody } from "../test-server.mjs";
 
 /**
  * One scripted model reply: optional `thinking` and `text`, then at most one tool `call` (name and input as the CLI
@@ -418,14 +419,9 @@ export async function startMockModel(opts) {
     res.end(JSON.stringify(value));
   };
   const server = createServer((req, res) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", async () => {
+    readBody(req).then(async (raw) => {
       const url = new URL(req.url ?? "/", "http://mock");
-      let body = {};
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
-      } catch {}
+      const body = jsonOrEmpty(raw);
       const route = `${req.method} ${url.pathname}`;
       try {
         if (req.method === "POST" && url.pathname === "/v1/messages/count_tokens") {
@@ -479,20 +475,8 @@ export async function startMockModel(opts) {
       }
     });
   });
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, resolve);
-  });
-  return {
-    origin: `http://${host}:${server.address().port}`,
-    requests,
-    vendorSnippets,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listen(server, opts.port, host);
+  return { origin: `http://${host}:${port}`, requests, vendorSnippets, close };
 }
 
 /**

@@ -7,6 +7,7 @@
 
 import { appendFileSync } from "node:fs";
 import { createServer } from "node:http";
+import { jsonOrEmpty, listen, readBody } from "../test-server.mjs";
 
 /** One agent turn: tool steps, then a final answer. Each tool step is one assistant message (parallel calls allowed). */
 export const DEFAULT_SCRIPT = [
@@ -85,14 +86,9 @@ export async function startMockLLM(opts = {}) {
   const delay = (ms) => new Promise((r) => setTimeout(r, ms));
 
   const server = createServer((req, res) => {
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", async () => {
+    readBody(req).then(async (raw) => {
       const url = new URL(req.url ?? "/", "http://x");
-      let body = {};
-      try {
-        body = JSON.parse(Buffer.concat(chunks).toString("utf8") || "{}");
-      } catch {}
+      const body = jsonOrEmpty(raw);
       if (req.method === "GET" && url.pathname.endsWith("/models")) {
         res.writeHead(200, { "content-type": "application/json" });
         return res.end(JSON.stringify({ object: "list", data: [] }));
@@ -164,20 +160,8 @@ export async function startMockLLM(opts = {}) {
       res.end("data: [DONE]\n\n");
     });
   });
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, resolve);
-  });
-  const port = server.address().port;
-  return {
-    url: `http://${host}:${port}/v1`,
-    requests,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listen(server, opts.port, host);
+  return { url: `http://${host}:${port}/v1`, requests, close };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

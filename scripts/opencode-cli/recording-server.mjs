@@ -9,6 +9,7 @@ import { createHash, randomBytes, randomUUID } from "node:crypto";
 import { appendFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { parseArgs } from "node:util";
+import { listen, readBody } from "../test-server.mjs";
 
 /** Merge key of a share item (docs/opencode-protocol.md §1, "Items"). */
 export function itemKey(item) {
@@ -43,10 +44,7 @@ export async function startRecordingServer(opts = {}) {
 
   const server = createServer((req, res) => {
     const tStart = Date.now();
-    const chunks = [];
-    req.on("data", (c) => chunks.push(c));
-    req.on("end", async () => {
-      const raw = Buffer.concat(chunks);
+    readBody(req).then(async (raw) => {
       let body;
       try {
         body = raw.length ? JSON.parse(raw.toString("utf8")) : undefined;
@@ -128,23 +126,9 @@ export async function startRecordingServer(opts = {}) {
     return reply(404, { error: "no route" });
   }
 
-  await new Promise((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(opts.port ?? 0, host, resolve);
-  });
-  const addr = server.address();
-  origin = opts.publicOrigin ?? `http://${host}:${addr.port}`;
-  return {
-    url: origin,
-    port: addr.port,
-    requests,
-    shares,
-    close: () =>
-      new Promise((resolve) => {
-        server.closeAllConnections?.();
-        server.close(() => resolve());
-      }),
-  };
+  const { port, close } = await listen(server, opts.port, host);
+  origin = opts.publicOrigin ?? `http://${host}:${port}`;
+  return { url: origin, port, requests, shares, close };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
