@@ -1,25 +1,8 @@
 /** Small readers of untyped JSON shared by the transcript readers. */
-import type { Data } from "../conversation.ts";
 
-/** `value` as an object, or `undefined`. */
-export function rec(value: unknown): Data | undefined {
-  return value && typeof value === "object" && !Array.isArray(value) ? (value as Data) : undefined;
-}
+import { arr, rec, str } from "@shareroom/shared/data";
 
-/** `value` as a string, or `undefined`. */
-export function str(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
-}
-
-/** `value` as a finite number, or `undefined`. */
-export function num(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-/** `value` as an array (empty for anything else). */
-export function arr(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
+export { arr, num, rec, str } from "@shareroom/shared/data";
 
 /** The text of a message content: a string, or the `text` of its text blocks joined by newlines. */
 export function textOf(content: unknown): string {

@@ -1,29 +1,11 @@
 /**
- * Defensive readers for item data. Items are whatever the CLI sent (only their key fields are checked on ingest),
- * so the page reads every other field through these and never assumes a shape.
+ * Defensive readers for item data (the generic ones, `rec`/`str`/`num`/`arr`, from the contract's `data.ts`), and
+ * the page's own: id order and API error codes.
  */
 
-/** `value` as a plain object, or `undefined`. */
-export function rec(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : undefined;
-}
+import { rec, str } from "@shareroom/shared/data";
 
-/** `value` as a string, or `undefined`. */
-export function str(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
-}
-
-/** `value` as a finite number, or `undefined`. */
-export function num(value: unknown): number | undefined {
-  return typeof value === "number" && Number.isFinite(value) ? value : undefined;
-}
-
-/** `value` as an array, or `[]`. */
-export function arr(value: unknown): unknown[] {
-  return Array.isArray(value) ? value : [];
-}
+export { arr, num, rec, str } from "@shareroom/shared/data";
 
 /** Compares ids as the CLI orders them: plain code-unit order (ids are time-ordered, `prefix_` + hex + base62). */
 export function byId(a: string, b: string): number {
