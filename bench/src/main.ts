@@ -28,6 +28,9 @@ import { runReconnect } from "./suites/reconnect.ts";
 import { runStorage } from "./suites/storage.ts";
 import { ViewerPool } from "./viewers.ts";
 
+/** Viewer sockets the bench's sessions worker admits per address and per share: above the fan-out suite's 1,000. */
+const BENCH_VIEWER_CAP = 2_000;
+
 const SUITES = ["storage", "ingest", "fanout", "page"] as const;
 type Suite = (typeof SUITES)[number];
 
@@ -154,7 +157,13 @@ async function main(): Promise<number> {
   try {
     log(`temporary state in ${temp}; starting the sessions worker and the baseline worker`);
     const [sessionsServer, baselineServer] = await Promise.all([
-      startWorker("sessions", await sessionsConfig(temp), temp, { ADMIN_TOKEN: adminToken }),
+      // Every bench viewer connects from 127.0.0.1, and the fan-out suite opens 1,000 on one share: the product's
+      // per-address and per-share caps would refuse most of them.
+      startWorker("sessions", await sessionsConfig(temp), temp, {
+        ADMIN_TOKEN: adminToken,
+        VIEWERS_PER_ADDRESS: String(BENCH_VIEWER_CAP),
+        VIEWERS_PER_SHARE: String(BENCH_VIEWER_CAP),
+      }),
       only.has("storage")
         ? startWorker("snapshot-baseline", "bench/workers/snapshot-baseline/wrangler.jsonc", temp, {}, "/health")
         : Promise.resolve(null),
