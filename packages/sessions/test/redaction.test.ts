@@ -79,7 +79,7 @@ describe("secret redaction", () => {
     expect(JSON.stringify(item.data.state.metadata)).not.toContain(rest[0]!.slice(0, 16));
   });
 
-  it("answers a 4 MB sync of 100,000 token-shaped strings within 3 s, redacting past the budget wholesale", async () => {
+  it("answers a 4 MB sync of 100,000 token-shaped strings within 3 s while another share's sync stays fast, redacting past the budget wholesale", async () => {
     const share = await createShare();
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
     let n = 0;
@@ -94,8 +94,15 @@ describe("secret redaction", () => {
     );
     const body = JSON.stringify(items);
     expect(body.length).toBeGreaterThan(4_000_000);
+    const other = await createShare();
     const started = Date.now();
-    const response = await syncJson(share, items);
+    const pending = syncJson(share, items);
+    // Another owner's sync, sent 100 ms into this one: the redaction holds the runtime for at most a moment, so it is
+    // answered within 1.5 s of being sent (one test isolate runs both rooms, so it waits for the redaction's CPU).
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await syncJson(other, [tool("prt_other", "hello")]);
+    expect(Date.now() - started).toBeLessThan(100 + 1_500);
+    const response = await pending;
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(response.accepted).toBe(1_000);
     expect(response.redacted).toBe(10_000);
