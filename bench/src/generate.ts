@@ -45,11 +45,16 @@ export interface GeneratedSession {
   final: Map<string, Item>;
 }
 
-/** Options: `parts` distinct parts; `seed`; `batchItems` the mean items per batch (default 15). */
+/**
+ * Options: `parts` distinct parts; `seed`; `batchItems` the mean items per batch (default 15); `outputScale` multiplies
+ * the size of what the read, bash, write and webfetch tools output (default 1): a large share of few parts, as
+ * sessions that read big files and logs are.
+ */
 export interface SessionOptions {
   parts: number;
   seed: number;
   batchItems?: number;
+  outputScale?: number;
 }
 
 /**
@@ -58,6 +63,7 @@ export interface SessionOptions {
 export function generateSession(options: SessionOptions): GeneratedSession {
   const random = prng(options.seed);
   const meanBatch = options.batchItems ?? 15;
+  const scale = options.outputScale ?? 1;
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const between = (low: number, high: number) => low + Math.floor(random() * (high - low + 1));
   const words = (count: number) => {
@@ -214,7 +220,7 @@ export function generateSession(options: SessionOptions): GeneratedSession {
     const file = `/home/dev/csv-lite/${pick(FILES)}`;
     switch (tool) {
       case "read": {
-        const output = code(between(500, 9000), true);
+        const output = code(between(500, 9000) * scale, true);
         return {
           input: { filePath: file },
           output: `<path>${file}</path>\n<type>file</type>\n<content>\n${output}\n</content>`,
@@ -223,7 +229,7 @@ export function generateSession(options: SessionOptions): GeneratedSession {
         };
       }
       case "bash": {
-        const output = random() < 0.3 ? prose(between(1000, 5000)) : code(between(100, 1500), false);
+        const output = random() < 0.3 ? prose(between(1000, 5000) * scale) : code(between(100, 1500) * scale, false);
         return {
           input: { command: `npm test -- ${pick(FILES)}`, description: words(between(3, 8)) },
           output,
@@ -260,7 +266,7 @@ export function generateSession(options: SessionOptions): GeneratedSession {
         };
       }
       case "write": {
-        const content = code(between(400, 5000), false);
+        const content = code(between(400, 5000) * scale, false);
         return {
           input: { filePath: file, content },
           output: "Wrote file successfully.",
@@ -284,7 +290,7 @@ export function generateSession(options: SessionOptions): GeneratedSession {
       case "webfetch": {
         return {
           input: { url: "http://127.0.0.1/docs/rfc4180.html", format: "markdown" },
-          output: prose(between(1000, 8000)),
+          output: prose(between(1000, 8000) * scale),
           metadata: {},
           title: "rfc4180",
         };
