@@ -17,7 +17,15 @@ export class ApiError extends Error {
 
   /** Whether trying again later can help (unreachable, rate limited, server errors). */
   get retryable(): boolean {
-    return this.status === 0 || this.status === 429 || this.status >= 500;
+    return this.status === 0 || this.status === 408 || this.status === 429 || this.status >= 500;
+  }
+
+  /**
+   * Whether the server refused what was sent rather than the share: a 4xx other than 403/404 (the share's secret or
+   * the share itself is gone) and 408/429 (try later). Sending the same body again would be refused again.
+   */
+  get refusal(): boolean {
+    return this.status >= 400 && this.status < 500 && !this.retryable && this.status !== 403 && this.status !== 404;
   }
 }
 

@@ -21,7 +21,7 @@ import {
   type StoredShare,
   saveShare,
 } from "./store.ts";
-import { ShareSync } from "./sync.ts";
+import { type FlushResult, ShareSync } from "./sync.ts";
 
 /** Options of `shareroom share` (see `shareroom share --help`). */
 export interface ShareOptions {
@@ -81,7 +81,7 @@ export async function runShare(options: ShareOptions, io: ShareIo): Promise<numb
 
   if (options.once) {
     const ok = await flushUntilDone(source, sync, io, 5);
-    if (options.json) io.stdout.write(`${JSON.stringify({ done: true, items: sync.synced })}\n`);
+    if (options.json) io.stdout.write(`${JSON.stringify(doneLine(sync))}\n`);
     return ok ? 0 : 1;
   }
   claimFollower(source.key, io.env);
@@ -90,7 +90,7 @@ export async function runShare(options: ShareOptions, io: ShareIo): Promise<numb
     io.env.CLAUDECODE === "1" && Number(io.env.CLAUDE_PID) > 0 ? Number(io.env.CLAUDE_PID) : undefined;
   try {
     const code = await follow(source, sync, share, { ...options, pid: options.pid ?? insideClaude }, io);
-    if (options.json) io.stdout.write(`${JSON.stringify({ done: true, items: sync.synced })}\n`);
+    if (options.json) io.stdout.write(`${JSON.stringify(doneLine(sync))}\n`);
     return code;
   } finally {
     releaseFollower(source.key, io.env);
@@ -139,6 +139,20 @@ async function openShare(
   }
 }
 
+/** The last `--json` line: items synced, and the items the server refused counted by error code. */
+function doneLine(sync: ShareSync) {
+  return { done: true, items: sync.synced, refused: sync.refused, refusedCodes: sync.refusedCodes() };
+}
+
+/** Says on stderr which items the server refused (they are skipped until they change). */
+function reportRefused(result: FlushResult, io: ShareIo, status?: StatusLine): void {
+  if (result.refused.length === 0) return;
+  status?.clear();
+  for (const refusal of result.refused) {
+    io.stderr.write(`shareroom: the server refused ${refusal.key} (${refusal.code}: ${refusal.message}); skipped\n`);
+  }
+}
+
 function titleOf(items: Item[]): string {
   const session = items.find((item) => item.type === "session")?.data as { title?: unknown } | undefined;
   return typeof session?.title === "string" ? session.title : "";
@@ -150,7 +164,7 @@ async function flushUntilDone(source: SessionSource, sync: ShareSync, io: ShareI
   for (let attempt = 1; attempt <= attempts; attempt++) {
     source.poll();
     try {
-      await sync.flush(source.items());
+      reportRefused(await sync.flush(source.items()), io);
       return true;
     } catch (error) {
       if (!(error instanceof ApiError) || !error.retryable || attempt === attempts) {
@@ -214,7 +228,7 @@ async function follow(
       }
       if (pending && Date.now() >= retryAt) {
         try {
-          await sync.flush(source.items());
+          reportRefused(await sync.flush(source.items()), io, status);
           delay = 0;
           failed = undefined;
           pending = false;
@@ -232,6 +246,7 @@ async function follow(
       status.show(
         failed || unreadable ? "retrying" : Date.now() - lastChange > IDLE_AFTER_MS ? "idle" : "live",
         sync.synced,
+        sync.refused,
       );
       if (options.pid !== undefined && !alive(options.pid)) break;
       await new Promise<void>((resolve) => {
@@ -264,7 +279,7 @@ async function endFollower(source: SessionSource, options: ShareOptions, io: Sha
   return ok ? 0 : 1;
 }
 
-/** The one-line status on stderr (only when it is a terminal): state, URL, items synced. */
+/** The one-line status on stderr (only when it is a terminal): state, URL, items synced, items refused. */
 class StatusLine {
   private readonly stream: ShareIo["stderr"];
   private readonly url: string;
@@ -275,10 +290,11 @@ class StatusLine {
     this.url = url;
   }
 
-  show(state: "live" | "idle" | "retrying", items: number): void {
+  show(state: "live" | "idle" | "retrying", items: number, refused: number): void {
     if (!this.stream.isTTY) return;
     const dot = state === "live" ? pc.green("●") : state === "idle" ? pc.dim("●") : pc.yellow("●");
-    const line = `${dot} ${state.padEnd(8)} ${this.url}  ${pc.dim(`${items} items synced`)}`;
+    const skipped = refused > 0 ? `  ${pc.yellow(`${refused} refused`)}` : "";
+    const line = `${dot} ${state.padEnd(8)} ${this.url}  ${pc.dim(`${items} items synced`)}${skipped}`;
     if (line === this.last) return;
     this.last = line;
     this.stream.write(`\r\x1b[2K${line}`);

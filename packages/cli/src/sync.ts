@@ -2,11 +2,14 @@
  * Keeping a share equal to a session's items: each flush sends what changed since the server last acknowledged
  * it (by item key, so changes that pile up while the server is away coalesce), and the keys that disappeared in
  * the sync body's `removed` list (docs/agents.md, "Removal"). Nothing is marked sent before a 2xx, so a failed flush
- * loses nothing: the next one sends it again.
+ * loses nothing: the next one sends it again. What the server refuses (a 4xx other than 403/404/408/429, or an item
+ * listed in a 200's `refused`) is skipped and reported instead of being sent again until it changes
+ * (docs/agents.md, "Following a session live").
  */
-import { type Item, itemKey, MAX_ITEMS_PER_SYNC, MAX_REMOVALS_PER_SYNC } from "@shareroom/shared";
+import { createHash } from "node:crypto";
+import { type Item, itemKey, MAX_ITEM_BYTES, MAX_ITEMS_PER_SYNC, MAX_REMOVALS_PER_SYNC } from "@shareroom/shared";
 import { redactItems } from "@shareroom/shared/redact";
-import { syncShare } from "./api.ts";
+import { ApiError, syncShare } from "./api.ts";
 
 /** Largest JSON of the items of one sync request we send, in bytes (the server accepts up to 32 MiB). */
 const BATCH_BYTES = 4 * 1024 * 1024;
@@ -18,25 +21,53 @@ export interface ShareTarget {
   secret: string;
 }
 
+/** One item (or removal) the server refused: its key and the error code it gave. */
+export interface Refusal {
+  key: string;
+  code: string;
+  message: string;
+}
+
 /** What one flush sent. */
 export interface FlushResult {
-  /** Items sent (new or changed). */
+  /** Items sent (new or changed) and acknowledged. */
   sent: number;
   /** Keys removed. */
   removed: number;
   /** Secrets the client-side redaction replaced. */
   redacted: number;
+  /** Items and removals refused during this flush; they are not sent again until they change. */
+  refused: Refusal[];
 }
+
+/**
+ * What a share holds from this session as far as the client knows, to resume without sending everything again:
+ * a content hash per acknowledged item key, and the hash and code of each refused item.
+ */
+export interface SyncSnapshot {
+  items: Record<string, string>;
+  refused: Record<string, { hash: string; code: string }>;
+}
+
+/** A change to send: an item, or a key to remove. */
+type Unit = { key: string; hash: string; item: Item } | { key: string; removal: true };
 
 /** One share's sync state. */
 export class ShareSync {
+  /** Item key → hash of the item JSON the server acknowledged. */
   private readonly acknowledged = new Map<string, string>();
-  /** The JSON of item data objects already serialized: readers store a new object for every change. */
-  private readonly serialized = new WeakMap<object, string>();
+  /** Item key → hash of the item JSON the server refused, with the code. */
+  private readonly refusedItems = new Map<string, { hash: string; code: string }>();
+  /** Hash and size of item data objects already serialized: readers store a new object for every change. */
+  private readonly digests = new WeakMap<object, { hash: string; bytes: number }>();
   private readonly target: ShareTarget;
 
-  constructor(target: ShareTarget) {
+  constructor(target: ShareTarget, snapshot?: SyncSnapshot) {
     this.target = target;
+    if (snapshot) {
+      for (const [key, hash] of Object.entries(snapshot.items)) this.acknowledged.set(key, hash);
+      for (const [key, refused] of Object.entries(snapshot.refused)) this.refusedItems.set(key, refused);
+    }
   }
 
   /** How many items the server holds from this session, as far as this process knows. */
@@ -44,66 +75,140 @@ export class ShareSync {
     return this.acknowledged.size;
   }
 
-  private json(item: Item): string {
-    const data = item.data;
-    if (!data || typeof data !== "object") return JSON.stringify(item);
-    let json = this.serialized.get(data);
-    if (json === undefined) {
-      json = JSON.stringify(item);
-      this.serialized.set(data, json);
-    }
-    return json;
+  /** How many items are refused now (each is sent again only once it changes). */
+  get refused(): number {
+    return this.refusedItems.size;
   }
 
-  private diff(items: Item[]): { changed: { key: string; json: string; item: Item }[]; removed: string[] } {
-    const current = new Map<string, { json: string; item: Item }>();
-    for (const item of items) current.set(itemKey(item), { json: this.json(item), item });
-    const changed = [...current].filter(([key, { json }]) => this.acknowledged.get(key) !== json);
+  /** The refused items counted by error code. */
+  refusedCodes(): Record<string, number> {
+    const codes: Record<string, number> = {};
+    for (const { code } of this.refusedItems.values()) codes[code] = (codes[code] ?? 0) + 1;
+    return codes;
+  }
+
+  /** The state to save for a later resume (see {@link SyncSnapshot}). */
+  snapshot(): SyncSnapshot {
+    return { items: Object.fromEntries(this.acknowledged), refused: Object.fromEntries(this.refusedItems) };
+  }
+
+  private digest(item: Item): { hash: string; bytes: number } {
+    const data = item.data;
+    const cached = data && typeof data === "object" ? this.digests.get(data) : undefined;
+    if (cached) return cached;
+    const json = JSON.stringify(item);
+    const digest = {
+      hash: createHash("sha256").update(json).digest("base64url").slice(0, 22),
+      bytes: Buffer.byteLength(json),
+    };
+    if (data && typeof data === "object") this.digests.set(data, digest);
+    return digest;
+  }
+
+  private diff(items: Item[]) {
+    const current = new Map<string, { hash: string; bytes: number; item: Item }>();
+    for (const item of items) current.set(itemKey(item), { ...this.digest(item), item });
+    const changed = [...current]
+      .filter(([key, { hash }]) => this.acknowledged.get(key) !== hash && this.refusedItems.get(key)?.hash !== hash)
+      .map(([key, value]) => ({ key, ...value }));
     const removed = [...this.acknowledged.keys()].filter((key) => !current.has(key));
-    return { changed: changed.map(([key, value]) => ({ key, ...value })), removed };
+    // A refused item that is gone needs no removal: the server never stored that version.
+    for (const key of [...this.refusedItems.keys()]) if (!current.has(key)) this.refusedItems.delete(key);
+    return { changed, removed };
   }
 
   /**
-   * Sends every change of `items` since the last acknowledged state, in requests of at most 4 MiB of items.
-   * Throws the {@link ApiError} of the first failed request; what was acknowledged before it stays acknowledged.
+   * Sends every change of `items` since the last acknowledged state, in requests of at most 4 MiB of items. A
+   * request the server refuses is split until the refused item (or removal) is alone, which is then skipped and
+   * listed in the result; an item over `MAX_ITEM_BYTES` is refused here without being sent. Throws the
+   * {@link ApiError} of the first request that failed otherwise (unreachable, 5xx, 408/429, 403/404); what was
+   * acknowledged before it stays acknowledged.
    */
   async flush(items: Item[]): Promise<FlushResult> {
     const { changed, removed } = this.diff(items);
-    const result: FlushResult = { sent: 0, removed: 0, redacted: 0 };
+    const result: FlushResult = { sent: 0, removed: 0, redacted: 0, refused: [] };
     if (changed.length === 0 && removed.length === 0) return result;
-    const clean = await redactItems(changed.map((entry) => entry.item));
+    const sendable = changed.filter((entry) => {
+      if (entry.bytes <= MAX_ITEM_BYTES) return true;
+      const message = `the item is ${entry.bytes} bytes of JSON; the server takes at most ${MAX_ITEM_BYTES}`;
+      this.refuse({ key: entry.key, hash: entry.hash, item: entry.item }, "item_too_large", message, result);
+      return false;
+    });
+    const clean = await redactItems(sendable.map((entry) => entry.item));
     result.redacted = clean.redacted;
-    const batches: { entries: typeof changed; items: Item[]; removed: string[] }[] = [];
-    let batch: (typeof batches)[number] = { entries: [], items: [], removed: [] };
+    const batches: Unit[][] = [];
+    let batch: Unit[] = [];
     let bytes = 0;
-    changed.forEach((entry, index) => {
-      const item = clean.items[index] as Item;
-      const size = entry.json.length;
-      if (batch.items.length > 0 && (bytes + size > BATCH_BYTES || batch.items.length >= MAX_ITEMS_PER_SYNC)) {
+    sendable.forEach((entry, index) => {
+      if (batch.length > 0 && (bytes + entry.bytes > BATCH_BYTES || batch.length >= MAX_ITEMS_PER_SYNC)) {
         batches.push(batch);
-        batch = { entries: [], items: [], removed: [] };
+        batch = [];
         bytes = 0;
       }
-      batch.entries.push(entry);
-      batch.items.push(item);
-      bytes += size;
+      batch.push({ key: entry.key, hash: entry.hash, item: clean.items[index] as Item });
+      bytes += entry.bytes;
     });
+    if (batch.length > 0) batches.push(batch);
     for (let start = 0; start < removed.length; start += MAX_REMOVALS_PER_SYNC) {
-      if (batch.removed.length > 0) {
-        batches.push(batch);
-        batch = { entries: [], items: [], removed: [] };
-      }
-      batch.removed = removed.slice(start, start + MAX_REMOVALS_PER_SYNC);
+      const keys = removed.slice(start, start + MAX_REMOVALS_PER_SYNC);
+      const units: Unit[] = keys.map((key) => ({ key, removal: true }));
+      // Removals ride with the last batch of items when there is room (the server applies them after its data).
+      const last = batches.at(-1);
+      if (start === 0 && last && !last.some((unit) => "removal" in unit)) last.push(...units);
+      else batches.push(units);
     }
-    batches.push(batch);
-    for (const next of batches) {
-      if (next.items.length === 0 && next.removed.length === 0) continue;
-      await syncShare(this.target.server, this.target.id, this.target.secret, next.items, next.removed);
-      for (const entry of next.entries) this.acknowledged.set(entry.key, entry.json);
-      for (const key of next.removed) this.acknowledged.delete(key);
-      result.sent += next.items.length;
-      result.removed += next.removed.length;
-    }
+    for (const next of batches) await this.send(next, result);
     return result;
+  }
+
+  /** Sends one request; a refused request of several units is split in two halves, each sent on its own. */
+  private async send(units: Unit[], result: FlushResult): Promise<void> {
+    const items: Item[] = [];
+    const removed: string[] = [];
+    for (const unit of units) {
+      if ("removal" in unit) removed.push(unit.key);
+      else items.push(unit.item);
+    }
+    let answer: Awaited<ReturnType<typeof syncShare>>;
+    try {
+      answer = await syncShare(this.target.server, this.target.id, this.target.secret, items, removed);
+    } catch (error) {
+      if (!(error instanceof ApiError) || !error.refusal) throw error;
+      if (units.length === 1) {
+        this.refuse(units[0] as Unit, error.code, error.message, result);
+        return;
+      }
+      const half = Math.ceil(units.length / 2);
+      await this.send(units.slice(0, half), result);
+      await this.send(units.slice(half), result);
+      return;
+    }
+    const refusedAt = new Map((answer?.refused ?? []).map((refusal) => [refusal.index, refusal]));
+    let index = 0;
+    for (const unit of units) {
+      if ("removal" in unit) {
+        this.acknowledged.delete(unit.key);
+        result.removed++;
+        continue;
+      }
+      const refusal = refusedAt.get(index++);
+      if (refusal) {
+        this.refuse(unit, refusal.code, refusal.message, result);
+        continue;
+      }
+      this.acknowledged.set(unit.key, unit.hash);
+      this.refusedItems.delete(unit.key);
+      result.sent++;
+    }
+  }
+
+  private refuse(unit: Unit, code: string, message: string, result: FlushResult): void {
+    if ("removal" in unit) {
+      // Sending the removal again would be refused again; the item stays on the server.
+      this.acknowledged.delete(unit.key);
+    } else {
+      this.refusedItems.set(unit.key, { hash: unit.hash, code });
+    }
+    result.refused.push({ key: unit.key, code, message });
   }
 }

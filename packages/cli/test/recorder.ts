@@ -18,6 +18,12 @@ export interface Recorder {
   requests: Recorded[];
   /** The next `count` syncs are answered 503 (a server that is away). */
   failNext(count: number): void;
+  /**
+   * From now on, a sync whose body contains `text` is answered `status` with `{error: {code}}` (a server refusing
+   * what was sent, such as 413 `payload_too_large`); with `status` 200, the items containing it are listed in the
+   * answer's `refused` instead and the rest is accepted.
+   */
+  refuse(text: string, status: number, code: string): void;
   close(): Promise<void>;
 }
 
@@ -32,6 +38,7 @@ async function bodyOf(request: IncomingMessage): Promise<Record<string, unknown>
 export async function startRecorder(): Promise<Recorder> {
   const requests: Recorded[] = [];
   let failures = 0;
+  const refusals: { text: string; status: number; code: string }[] = [];
   let shares = 0;
   const server: Server = createServer(async (request, response) => {
     const body = await bodyOf(request);
@@ -51,9 +58,18 @@ export async function startRecorder(): Promise<Recorder> {
         response.end(JSON.stringify({ error: { code: "internal_error", message: "away" } }));
         return;
       }
-      response.end(
-        JSON.stringify({ ok: true, seq: requests.length, accepted: 0, unchanged: 0, redacted: 0, refused: [] }),
-      );
+      const json = JSON.stringify(body);
+      const refusal = refusals.find((entry) => json.includes(entry.text));
+      if (refusal && refusal.status !== 200) {
+        response.statusCode = refusal.status;
+        response.end(JSON.stringify({ error: { code: refusal.code, message: "refused" } }));
+        return;
+      }
+      const refused = ((body.data as unknown[] | undefined) ?? []).flatMap((item, index) => {
+        const match = refusals.find((entry) => JSON.stringify(item).includes(entry.text));
+        return match ? [{ index, code: match.code, message: "refused" }] : [];
+      });
+      response.end(JSON.stringify({ ok: true, seq: requests.length, accepted: 0, unchanged: 0, redacted: 0, refused }));
       return;
     }
     response.end(JSON.stringify({ ok: true }));
@@ -66,6 +82,9 @@ export async function startRecorder(): Promise<Recorder> {
     requests,
     failNext(count) {
       failures = count;
+    },
+    refuse(text, status, code) {
+      refusals.push({ text, status, code });
     },
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };

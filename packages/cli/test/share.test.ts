@@ -71,6 +71,29 @@ describe("shareroom share", () => {
     );
   });
 
+  it("reports an item the server refuses with its code in --json and on stderr, and syncs the rest", async () => {
+    recorder.refuse("REFUSED-BY-THE-SERVER", 413, "payload_too_large");
+    const env = throwawayEnv();
+    const path = join(env.HOME!, "refused.jsonl");
+    const row = (uuid: string, text: string) => ({
+      type: "user",
+      uuid,
+      timestamp: "2026-12-01T10:00:00.000Z",
+      cwd: "/work",
+      message: { role: "user", content: text },
+    });
+    appendFileSync(path, `${JSON.stringify(row("u1", "a line the server takes"))}\n`);
+    appendFileSync(path, `${JSON.stringify(row("u2", "REFUSED-BY-THE-SERVER"))}\n`);
+    const args = ["share", "--session", path, "--agent", "claude", "--once", "--json", "--server", recorder.origin];
+    const shared = await run(args, env);
+    expect(shared.code).toBe(0);
+    const lines = shared.stdout.trim().split("\n");
+    const { id } = JSON.parse(lines[0]!);
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ done: true, refused: 1, refusedCodes: { payload_too_large: 1 } });
+    expect(shared.stderr).toMatch(/refused part\/\S+ \(payload_too_large/);
+    expect(sentText(id)).toContain("a line the server takes");
+  });
+
   it("says in one line that no session was found, when the current directory has none", async () => {
     const env = throwawayEnv({ CODEX_HOME: `${FIXTURE_ROOT}codex`, CLAUDE_CONFIG_DIR: `${FIXTURE_ROOT}claude` });
     const found = await run(["share", "--dry-run"], env, "/");

@@ -112,7 +112,7 @@ describe("syncing a session", () => {
     const sync = new ShareSync({ server: recorder.origin, id: "delta", secret: "s" });
     await sync.flush(source.items());
     const count = syncs().length;
-    expect(await sync.flush(source.items())).toEqual({ sent: 0, removed: 0, redacted: 0 });
+    expect(await sync.flush(source.items())).toEqual({ sent: 0, removed: 0, redacted: 0, refused: [] });
     expect(syncs()).toHaveLength(count);
     chat.write(gemini("g1", 2, "answer"));
     source.poll();
@@ -141,6 +141,76 @@ describe("syncing a session", () => {
     expect(new Set(keys).size).toBe(keys.length);
     expect(JSON.stringify(body.data)).toContain("partial, then whole");
     expect(JSON.stringify(body.data)).toContain('"next"');
+  });
+
+  it("skips an item the server refuses with a 4xx, reports its code, and keeps every other item flowing", async () => {
+    recorder.refuse("REFUSED-BY-413", 413, "payload_too_large");
+    const chat = geminiChat("refused-4xx");
+    chat.write(user("u1", 1, "question"));
+    chat.write(gemini("g1", 2, "an answer the server refuses: REFUSED-BY-413"));
+    chat.write(user("u2", 3, "a question after it"));
+    const source = new SessionSource("gemini", chat.path);
+    source.poll();
+    const sync = new ShareSync({ server: recorder.origin, id: "refused-4xx", secret: "s" });
+    const first = await sync.flush(source.items());
+    expect(first.refused).toEqual([expect.objectContaining({ code: "payload_too_large" })]);
+    expect(first.refused[0]!.key).toMatch(/^part\//);
+    expect(sync.refused).toBe(1);
+    expect(sync.refusedCodes()).toEqual({ payload_too_large: 1 });
+    expect(sync.synced).toBe(source.items().length - 1);
+    const accepted = () =>
+      syncs().filter(
+        (request) =>
+          request.path === "/api/share/refused-4xx/sync" && !JSON.stringify(request.body).includes("REFUSED-BY-413"),
+      );
+    expect(JSON.stringify(accepted().map((request) => request.body.data))).toContain("a question after it");
+
+    const count = syncs().length;
+    expect(await sync.flush(source.items())).toEqual({ sent: 0, removed: 0, redacted: 0, refused: [] });
+    expect(syncs()).toHaveLength(count);
+    chat.write(gemini("g2", 4, "a later answer"));
+    source.poll();
+    const later = await sync.flush(source.items());
+    expect(later.refused).toEqual([]);
+    expect(later.sent).toBeGreaterThan(0);
+    expect(
+      syncs()
+        .slice(count)
+        .map((request) => JSON.stringify(request.body)),
+    ).toEqual([expect.stringContaining("a later answer")]);
+    expect(JSON.stringify(syncs().slice(count))).not.toContain("REFUSED-BY-413");
+  });
+
+  it("sends a refused item again once it changes, and counts it as synced when the server takes it", async () => {
+    recorder.refuse("REFUSED-UNTIL-EDITED", 400, "invalid_body");
+    const chat = geminiChat("refused-edited");
+    chat.write(user("u1", 1, "question"));
+    chat.write(gemini("g1", 2, "REFUSED-UNTIL-EDITED"));
+    const source = new SessionSource("gemini", chat.path);
+    source.poll();
+    const sync = new ShareSync({ server: recorder.origin, id: "refused-edited", secret: "s" });
+    expect((await sync.flush(source.items())).refused).toHaveLength(1);
+    chat.write(gemini("g1", 2, "an edited answer"));
+    source.poll();
+    expect((await sync.flush(source.items())).refused).toEqual([]);
+    expect(sync.refused).toBe(0);
+    expect(sync.synced).toBe(source.items().length);
+  });
+
+  it("counts the items a 200 answer lists as refused and does not send them again", async () => {
+    recorder.refuse("REFUSED-IN-200", 200, "item_too_large");
+    const chat = geminiChat("refused-200");
+    chat.write(user("u1", 1, "question"));
+    chat.write(gemini("g1", 2, "REFUSED-IN-200"));
+    const source = new SessionSource("gemini", chat.path);
+    source.poll();
+    const sync = new ShareSync({ server: recorder.origin, id: "refused-200", secret: "s" });
+    const result = await sync.flush(source.items());
+    expect(result.refused).toEqual([expect.objectContaining({ code: "item_too_large" })]);
+    expect(sync.synced).toBe(source.items().length - 1);
+    const count = syncs().length;
+    await sync.flush(source.items());
+    expect(syncs()).toHaveLength(count);
   });
 
   it.each(SESSIONS.filter((session) => session.agent !== "gemini"))(
