@@ -2,6 +2,7 @@
 import pc from "picocolors";
 import { ApiError, deleteShare } from "./api.ts";
 import { findShare, forgetShare, readShares } from "./store.ts";
+import { forgetSyncState } from "./sync-state.ts";
 
 /** Where a command writes. */
 export interface Io {
@@ -30,6 +31,7 @@ export async function runUnshare(idOrUrl: string, io: Io): Promise<number> {
     }
   }
   forgetShare(key, io.env);
+  forgetSyncState(key, io.env);
   io.stdout.write(`deleted ${share.url}\n`);
   return 0;
 }

@@ -22,6 +22,7 @@ import {
   saveShare,
 } from "./store.ts";
 import { type FlushResult, ShareSync } from "./sync.ts";
+import { readSyncState, saveSyncState } from "./sync-state.ts";
 
 /** Options of `shareroom share` (see `shareroom share --help`). */
 export interface ShareOptions {
@@ -53,6 +54,8 @@ const POLL_MS = 250;
 const MAX_BACKOFF_MS = 15_000;
 /** A session with no new line for this long is shown as idle, in ms. */
 const IDLE_AFTER_MS = 10_000;
+/** Shortest time between two saves of a following share's sync state, in ms (it is saved at the end too). */
+const SAVE_EVERY_MS = 2_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -76,11 +79,13 @@ export async function runShare(options: ShareOptions, io: ShareIo): Promise<numb
   if (options.end) return endFollower(source, options, io, server);
 
   const { share, sync, resumed } = await openShare(source, server, io);
+  const save = stateSaver(source.key, share.id, sync, io.env);
   const first = { id: share.id, url: share.url, agent: source.agent, session: source.path, resumed };
   io.stdout.write(options.json ? `${JSON.stringify(first)}\n` : `${share.url}\n`);
 
   if (options.once) {
-    const ok = await flushUntilDone(source, sync, io, 5);
+    const ok = await flushUntilDone(source, sync, io, 5, save);
+    save(undefined, true);
     if (options.json) io.stdout.write(`${JSON.stringify(doneLine(sync))}\n`);
     return ok ? 0 : 1;
   }
@@ -89,7 +94,8 @@ export async function runShare(options: ShareOptions, io: ShareIo): Promise<numb
   const insideClaude =
     io.env.CLAUDECODE === "1" && Number(io.env.CLAUDE_PID) > 0 ? Number(io.env.CLAUDE_PID) : undefined;
   try {
-    const code = await follow(source, sync, share, { ...options, pid: options.pid ?? insideClaude }, io);
+    const code = await follow(source, sync, share, { ...options, pid: options.pid ?? insideClaude }, io, save);
+    save(undefined, true);
     if (options.json) io.stdout.write(`${JSON.stringify(doneLine(sync))}\n`);
     return code;
   } finally {
@@ -105,9 +111,15 @@ async function openShare(
 ): Promise<{ share: StoredShare; sync: ShareSync; resumed: boolean }> {
   const stored = readShares(io.env)[source.key];
   if (stored && apiOrigin(stored.server) === apiOrigin(server)) {
-    const sync = new ShareSync(stored);
+    const saved = readSyncState(source.key, stored.id, io.env);
+    let sync = new ShareSync(stored, saved);
     try {
-      await sync.flush(source.items());
+      // The empty sync checks the share even when nothing changed since the saved state.
+      if (saved && (await sync.probe()) < saved.seq) {
+        // The server's share is behind what it had acknowledged (it lost changes): send everything.
+        sync = new ShareSync(stored);
+      }
+      reportRefused(await sync.flush(source.items()), io);
       return { share: stored, sync, resumed: true };
     } catch (error) {
       // A share deleted on the server (or a store from another server) starts over; an unreachable server does not.
@@ -158,13 +170,40 @@ function titleOf(items: Item[]): string {
   return typeof session?.title === "string" ? session.title : "";
 }
 
+/** Saves a share's sync state after flushes that changed it: `save(result)`, at most every 2 s; `save(, true)` now. */
+type Saver = (result?: FlushResult, force?: boolean) => void;
+
+function stateSaver(key: string, shareId: string, sync: ShareSync, env: NodeJS.ProcessEnv): Saver {
+  let dirty = false;
+  let savedAt = 0;
+  return (result, force = false) => {
+    if (result && (result.sent > 0 || result.removed > 0 || result.refused.length > 0)) dirty = true;
+    if (!dirty || (!force && Date.now() - savedAt < SAVE_EVERY_MS)) return;
+    try {
+      saveSyncState(key, shareId, sync.seq, sync.snapshot(), env);
+      dirty = false;
+      savedAt = Date.now();
+    } catch {
+      // The state only spares a resume from sending everything; without it the next run sends all.
+    }
+  };
+}
+
 /** Flushes until the server acknowledged everything, trying up to `attempts` times with backoff. */
-async function flushUntilDone(source: SessionSource, sync: ShareSync, io: ShareIo, attempts: number): Promise<boolean> {
+async function flushUntilDone(
+  source: SessionSource,
+  sync: ShareSync,
+  io: ShareIo,
+  attempts: number,
+  save: Saver,
+): Promise<boolean> {
   let delay = 500;
   for (let attempt = 1; attempt <= attempts; attempt++) {
     source.poll();
     try {
-      reportRefused(await sync.flush(source.items()), io);
+      const result = await sync.flush(source.items());
+      reportRefused(result, io);
+      save(result);
       return true;
     } catch (error) {
       if (!(error instanceof ApiError) || !error.retryable || attempt === attempts) {
@@ -185,6 +224,7 @@ async function follow(
   share: StoredShare,
   options: ShareOptions,
   io: ShareIo,
+  save: Saver,
 ): Promise<number> {
   let stopping = false;
   let wake: () => void = () => {};
@@ -228,7 +268,9 @@ async function follow(
       }
       if (pending && Date.now() >= retryAt) {
         try {
-          reportRefused(await sync.flush(source.items()), io, status);
+          const result = await sync.flush(source.items());
+          reportRefused(result, io, status);
+          save(result);
           delay = 0;
           failed = undefined;
           pending = false;
@@ -261,7 +303,7 @@ async function follow(
     for (const watcher of watchers) watcher.close();
   }
   status.clear();
-  return (await flushUntilDone(source, sync, io, 5)) ? 0 : 1;
+  return (await flushUntilDone(source, sync, io, 5, save)) ? 0 : 1;
 }
 
 /** `share --end`: stops the session's follower (it makes the final sync), or syncs once when none runs. */
@@ -274,7 +316,13 @@ async function endFollower(source: SessionSource, options: ShareOptions, io: Sha
   }
   const stored = readShares(io.env)[source.key];
   if (!stored) return 0;
-  const ok = await flushUntilDone(source, new ShareSync({ ...stored, server: stored.server || server }), io, 3);
+  const sync = new ShareSync(
+    { ...stored, server: stored.server || server },
+    readSyncState(source.key, stored.id, io.env),
+  );
+  const save = stateSaver(source.key, stored.id, sync, io.env);
+  const ok = await flushUntilDone(source, sync, io, 3, save);
+  save(undefined, true);
   if (options.json) io.stdout.write(`${JSON.stringify({ id: stored.id, url: stored.url, done: ok })}\n`);
   return ok ? 0 : 1;
 }

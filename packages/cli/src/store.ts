@@ -33,7 +33,8 @@ export function configDir(env = process.env): string {
   return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), ".config"), "shareroom");
 }
 
-function readJson<T>(path: string): T | undefined {
+/** The parsed JSON of a file; `undefined` when it is missing or not JSON. */
+export function readJson<T>(path: string): T | undefined {
   try {
     return JSON.parse(readFileSync(path, "utf8")) as T;
   } catch {
@@ -42,7 +43,7 @@ function readJson<T>(path: string): T | undefined {
 }
 
 /** Writes `value` as JSON through a temporary file and a rename, readable only by the user. */
-function writePrivate(path: string, value: unknown): void {
+export function writePrivate(path: string, value: unknown): void {
   mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
   const temp = `${path}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
@@ -93,9 +94,14 @@ export function resolveServer(flag: string | undefined, env = process.env): stri
   return flag || env.SHAREROOM_URL || configuredServer(env);
 }
 
+/** A session key as a file name. */
+export function keyFileName(key: string): string {
+  return key.replace(/[^A-Za-z0-9_.-]/g, "_");
+}
+
 /** The file where the follower of session `key` records its process id (for `share --end` and the end hook). */
 export function followerFile(key: string, env = process.env): string {
-  return join(configDir(env), "running", `${key.replace(/[^A-Za-z0-9_.-]/g, "_")}.pid`);
+  return join(configDir(env), "running", `${keyFileName(key)}.pid`);
 }
 
 /** Records this process as the follower of `key`. */

@@ -61,6 +61,7 @@ export class ShareSync {
   /** Hash and size of item data objects already serialized: readers store a new object for every change. */
   private readonly digests = new WeakMap<object, { hash: string; bytes: number }>();
   private readonly target: ShareTarget;
+  private lastSeq = 0;
 
   constructor(target: ShareTarget, snapshot?: SyncSnapshot) {
     this.target = target;
@@ -78,6 +79,21 @@ export class ShareSync {
   /** How many items are refused now (each is sent again only once it changes). */
   get refused(): number {
     return this.refusedItems.size;
+  }
+
+  /** The highest `seq` the server answered a sync with (0 before the first). */
+  get seq(): number {
+    return this.lastSeq;
+  }
+
+  /**
+   * Sends an empty sync, which checks that the share exists and takes the secret; resolves to the share's `seq`.
+   * Throws the {@link ApiError} of the call (404 `share_not_found`, 403 `invalid_secret`, unreachable, …).
+   */
+  async probe(): Promise<number> {
+    const answer = await syncShare(this.target.server, this.target.id, this.target.secret, [], []);
+    this.lastSeq = Math.max(this.lastSeq, answer?.seq ?? 0);
+    return answer?.seq ?? 0;
   }
 
   /** The refused items counted by error code. */
@@ -183,6 +199,7 @@ export class ShareSync {
       await this.send(units.slice(half), result);
       return;
     }
+    this.lastSeq = Math.max(this.lastSeq, answer?.seq ?? 0);
     const refusedAt = new Map((answer?.refused ?? []).map((refusal) => [refusal.index, refusal]));
     let index = 0;
     for (const unit of units) {

@@ -24,6 +24,8 @@ export interface Recorder {
    * answer's `refused` instead and the rest is accepted.
    */
   refuse(text: string, status: number, code: string): void;
+  /** Answers later syncs with a `seq` counted from 1 again, as a server that lost its changes would. */
+  lose(): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ export async function startRecorder(): Promise<Recorder> {
   let failures = 0;
   const refusals: { text: string; status: number; code: string }[] = [];
   let shares = 0;
+  let seqBase = 0;
   const server: Server = createServer(async (request, response) => {
     const body = await bodyOf(request);
     const path = request.url ?? "/";
@@ -69,7 +72,9 @@ export async function startRecorder(): Promise<Recorder> {
         const match = refusals.find((entry) => JSON.stringify(item).includes(entry.text));
         return match ? [{ index, code: match.code, message: "refused" }] : [];
       });
-      response.end(JSON.stringify({ ok: true, seq: requests.length, accepted: 0, unchanged: 0, redacted: 0, refused }));
+      response.end(
+        JSON.stringify({ ok: true, seq: requests.length - seqBase, accepted: 0, unchanged: 0, redacted: 0, refused }),
+      );
       return;
     }
     response.end(JSON.stringify({ ok: true }));
@@ -82,6 +87,9 @@ export async function startRecorder(): Promise<Recorder> {
     requests,
     failNext(count) {
       failures = count;
+    },
+    lose() {
+      seqBase = requests.length;
     },
     refuse(text, status, code) {
       refusals.push({ text, status, code });

@@ -8,8 +8,10 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  writeFileSync,
 } from "node:fs";
 import { join } from "node:path";
+import { type Item, itemKey } from "@shareroom/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, removeHomes, run, start, throwawayEnv, until } from "./cli.ts";
 import { CANARY, FIXTURE_ROOT, pathOf, SESSIONS } from "./fixtures.ts";
@@ -92,6 +94,97 @@ describe("shareroom share", () => {
     expect(JSON.parse(lines.at(-1)!)).toMatchObject({ done: true, refused: 1, refusedCodes: { payload_too_large: 1 } });
     expect(shared.stderr).toMatch(/refused part\/\S+ \(payload_too_large/);
     expect(sentText(id)).toContain("a line the server takes");
+  });
+
+  describe("resuming a share", () => {
+    const row = (uuid: string, text: string) =>
+      `${JSON.stringify({
+        type: "user",
+        uuid,
+        timestamp: "2026-12-01T10:00:00.000Z",
+        cwd: "/work",
+        message: { role: "user", content: text },
+      })}\n`;
+    /** A Claude Code transcript of `lines` user rows, shared once; returns what the tests need. */
+    async function sharedOnce(lines: number) {
+      const env = throwawayEnv({ SHAREROOM_URL: recorder.origin });
+      const path = join(env.HOME!, "resumed.jsonl");
+      for (let n = 1; n <= lines; n++) appendFileSync(path, row(`u${n}`, `line ${n}`));
+      const args = ["share", "--session", path, "--agent", "claude", "--once", "--json"];
+      const first = await run(args, env);
+      expect(first.code).toBe(0);
+      const { id } = JSON.parse(first.stdout.split("\n")[0]!);
+      const state = join(env.XDG_CONFIG_HOME!, "shareroom", "state", "claude_resumed.json");
+      return { env, path, args, id, state, again: () => run(args, env) };
+    }
+    /** The data items of the syncs of share `id` from request `from` on. */
+    const sentSince = (id: string, from: number) =>
+      syncsOf(id)
+        .slice(from)
+        .flatMap((request) => request.body.data as { type: string }[]);
+    /** The share as the recorder would hold it: every item sent, by key, last one wins, removals applied. */
+    const held = (id: string) => {
+      const items = new Map<string, string>();
+      for (const request of syncsOf(id)) {
+        for (const item of request.body.data as Item[]) items.set(itemKey(item), JSON.stringify(item));
+        for (const key of (request.body.removed as string[] | undefined) ?? []) items.delete(key);
+      }
+      return items;
+    };
+    const fullRead = async (path: string, env: NodeJS.ProcessEnv) => {
+      const dry = await run(["share", "--session", path, "--agent", "claude", "--dry-run"], env);
+      const items = dry.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Item);
+      return new Map(items.map((item) => [itemKey(item), JSON.stringify(item)]));
+    };
+
+    it("sends only the items that changed since the last run, and converges on a full read", async () => {
+      const shared = await sharedOnce(6);
+      expect(statSync(shared.state).mode & 0o777).toBe(0o600);
+      const sent = syncsOf(shared.id).length;
+      const unchanged = await shared.again();
+      expect(JSON.parse(unchanged.stdout.split("\n")[0]!)).toMatchObject({ id: shared.id, resumed: true });
+      expect(sentSince(shared.id, sent)).toEqual([]);
+      appendFileSync(shared.path, row("u7", "line 7"));
+      const later = syncsOf(shared.id).length;
+      expect((await shared.again()).code).toBe(0);
+      // The new message and its part (the rows share one timestamp, so the session item did not change).
+      expect(
+        sentSince(shared.id, later)
+          .map((item) => item.type)
+          .sort(),
+      ).toEqual(["message", "part"]);
+      expect(held(shared.id)).toEqual(await fullRead(shared.path, shared.env));
+    });
+
+    it.each([
+      ["missing", (state: string) => rmSync(state)],
+      ["corrupt", (state: string) => writeFileSync(state, '{"version": 1, "share": ')],
+      [
+        "of another share",
+        (state: string) =>
+          writeFileSync(state, readFileSync(state, "utf8").replace(/"share": "[^"]*"/, '"share": "other"')),
+      ],
+    ])("sends every item again when the saved state is %s", async (_, spoil) => {
+      const shared = await sharedOnce(4);
+      const all = sentSince(shared.id, 0).length;
+      spoil(shared.state);
+      const sent = syncsOf(shared.id).length;
+      expect((await shared.again()).code).toBe(0);
+      expect(sentSince(shared.id, sent)).toHaveLength(all);
+      expect(held(shared.id)).toEqual(await fullRead(shared.path, shared.env));
+    });
+
+    it("sends every item again when the server answers with a seq behind the saved one", async () => {
+      const shared = await sharedOnce(4);
+      const all = sentSince(shared.id, 0).length;
+      recorder.lose();
+      const sent = syncsOf(shared.id).length;
+      expect((await shared.again()).code).toBe(0);
+      expect(sentSince(shared.id, sent)).toHaveLength(all);
+    });
   });
 
   it("says in one line that no session was found, when the current directory has none", async () => {

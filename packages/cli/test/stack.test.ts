@@ -14,7 +14,7 @@ afterAll(async () => {
 
 describe("shareroom share against the real local stack", () => {
   it.each(SESSIONS.filter((session) => session.name.includes("subagent")))(
-    "shares $name whole, readable by `opencode import`'s GET, and unshare makes it 404",
+    "shares $name whole, resumes it, readable by `opencode import`'s GET, and unshare makes it 404",
     async (session) => {
       const env = throwawayEnv({ SHAREROOM_URL: stack.webOrigin });
       const shared = await run(["share", "--session", pathOf(session), "--once", "--json"], env);
@@ -22,6 +22,10 @@ describe("shareroom share against the real local stack", () => {
       expect(shared.code).toBe(0);
       const { id, url } = JSON.parse(shared.stdout.split("\n")[0]!);
       expect(url).toBe(`${stack.webOrigin}/share/${id}`);
+      // Run again, it resumes from the saved state: an empty sync checks the share, nothing else is sent.
+      const again = await run(["share", "--session", pathOf(session), "--once", "--json"], env);
+      expect(again.stderr).toBe("");
+      expect(JSON.parse(again.stdout.split("\n")[0]!)).toMatchObject({ id, resumed: true });
 
       const dry = await run(["share", "--session", pathOf(session), "--dry-run"], env);
       const expected = dry.stdout

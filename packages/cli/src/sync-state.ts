@@ -1,0 +1,49 @@
+/**
+ * What each share last synced, kept beside `shares.json` in `state/<session key>.json` (mode 0600), so that running
+ * `share` again for a session sends only what changed since (docs/agents.md, "The local store"). The file is only a
+ * shortcut: one that is missing, unreadable, of another share or another version is ignored and everything is sent.
+ * A state older than the server's is safe too: it can only make the client send again what the server already has.
+ */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { configDir, keyFileName, readJson, writePrivate } from "./store.ts";
+import type { SyncSnapshot } from "./sync.ts";
+
+/** The saved state of one share. */
+export interface SyncState extends SyncSnapshot {
+  version: 1;
+  /** The share id the state belongs to. */
+  share: string;
+  /** The highest `seq` the server answered a sync with. */
+  seq: number;
+}
+
+function stateFile(key: string, env: NodeJS.ProcessEnv): string {
+  return join(configDir(env), "state", `${keyFileName(key)}.json`);
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+/** The saved state of session `key` for share `shareId`; `undefined` when there is none usable. */
+export function readSyncState(key: string, shareId: string, env = process.env): SyncState | undefined {
+  const state = readJson<unknown>(stateFile(key, env));
+  if (!isRecord(state) || state.version !== 1 || state.share !== shareId || typeof state.seq !== "number") return;
+  const { items, refused } = state;
+  if (!isRecord(items) || !Object.values(items).every((hash) => typeof hash === "string")) return;
+  if (!isRecord(refused)) return;
+  for (const entry of Object.values(refused)) {
+    if (!isRecord(entry) || typeof entry.hash !== "string" || typeof entry.code !== "string") return;
+  }
+  return state as unknown as SyncState;
+}
+
+/** Saves the state of session `key`'s share `shareId`. */
+export function saveSyncState(key: string, shareId: string, seq: number, snapshot: SyncSnapshot, env = process.env) {
+  writePrivate(stateFile(key, env), { version: 1, share: shareId, seq, ...snapshot } satisfies SyncState);
+}
+
+/** Deletes the saved state of session `key`. */
+export function forgetSyncState(key: string, env = process.env): void {
+  rmSync(stateFile(key, env), { force: true });
+}
