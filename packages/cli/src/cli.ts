@@ -82,8 +82,8 @@ export function program(exit: (code: number) => void): Command {
     .addArgument(new Command().createArgument("<agent>", "claude, codex or gemini").choices(AGENT_CHOICES))
     .option("--server <url>", "also save this server as the default")
     .option("--command <command>", "how the hooks run shareroom", defaultCommand(scriptPath()))
-    .action((agent: AgentId, options) => {
-      if (options.server) saveServer(options.server);
+    .action(async (agent: AgentId, options) => {
+      if (options.server) await saveServer(options.server);
       if (!resolveServer(undefined)) {
         process.stderr.write("shareroom: no server is configured yet: pass --server <url> (or set SHAREROOM_URL)\n");
       }
@@ -96,8 +96,8 @@ export function program(exit: (code: number) => void): Command {
     .command("config")
     .description("show or set the default server")
     .option("--server <url>", "save this server as the default")
-    .action((options) => {
-      if (options.server) saveServer(options.server);
+    .action(async (options) => {
+      if (options.server) await saveServer(options.server);
       process.stdout.write(`${resolveServer(undefined) ?? "no server configured"}\n`);
       exit(0);
     });

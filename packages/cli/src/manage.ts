@@ -30,7 +30,7 @@ export async function runUnshare(idOrUrl: string, io: Io): Promise<number> {
       return 1;
     }
   }
-  forgetShare(key, io.env);
+  await forgetShare(key, io.env);
   forgetSyncState(key, io.env);
   io.stdout.write(`deleted ${share.url}\n`);
   return 0;

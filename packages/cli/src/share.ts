@@ -140,7 +140,7 @@ async function openShare(
         title: titleOf(source.items()),
         createdAt: Date.now(),
       };
-      saveShare(source.key, share, io.env);
+      await saveShare(source.key, share, io.env);
       return { share, sync: new ShareSync(share), resumed: false };
     } catch (error) {
       if (!(error instanceof ApiError) || !error.retryable || attempt >= 6) throw error;

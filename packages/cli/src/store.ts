@@ -1,11 +1,15 @@
 /**
  * The local share store and settings, in `$XDG_CONFIG_HOME/shareroom/` (else `~/.config/shareroom/`):
  * `shares.json` (mode 0600) keeps each share's owner secret, so `unshare` works even after the agent deleted its
- * session; `config.json` may name the default server (`{"server": "https://share.example.com"}`).
+ * session; `config.json` may name the default server (`{"server": "https://share.example.com"}`). Changes to either
+ * are made under a lock (`shares.json.lock`, proper-lockfile), so two `share` processes starting at once, such as the
+ * hooks of two sessions, both keep their entries.
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { randomUUID } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
+import { lock } from "proper-lockfile";
 
 /** One share made from this machine. Times are Unix ms. */
 export interface StoredShare {
@@ -45,7 +49,8 @@ export function readJson<T>(path: string): T | undefined {
 /** Writes `value` as JSON through a temporary file and a rename, readable only by the user. */
 export function writePrivate(path: string, value: unknown): void {
   mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
-  const temp = `${path}.${process.pid}.tmp`;
+  // Unique per write: two processes (or two writes of one) never share a temporary file.
+  const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
   writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
   chmodSync(temp, 0o600);
   renameSync(temp, path);
@@ -56,18 +61,47 @@ export function readShares(env = process.env): Record<string, StoredShare> {
   return readJson<SharesFile>(join(configDir(env), "shares.json"))?.shares ?? {};
 }
 
+/** Longest a lock holder may go silent before another process takes the lock over, in ms (proper-lockfile's floor). */
+const LOCK_STALE_MS = 5_000;
+
+/**
+ * Runs `change` (a read-modify-write of the files in the config folder) holding the folder's lock, waiting up to
+ * about 10 s for another process to release it. Throws when the lock cannot be had in that time.
+ */
+async function locked<T>(env: NodeJS.ProcessEnv, change: () => T): Promise<T> {
+  const dir = configDir(env);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const release = await lock(join(dir, "shares.json"), {
+    lockfilePath: join(dir, "shares.json.lock"),
+    realpath: false,
+    stale: LOCK_STALE_MS,
+    retries: { retries: 60, factor: 1.3, minTimeout: 5, maxTimeout: 250, randomize: true },
+    // A change takes milliseconds; a lock taken over meanwhile can only cost that one change, which the rename keeps whole.
+    onCompromised: () => {},
+  });
+  try {
+    return change();
+  } finally {
+    await release().catch(() => {});
+  }
+}
+
 /** Stores (or replaces) the share of session `key`. */
-export function saveShare(key: string, share: StoredShare, env = process.env): void {
-  const shares = readShares(env);
-  shares[key] = share;
-  writePrivate(join(configDir(env), "shares.json"), { version: 1, shares } satisfies SharesFile);
+export function saveShare(key: string, share: StoredShare, env = process.env): Promise<void> {
+  return locked(env, () => {
+    const shares = readShares(env);
+    shares[key] = share;
+    writePrivate(join(configDir(env), "shares.json"), { version: 1, shares } satisfies SharesFile);
+  });
 }
 
 /** Forgets the share of session `key`. */
-export function forgetShare(key: string, env = process.env): void {
-  const shares = readShares(env);
-  delete shares[key];
-  writePrivate(join(configDir(env), "shares.json"), { version: 1, shares } satisfies SharesFile);
+export function forgetShare(key: string, env = process.env): Promise<void> {
+  return locked(env, () => {
+    const shares = readShares(env);
+    delete shares[key];
+    writePrivate(join(configDir(env), "shares.json"), { version: 1, shares } satisfies SharesFile);
+  });
 }
 
 /** The stored share whose id or URL is `idOrUrl`, with its session key. */
@@ -84,9 +118,9 @@ export function configuredServer(env = process.env): string | undefined {
 }
 
 /** Saves the default server into `config.json`. */
-export function saveServer(server: string, env = process.env): void {
+export function saveServer(server: string, env = process.env): Promise<void> {
   const path = join(configDir(env), "config.json");
-  writePrivate(path, { ...readJson<Record<string, unknown>>(path), server });
+  return locked(env, () => writePrivate(path, { ...readJson<Record<string, unknown>>(path), server }));
 }
 
 /** The server to use: `--server`, else `SHAREROOM_URL`, else `config.json`; `undefined` when none is set. */
