@@ -1,4 +1,5 @@
-/** Facts about processes: whether one is alive, and which process is the agent that ran a hook. */
+/** Facts about processes: whether one is alive, when it started, and which process is the agent that ran a hook. */
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /** Whether process `pid` exists (a process we may not signal still counts). */
@@ -11,14 +12,35 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Command name and parent of a process, from Linux's `/proc/<pid>/stat`; `undefined` elsewhere. */
-function procStat(pid: number): { comm: string; ppid: number } | undefined {
+/**
+ * Command name, parent and start time (clock ticks since boot) of a process, from Linux's `/proc/<pid>/stat`
+ * (proc(5)); `undefined` elsewhere.
+ */
+function procStat(pid: number): { comm: string; ppid: number; start: string } | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     const open = stat.indexOf("(");
     const close = stat.lastIndexOf(")");
+    // Fields after the command name, from the 3rd (state): the 4th is the parent, the 22nd the start time.
     const fields = stat.slice(close + 2).split(" ");
-    return { comm: stat.slice(open + 1, close), ppid: Number(fields[1]) };
+    return { comm: stat.slice(open + 1, close), ppid: Number(fields[1]), start: fields[19] ?? "" };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * When process `pid` started, as an opaque string that differs between two processes that held the same pid: the
+ * start time from `/proc` on Linux, else `ps -o lstart=`; `undefined` when the process is gone or neither works.
+ */
+export function startTime(pid: number): string | undefined {
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  const stat = procStat(pid);
+  if (stat) return `proc:${stat.start}`;
+  if (process.platform === "win32") return undefined;
+  try {
+    const out = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8", stdio: "pipe" }).trim();
+    return out ? `ps:${out}` : undefined;
   } catch {
     return undefined;
   }

@@ -2,7 +2,7 @@
  * `shareroom share`: find the session, create (or resume) its share, send its items, then follow its transcripts
  * until the session ends, the agent process is gone, or SIGINT/SIGTERM, with a final sync before exiting 0.
  */
-import { type FSWatcher, watch } from "node:fs";
+import { type FSWatcher, rmSync, watch } from "node:fs";
 import { dirname } from "node:path";
 import type { Item } from "@shareroom/shared";
 import { redactItems } from "@shareroom/shared/redact";
@@ -14,6 +14,8 @@ import { alive } from "./process.ts";
 import { SessionSource } from "./source.ts";
 import {
   claimFollower,
+  followerFile,
+  isFollowerRunning,
   readFollower,
   readShares,
   releaseFollower,
@@ -308,12 +310,14 @@ async function follow(
 
 /** `share --end`: stops the session's follower (it makes the final sync), or syncs once when none runs. */
 async function endFollower(source: SessionSource, options: ShareOptions, io: ShareIo, server: string): Promise<number> {
-  const pid = readFollower(source.key, io.env);
-  if (pid !== undefined && pid !== process.pid && alive(pid)) {
-    process.kill(pid, "SIGTERM");
-    for (let waited = 0; waited < 15_000 && alive(pid); waited += 100) await sleep(100);
+  const follower = readFollower(source.key, io.env);
+  if (follower && follower.pid !== process.pid && isFollowerRunning(follower)) {
+    process.kill(follower.pid, "SIGTERM");
+    for (let waited = 0; waited < 15_000 && isFollowerRunning(follower); waited += 100) await sleep(100);
     return 0;
   }
+  // A record left by a follower that died (its pid may be another process's by now) is dropped, never signalled.
+  rmSync(followerFile(source.key, io.env), { force: true });
   const stored = readShares(io.env)[source.key];
   if (!stored) return 0;
   const sync = new ShareSync(

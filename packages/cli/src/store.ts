@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { lock } from "proper-lockfile";
+import { startTime } from "./process.ts";
 
 /** One share made from this machine. Times are Unix ms. */
 export interface StoredShare {
@@ -138,25 +139,39 @@ export function followerFile(key: string, env = process.env): string {
   return join(configDir(env), "running", `${keyFileName(key)}.pid`);
 }
 
-/** Records this process as the follower of `key`. */
+/** The follower of a session as its record says: its process id and when that process started. */
+export interface FollowerRecord {
+  pid: number;
+  /** {@link startTime} of the process when it claimed the session. */
+  start: string;
+}
+
+/** Records this process as the follower of `key`, with its start time (so a reused pid is never mistaken for it). */
 export function claimFollower(key: string, env = process.env): void {
   const path = followerFile(key, env);
   mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
-  writeFileSync(path, `${process.pid}\n`, { mode: 0o600 });
+  const record: FollowerRecord = { pid: process.pid, start: startTime(process.pid) ?? "" };
+  writeFileSync(path, `${JSON.stringify(record)}\n`, { mode: 0o600 });
 }
 
 /** Removes the follower record of `key` if it is this process's. */
 export function releaseFollower(key: string, env = process.env): void {
-  const path = followerFile(key, env);
-  if (readFollower(key, env) === process.pid) rmSync(path, { force: true });
+  if (readFollower(key, env)?.pid === process.pid) rmSync(followerFile(key, env), { force: true });
 }
 
-/** The process id recorded as the follower of `key`, if any. */
-export function readFollower(key: string, env = process.env): number | undefined {
-  try {
-    const pid = Number(readFileSync(followerFile(key, env), "utf8").trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
+/** The follower record of `key`, if any; a record in another shape (such as a bare pid) counts as none. */
+export function readFollower(key: string, env = process.env): FollowerRecord | undefined {
+  const record = readJson<Partial<FollowerRecord>>(followerFile(key, env));
+  const pid = record?.pid;
+  if (typeof pid !== "number" || !Number.isInteger(pid) || pid <= 0 || typeof record?.start !== "string") return;
+  return { pid, start: record.start };
+}
+
+/**
+ * Whether the process a follower record names is still that follower: alive, and started when the record says
+ * (a pid the system gave to another process since has another start time). `false` when the start time cannot be
+ * read on this system: never signal a process that might not be ours.
+ */
+export function isFollowerRunning(record: FollowerRecord): boolean {
+  return record.start !== "" && startTime(record.pid) === record.start;
 }

@@ -292,6 +292,32 @@ describe("shareroom share", () => {
     expect(readdirSync(running)).toEqual([]);
   });
 
+  it.each([
+    ["a bare pid", (pid: number) => `${pid}\n`],
+    ["another start time", (pid: number) => `${JSON.stringify({ pid, start: "proc:1" })}\n`],
+  ])(
+    "`share --end` never signals a process whose pid the follower record names with %s (a reused pid)",
+    async (_, record) => {
+      const env = throwawayEnv({ SHAREROOM_URL: recorder.origin });
+      const path = join(env.HOME!, "ended.jsonl");
+      copyFileSync(pathOf(SESSIONS[0]!), path);
+      const bystander = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+      try {
+        const running = join(env.XDG_CONFIG_HOME!, "shareroom", "running");
+        mkdirSync(running, { recursive: true });
+        writeFileSync(join(running, "claude_ended.pid"), record(bystander.pid!));
+        const ended = await run(["share", "--session", path, "--agent", "claude", "--end"], env);
+        expect(ended.code).toBe(0);
+        expect(bystander.exitCode).toBeNull();
+        expect(bystander.signalCode).toBeNull();
+        expect(process.kill(bystander.pid!, 0)).toBe(true);
+        expect(readdirSync(running)).toEqual([]);
+      } finally {
+        bystander.kill("SIGKILL");
+      }
+    },
+  );
+
   it("redacts secrets in the transcript with the server's rules before they leave the machine", async () => {
     const env = throwawayEnv();
     const project = join(env.HOME!, ".claude", "projects", "-work");
