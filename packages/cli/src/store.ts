@@ -5,8 +5,9 @@
  * are made under a lock (`shares.json.lock`, proper-lockfile), so two `share` processes starting at once, such as the
  * hooks of two sessions, both keep their entries.
  */
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+
 import { randomUUID } from "node:crypto";
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { lock } from "proper-lockfile";
