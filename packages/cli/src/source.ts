@@ -45,9 +45,13 @@ export class SessionSource {
     this.main = this.follow(path, { nativeId: nativeIdOfPath(agent, path), cwd: this.cwd, version: this.version });
   }
 
-  /** The key of this session in the share store: `<agent>:<the agent's session id>`. */
+  /**
+   * The key of this session in the share store: `<agent>:<the agent's session id>`; for Gemini CLI
+   * `gemini:<chat file name>` (`session-<time>-<id8>`), which is known before the file exists, while the session id
+   * is only in its first line: a share started before the chat file was written stays the same share after.
+   */
   get key(): string {
-    return `${this.agent}:${this.nativeId}`;
+    return this.agent === "gemini" ? `gemini:${basename(this.path, ".jsonl")}` : `${this.agent}:${this.nativeId}`;
   }
 
   /** The agent's id of the session. */

@@ -222,6 +222,25 @@ describe("shareroom share", () => {
     expect(JSON.parse(follower.stdout().trim().split("\n").at(-1)!)).toMatchObject({ done: true });
   });
 
+  it("keeps one share for a Gemini CLI chat followed from before its file existed, when shared again after", async () => {
+    const env = throwawayEnv({ SHAREROOM_URL: recorder.origin });
+    const chats = join(env.HOME!, ".gemini", "tmp", "project", "chats");
+    mkdirSync(chats, { recursive: true });
+    const fixture = pathOf(SESSIONS.find((session) => session.agent === "gemini")!);
+    const path = join(chats, fixture.split("/").at(-1)!);
+    const follower = start(["share", "--session", path, "--agent", "gemini", "--json"], env);
+    await until(() => follower.stdout().includes("\n"), 10_000, "the first stdout line");
+    const { id } = JSON.parse(follower.stdout().split("\n")[0]!);
+    copyFileSync(fixture, path);
+    await until(() => sentText(id).includes("MAIN-TASK"), 5_000, "the chat's lines");
+    follower.child.kill("SIGTERM");
+    expect(await follower.exit).toBe(0);
+    const again = await run(["share", "--session", path, "--once", "--json"], env);
+    expect(JSON.parse(again.stdout.split("\n")[0]!)).toMatchObject({ id, resumed: true });
+    const shares = JSON.parse(readFileSync(join(env.XDG_CONFIG_HOME!, "shareroom", "shares.json"), "utf8")).shares;
+    expect(Object.keys(shares)).toHaveLength(1);
+  });
+
   it("keeps the share's items when the followed transcript disappears", async () => {
     const env = throwawayEnv();
     const path = join(env.HOME!, "vanishing.jsonl");
