@@ -54,7 +54,11 @@ const work = mkdtempSync(join(tmpdir(), "shareroom-pack-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 it("installs from its npm pack tarball into an empty folder, where `npx shareroom --help` runs", async () => {
-  const { stdout } = await exec("npm", ["pack", "--json", "--pack-destination", work], { cwd: PACKAGE });
+  // The test script built dist once before the tests; `prepack` would build it again while other test files run
+  // the bundle.
+  const { stdout } = await exec("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], {
+    cwd: PACKAGE,
+  });
   const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
   const files = packed!.files.map((file) => file.path);
   expect(files).toEqual(expect.arrayContaining(["bin/shareroom.mjs", "dist/shareroom.mjs", "package.json"]));
