@@ -26,11 +26,6 @@ export function geminiHome(env = process.env): string {
   return join(env.GEMINI_CLI_HOME || env.HOME || homedir(), ".gemini");
 }
 
-/** Claude Code's project folder name for `cwd`: every character outside `[a-zA-Z0-9]` becomes `-`. */
-export function claudeProjectName(cwd: string): string {
-  return cwd.replace(/[^a-zA-Z0-9]/g, "-");
-}
-
 function list(dir: string): string[] {
   try {
     return readdirSync(dir);

@@ -8,7 +8,7 @@
 import { Conversation, type Data, titleOf } from "../conversation.ts";
 import { itemId, sessionId, timeOf } from "../ids.ts";
 import { inputMetadata, mapToolCall, toolTitle, unifiedDiff } from "../tools.ts";
-import { type ChildLink, parseLine, type ReaderOptions, type TranscriptReader } from "./types.ts";
+import { parseLine, type ReaderOptions, type TranscriptReader } from "./types.ts";
 import { arr, imageExtension, num, rec, str, textOf } from "./util.ts";
 
 /** User text that Claude Code itself writes (slash-command echoes, reminders): never shown as the user's words. */
@@ -33,7 +33,6 @@ class ClaudeReader implements TranscriptReader {
   private readonly conv: Conversation;
   private readonly assistants = new Map<string, string>();
   private readonly tools = new Map<string, ToolRef>();
-  private readonly links = new Map<string, ChildLink>();
   private lastUser: string | undefined;
   private directory: string | undefined;
   /**
@@ -83,10 +82,6 @@ class ClaudeReader implements TranscriptReader {
 
   cwd() {
     return this.directory;
-  }
-
-  children() {
-    return [...this.links.values()];
   }
 
   /** Session facts every conversation row carries: version, cwd, times. */
@@ -252,11 +247,7 @@ class ClaudeReader implements TranscriptReader {
       next = { status: "completed", input, output, title, metadata, time: { start, end: ts } };
     }
     const agentId = tool === "task" ? str(result?.agentId) : undefined;
-    if (agentId) {
-      const link = { nativeId: agentId, sessionID: claudeChildSessionId(agentId) };
-      this.links.set(agentId, link);
-      metadata.sessionId = link.sessionID;
-    }
+    if (agentId) metadata.sessionId = claudeChildSessionId(agentId);
     this.conv.updatePart(ref.messageID, ref.partID, { state: next });
   }
 

@@ -78,10 +78,6 @@ class CodexReader implements TranscriptReader {
     return this.directory;
   }
 
-  children() {
-    return [];
-  }
-
   private meta(payload: Data, ts: number): void {
     const id = str(payload.id);
     if (id && this.conv.empty && sessionId("codex", id) !== this.conv.sessionID) {

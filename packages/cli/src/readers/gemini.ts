@@ -9,7 +9,7 @@
 import { Conversation, type Data, titleOf } from "../conversation.ts";
 import { itemId, sessionId, timeOf } from "../ids.ts";
 import { diffCounts, inputMetadata, mapToolCall, toolTitle } from "../tools.ts";
-import { type ChildLink, parseLine, type ReaderOptions, type TranscriptReader } from "./types.ts";
+import { parseLine, type ReaderOptions, type TranscriptReader } from "./types.ts";
 import { arr, imageExtension, num, rec, str } from "./util.ts";
 
 /** Context Gemini CLI writes as a user record at session start. */
@@ -78,21 +78,16 @@ class GeminiReader implements TranscriptReader {
   }
 
   items() {
-    return this.build().conv.items();
+    return this.build().items();
   }
 
   cwd() {
     return this.options.cwd;
   }
 
-  children() {
-    return this.build().links;
-  }
-
   /** Maps the current records; cheap enough to redo on each call (records are replaced in place by upserts). */
-  private build(): { conv: Conversation; links: ChildLink[] } {
+  private build(): Conversation {
     const conv = new Conversation(this.sessionID(), "gemini");
-    const links: ChildLink[] = [];
     const session = conv.session;
     if (this.options.child) {
       session.parentID = this.options.child.parentID;
@@ -116,11 +111,11 @@ class GeminiReader implements TranscriptReader {
         const id = this.user(conv, nativeId, record, ts, clock);
         if (id) lastUser = id;
       } else if (record.type === "gemini") {
-        this.gemini(conv, nativeId, record, { ts, clock }, lastUser, links);
+        this.gemini(conv, nativeId, record, { ts, clock }, lastUser);
       }
     }
     session.time = { created: first, updated: Math.max(this.updated, first) };
-    return { conv, links };
+    return conv;
   }
 
   private user(conv: Conversation, nativeId: string, record: Data, ts: number, clock: number): string | undefined {
@@ -162,7 +157,6 @@ class GeminiReader implements TranscriptReader {
     record: Data,
     { ts, clock }: { ts: number; clock: number },
     parentID: string | undefined,
-    links: ChildLink[],
   ): void {
     const id = itemId("msg", clock, `gemini:${nativeId}`);
     const tokens = rec(record.tokens) ?? {};
@@ -220,9 +214,7 @@ class GeminiReader implements TranscriptReader {
       }
       const agentId = str(call.agentId);
       if (agentId && tool === "task") {
-        const link = { nativeId: agentId, sessionID: sessionId("gemini", agentId) };
-        links.push(link);
-        metadata.sessionId = link.sessionID;
+        metadata.sessionId = sessionId("gemini", agentId);
       }
       const title = toolTitle(tool, input) || str(call.description) || "";
       const status = str(call.status);

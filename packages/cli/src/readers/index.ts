@@ -5,7 +5,7 @@ import { createCodexReader } from "./codex.ts";
 import { createGeminiReader } from "./gemini.ts";
 import type { ReaderOptions, TranscriptReader } from "./types.ts";
 
-export type { ChildLink, ReaderOptions, TranscriptReader } from "./types.ts";
+export type { ReaderOptions, TranscriptReader } from "./types.ts";
 
 /** A fresh reader of `agent`'s transcript format. */
 export function createReader(agent: AgentId, options: ReaderOptions): TranscriptReader {

@@ -1,14 +1,6 @@
 /** What every transcript reader offers: lines in, the current items out (pure; no I/O). */
 import type { Item } from "@shareroom/shared";
 
-/** A subagent session a transcript points at. */
-export interface ChildLink {
-  /** The agent's own id of the subagent (Claude Code's `agentId`, Gemini CLI's subagent session id). */
-  nativeId: string;
-  /** The id of the child session the `task` part links to (`state.metadata.sessionId`). */
-  sessionID: string;
-}
-
 /** Options of a reader. */
 export interface ReaderOptions {
   /** The agent's id of the session, from the file name; a metadata record in the file overrides it. */
@@ -33,8 +25,6 @@ export interface TranscriptReader {
   items(): Item[];
   /** The session's working directory, once the transcript named it. */
   cwd(): string | undefined;
-  /** The subagents the transcript has started so far. */
-  children(): ChildLink[];
 }
 
 /** Parses one line as a JSON object; `undefined` for anything else (blank, partial or foreign lines). */
