@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import type { AgentId } from "./conversation.ts";
 import { claudeHome, codexHome, geminiHome } from "./locations.ts";
 
@@ -127,21 +128,72 @@ export function codexHookHash(eventLabel: string, command: string, timeout: numb
     .digest("hex")}`;
 }
 
-/** Sets `[hooks.state."<key>"] trusted_hash = "<hash>"` tables in a config.toml text, replacing earlier ones. */
+/** A TOML table as smol-toml parses it. */
+type Table = Record<string, unknown>;
+
+const isTable = (value: unknown): value is Table =>
+  typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+
+/** JSON with sorted keys, to compare two parsed documents whatever order their tables came in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, inner) =>
+    isTable(inner)
+      ? Object.fromEntries(
+          Object.keys(inner)
+            .sort()
+            .map((key) => [key, inner[key]]),
+        )
+      : inner,
+  );
+}
+
+/**
+ * Sets `hooks.state."<key>".trusted_hash = "<hash>"` for each `[key, hash]` in a config.toml text, keeping every
+ * other value of those tables and of the document. The text is edited in place when it can be (earlier tables of
+ * ours replaced, new ones appended), so comments and layout stay; the result is parsed again and, if it does not
+ * say exactly what was meant (the user wrote those keys in another form, such as dotted keys under `[hooks]`), the
+ * whole document is written anew from its parsed values instead (comments are lost then). Throws an Error naming
+ * the problem when `toml` is not valid TOML.
+ */
 export function trustInToml(toml: string, trusts: [string, string][]): string {
+  let doc: Table;
+  try {
+    doc = parseToml(toml);
+  } catch (error) {
+    throw new Error(
+      `config.toml is not valid TOML (${(error as Error).message.split("\n")[0]}); fix it, then run install again`,
+    );
+  }
+  const hooks = isTable(doc.hooks) ? doc.hooks : {};
+  const state = isTable(hooks.state) ? hooks.state : {};
+  if (trusts.every(([key, hash]) => isTable(state[key]) && state[key].trusted_hash === hash)) return toml;
+  const tables: Table = {};
+  for (const [key, hash] of trusts) {
+    tables[key] = { ...(isTable(state[key]) ? state[key] : {}), trusted_hash: hash };
+    delete state[key];
+  }
+  Object.assign(state, tables);
+  hooks.state = state;
+  doc.hooks = hooks;
+
   let text = toml;
   for (const [key] of trusts) {
-    const header = `[hooks.state.${JSON.stringify(key)}]`;
-    const start = text.indexOf(header);
-    if (start < 0) continue;
-    const next = text.indexOf("\n[", start + header.length);
-    text = text.slice(0, start) + (next < 0 ? "" : text.slice(next + 1));
+    const headers = [`[hooks.state.${JSON.stringify(key)}]`, `[hooks.state.${key}]`];
+    for (const header of headers) {
+      const start = text.indexOf(header);
+      if (start < 0) continue;
+      const next = text.indexOf("\n[", start + header.length);
+      text = text.slice(0, start) + (next < 0 ? "" : text.slice(next + 1));
+    }
   }
-  const tables = trusts.map(
-    ([key, hash]) => `[hooks.state.${JSON.stringify(key)}]\ntrusted_hash = ${JSON.stringify(hash)}\n`,
-  );
   const body = text.replace(/\s*$/, "");
-  return `${body}${body ? "\n\n" : ""}${tables.join("\n")}`;
+  const edited = `${body}${body ? "\n\n" : ""}${stringifyToml({ hooks: { state: tables } })}`;
+  try {
+    if (canonicalJson(parseToml(edited)) === canonicalJson(doc)) return edited;
+  } catch {
+    // The edit made the document invalid (a table defined twice): write it anew below.
+  }
+  return stringifyToml(doc);
 }
 
 /** Installs the hooks of `agent`; `command` is how the hook runs this CLI. */
@@ -161,6 +213,15 @@ export function install(agent: AgentId, command: string, env = process.env): Ins
     return { files: [path] };
   }
   const home = codexHome(env);
+  const configPath = join(home, "config.toml");
+  let toml = "";
+  try {
+    toml = readFileSync(configPath, "utf8");
+  } catch {
+    // A fresh Codex home.
+  }
+  // Refuse an invalid config.toml before any hook is written: a hook Codex cannot trust would never run.
+  trustInToml(toml, []);
   const hooksPath = join(home, "hooks.json");
   const doc = readJson(hooksPath);
   const positions = mergeHooks(doc, agent, command);
@@ -175,13 +236,6 @@ export function install(agent: AgentId, command: string, env = process.env): Ins
       codexHookHash(label, String(hook.command), HOOK_TIMEOUT_S),
     ];
   });
-  const configPath = join(home, "config.toml");
-  let toml = "";
-  try {
-    toml = readFileSync(configPath, "utf8");
-  } catch {
-    // A fresh Codex home.
-  }
   writeFileSync(configPath, trustInToml(toml, trusts));
   return { files: [hooksPath, configPath] };
 }

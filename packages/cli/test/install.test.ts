@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parse as parseToml } from "smol-toml";
 import { afterAll, describe, expect, it } from "vitest";
 import { codexHookHash, defaultCommand, install, trustInToml } from "../src/install.ts";
 
@@ -98,11 +99,42 @@ describe("shareroom install", () => {
     );
   });
 
+  it("keeps the comments and layout of config.toml when it adds the trust tables", () => {
+    const before = '# my settings\nmodel = "gpt-5.5" # the default\n\n[projects."/x"]\ntrust_level = "trusted"\n';
+    const after = trustInToml(before, [["/h/hooks.json:session_start:0:0", "sha256:1"]]);
+    expect(after.startsWith(before.trimEnd())).toBe(true);
+    expect(parseToml(after)).toEqual({
+      model: "gpt-5.5",
+      projects: { "/x": { trust_level: "trusted" } },
+      hooks: { state: { "/h/hooks.json:session_start:0:0": { trusted_hash: "sha256:1" } } },
+    });
+  });
+
+  it("trusts a hook whose state the user wrote as dotted keys under [hooks], leaving valid TOML", () => {
+    const before =
+      '[hooks]\nstate."a".trusted_hash = "old"\nstate."a".enabled = true\nstate."b".trusted_hash = "other"\n';
+    const after = parseToml(trustInToml(before, [["a", "new"]]));
+    expect(after).toEqual({
+      hooks: { state: { a: { trusted_hash: "new", enabled: true }, b: { trusted_hash: "other" } } },
+    });
+  });
+
+  it("refuses a config.toml that is not valid TOML, before writing any hook", () => {
+    const { env } = homes();
+    mkdirSync(env.CODEX_HOME!, { recursive: true });
+    writeFileSync(join(env.CODEX_HOME!, "config.toml"), "model = \n");
+    expect(() => install("codex", COMMAND, env)).toThrow(/config\.toml is not valid TOML/);
+    expect(existsSync(join(env.CODEX_HOME!, "hooks.json"))).toBe(false);
+  });
+
   it("replaces an earlier trust table of the same hook and keeps every other table", () => {
     const before = '[hooks.state."a"]\ntrusted_hash = "old"\n\n[projects."/x"]\ntrust_level = "trusted"\n';
     const after = trustInToml(before, [["a", "new"]]);
     expect(after).toContain('[projects."/x"]\ntrust_level = "trusted"');
-    expect(after).toContain('[hooks.state."a"]\ntrusted_hash = "new"');
+    expect(parseToml(after)).toEqual({
+      hooks: { state: { a: { trusted_hash: "new" } } },
+      projects: { "/x": { trust_level: "trusted" } },
+    });
     expect(after).not.toContain("old");
   });
 });
