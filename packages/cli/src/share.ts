@@ -6,12 +6,12 @@ import { type FSWatcher, rmSync, watch } from "node:fs";
 import { dirname } from "node:path";
 import type { Item } from "@shareroom/shared";
 import { redactItems } from "@shareroom/shared/redact";
-import pc from "picocolors";
 import { ApiError, apiOrigin, createShare } from "./api.ts";
 import type { AgentId } from "./conversation.ts";
 import { findTranscript } from "./locations.ts";
 import { alive } from "./process.ts";
 import { SessionSource } from "./source.ts";
+import { StatusLine } from "./status.ts";
 import {
   claimFollower,
   followerFile,
@@ -290,7 +290,7 @@ async function follow(
       status.show(
         failed || unreadable ? "retrying" : Date.now() - lastChange > IDLE_AFTER_MS ? "idle" : "live",
         sync.synced,
-        sync.refused,
+        sync.refusedCodes(),
       );
       if (options.pid !== undefined && !alive(options.pid)) break;
       await new Promise<void>((resolve) => {
@@ -329,31 +329,4 @@ async function endFollower(source: SessionSource, options: ShareOptions, io: Sha
   save(undefined, true);
   if (options.json) io.stdout.write(`${JSON.stringify({ id: stored.id, url: stored.url, done: ok })}\n`);
   return ok ? 0 : 1;
-}
-
-/** The one-line status on stderr (only when it is a terminal): state, URL, items synced, items refused. */
-class StatusLine {
-  private readonly stream: ShareIo["stderr"];
-  private readonly url: string;
-  private last = "";
-
-  constructor(stream: ShareIo["stderr"], url: string) {
-    this.stream = stream;
-    this.url = url;
-  }
-
-  show(state: "live" | "idle" | "retrying", items: number, refused: number): void {
-    if (!this.stream.isTTY) return;
-    const dot = state === "live" ? pc.green("●") : state === "idle" ? pc.dim("●") : pc.yellow("●");
-    const skipped = refused > 0 ? `  ${pc.yellow(`${refused} refused`)}` : "";
-    const line = `${dot} ${state.padEnd(8)} ${this.url}  ${pc.dim(`${items} items synced`)}${skipped}`;
-    if (line === this.last) return;
-    this.last = line;
-    this.stream.write(`\r\x1b[2K${line}`);
-  }
-
-  clear(): void {
-    if (this.stream.isTTY && this.last) this.stream.write("\r\x1b[2K");
-    this.last = "";
-  }
 }
