@@ -172,7 +172,10 @@ function titleOf(items: Item[]): string {
   return typeof session?.title === "string" ? session.title : "";
 }
 
-/** Saves a share's sync state after flushes that changed it: `save(result)`, at most every 2 s; `save(, true)` now. */
+/**
+ * Saves a share's sync state once a flush changed it: `save(result)` after each flush writes at most every 2 s,
+ * `save(undefined, true)` writes now if anything changed since the last write.
+ */
 type Saver = (result?: FlushResult, force?: boolean) => void;
 
 function stateSaver(key: string, shareId: string, sync: ShareSync, env: NodeJS.ProcessEnv): Saver {
