@@ -96,6 +96,13 @@ export type ItemWrite = Pick<ItemRow, "key" | "seq" | "bytes" | "body" | "ref" |
  */
 const UPSERT_CHUNK_CHARS = 256 * 1024;
 
+/**
+ * Characters of values from which a row gets a statement of its own, its values bound as they are: SQLite reads a
+ * `json_each` row's columns by parsing its JSON again for each one, unescaping the body every time, which costs more
+ * than a statement once a body is a few KiB (measured with the bench's sync spans, docs/performance.md).
+ */
+const UPSERT_ALONE_CHARS = 2 * 1024;
+
 const UPSERT_ONE = `INSERT INTO items (key, seq, bytes, body, ref, hash, progress, epoch, removed)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)`;
 // `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join constraint of the SELECT.
@@ -106,9 +113,9 @@ const ON_CONFLICT = ` ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, bytes 
   ref = excluded.ref, hash = excluded.hash, progress = excluded.progress, epoch = excluded.epoch, removed = 0`;
 
 /**
- * Writes `rows` (each replacing its key's row, tombstone or not) in as few statements as the value limits allow —
- * one per {@link UPSERT_CHUNK_CHARS} of values instead of one per row: a statement's fixed cost is most of a small
- * row's. Call inside a transaction.
+ * Writes `rows` (each replacing its key's row, tombstone or not; keys distinct) in few statements: small rows
+ * together, one statement per {@link UPSERT_CHUNK_CHARS} of values, since a statement's fixed cost is most of a small
+ * row's; a row over {@link UPSERT_ALONE_CHARS} alone. Call inside a transaction.
  */
 export function upsertItems(sql: SqlStorage, rows: readonly ItemWrite[]): void {
   let chunk: unknown[][] = [];
@@ -124,6 +131,20 @@ export function upsertItems(sql: SqlStorage, rows: readonly ItemWrite[]): void {
   };
   for (const row of rows) {
     const size = (row.body?.length ?? 0) + (row.ref?.length ?? 0) + (row.progress?.length ?? 0) + row.key.length;
+    if (size > UPSERT_ALONE_CHARS) {
+      sql.exec(
+        UPSERT_ONE + ON_CONFLICT,
+        row.key,
+        row.seq,
+        row.bytes,
+        row.body,
+        row.ref,
+        row.hash,
+        row.progress,
+        row.epoch,
+      );
+      continue;
+    }
     if (chars + size > UPSERT_CHUNK_CHARS) write();
     chunk.push([row.key, row.seq, row.bytes, row.body, row.ref, row.hash, row.progress, row.epoch]);
     chars += size;
