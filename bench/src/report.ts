@@ -623,7 +623,6 @@ function fanoutClosing(fanout: FanoutRun[], missed: Figure[]): string {
   const room = roomWorkMs(one.spans);
   const limiter = spanMs(one.spans, "worker: write limit");
   const counts = [...new Set(missed.map((figure) => figure.measure.match(/([\d,]+) viewers?/)?.[1]))];
-  const share = (ms: number) => `${formatMs(ms)} (${Math.round((100 * ms) / gap)} %)`;
   const largest = [...one.spans]
     .filter((span) => !SPANS_TO_ROOM.includes(span.name) && span.name !== SPAN_ANSWER)
     .sort((a, b) => b.ms - a.ms)
@@ -633,10 +632,11 @@ function fanoutClosing(fanout: FanoutRun[], missed: Figure[]): string {
   return (
     `- **Fan-out** (missed at ${counts.join(", ")} viewers). The floor forwards a string it is handed; the product ` +
     `first has to accept the sync. With ${formatCount(one.viewers)} viewer the gap is ${formatMs(gap)} ` +
-    `(${formatMs(one.ours.p50)} against ${formatMs(one.floor.p50)}), and the spans split it: the way into the room ` +
-    `${share(toRoom)}, most of it the write limiter's round trip (${formatMs(limiter)}), the room's own work up to ` +
-    `the broadcast ${share(room)} (largest: ${largest}), and the commit the output gate holds the broadcast for, ` +
-    `about ${share(durability)} (what the floor that stores its message first pays over the bare one). ` +
+    `(${formatMs(one.ours.p50)} against ${formatMs(one.floor.p50)}). Before its broadcast the product spends ` +
+    `${formatMs(toRoom)} on the way into the room (the floor has a way in too, without a limiter: routing and an ` +
+    `RPC), ${formatMs(limiter)} of it the write limiter's round trip; ${formatMs(room)} in the room's own work ` +
+    `(largest: ${largest}); and then the runtime holds the broadcast for the commit, about ` +
+    `${formatMs(durability)} (what the floor that stores its message first pays over the bare one). ` +
     (durableRatio > FANOUT_TARGET
       ? `Durability alone puts that floor at ${formatRatio(durableRatio)} the bare one, above the ` +
         `${FANOUT_TARGET}× target whatever the product does: at ${formatCount(one.viewers)} viewer the target cannot ` +
@@ -644,9 +644,10 @@ function fanoutClosing(fanout: FanoutRun[], missed: Figure[]): string {
       : `Durability alone costs ${formatRatio(durableRatio)} the bare floor: the rest is the product's work. `) +
     `With ${formatCount(many.viewers)} viewers the sends dominate both sides and the ratio is ` +
     `${formatRatio(many.ours.p50 / many.floor.p50)} (p99 ${formatRatio(many.ours.p99 / many.floor.p99)}). What is ` +
-    "left to cut: the write limiter could be awaited in the room, overlapping the body read and redaction, for " +
-    "small declared bodies (giving up part of what it protects: a refused flood would cost those reads); the rest " +
-    "of the room's work is one pass each of parsing, item checks, secretlint and SQLite. The p99 figures swing from " +
+    "left is not work the path can drop: the write limiter is awaited before the body is read because that is " +
+    "what it protects (a refused flood costs no body read and wakes no Durable Object; mutation-limits.test.ts " +
+    "holds it), and the room's work is one pass each of parsing, item checks, secretlint and SQLite, then one " +
+    "encoded message sent to every socket. The p99 figures swing from " +
     "run to run on this shared 2-core machine (one slow round moves a p99 of a few thousand samples); judge the " +
     "p50s, and rerun before acting on a p99 miss alone."
   );
@@ -665,10 +666,13 @@ function ingestClosing(ingest: IngestRun[]): string {
       `(${formatRatio(run.latency.ours.p50 / run.latency.floor.p50)}); largest spans ${largest}`
     );
   });
+  const small = ingest[0]!;
+  const fixed = [...SPANS_TO_ROOM, SPAN_ANSWER].reduce((sum, name) => sum + spanMs(small.spans, name), 0);
   return (
     `- **Ingest.** ${parts.join("; ")}. A small sync pays fixed costs the no-op floor does not — the write ` +
-    "limiter's round trip, the RPC to the room and the commit before the answer — and the room's work is a few " +
-    "hundred microseconds of it. A large one is linear in its bytes, and every pass over them is one the product " +
+    "limiter's round trip, the RPC to the room and the commit before the answer: " +
+    `${formatMs(fixed)} at ${small.size.name}, against ${formatMs(roomWorkMs(small.spans ?? []))} of the room's ` +
+    "own work. A large one is linear in its bytes, and every pass over them is one the product " +
     "needs once: reading the body, `JSON.parse` (and the nesting check before it), the item checks (validation and " +
     "one `JSON.stringify` per item, whose text is what is stored and broadcast), secretlint, and the SQLite writes " +
     "of the rows. Closing the 5 MB target would take removing whole passes, e.g. a redaction pre-filter that skips " +

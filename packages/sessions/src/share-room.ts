@@ -111,6 +111,7 @@ export class ShareRoom extends DurableObject<Env> {
       state: ctx,
       redact: env.REDACT_SECRETS !== "false",
       count: (name, amount) => this.count(name, amount),
+      saveStats: () => this.saveStats(),
       alarmNoLaterThan: (at) => this.alarmNoLaterThan(at),
       schedule: () => this.schedule(),
     };

@@ -238,9 +238,11 @@ export async function apply(
       );
     }
     alsoInTransaction?.();
+    room.count("syncs", 1);
+    if (sent.length > 0) room.count("rowsWritten", sent.length);
+    // The counters commit with the rows: the broadcast and the answer wait for one commit, not a second one after.
+    room.saveStats();
   });
-  room.count("syncs", 1);
-  if (sent.length > 0) room.count("rowsWritten", sent.length);
   mark("transaction");
 
   if (sent.length > 0) {
