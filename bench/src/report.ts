@@ -338,8 +338,8 @@ function spansSection(results: Results): string | null {
       "read on purpose (a refused flood costs no body read and wakes no Durable Object); `worker: read body` reads a " +
       "body of a declared length whole, which then goes to the room as bytes (`rpc to room`); `wait for queue` is the " +
       "room's one-at-a-time queue plus the share-row read; `check secret` compares the secret with the one that " +
-      "last matched the stored hash (no digest after the first sync); the sync budget is a counter in the room, " +
-      "so it is no span; `redact` scans only the items that change stored state; `transaction` writes at most one " +
+      "last matched the stored hash (no digest after the first sync); the sync budget, a counter in the room, " +
+      "falls in `check items`; `redact` scans only the items that change stored state; `transaction` writes at most one " +
       "row per changed item; `broadcast` sends the one encoded message to every viewer, which the runtime releases " +
       "once the transaction is committed (the output gate); `commit and answer` is the rest: the flush alarm, the " +
       "commit the answer waits for, and the RPC back to the worker. `outside the spans` is the client-side p50 minus " +
@@ -675,9 +675,9 @@ function ingestClosing(ingest: IngestRun[]): string {
     "own work. A large one is linear in its bytes, and every pass over them is one the product " +
     "needs once: reading the body, `JSON.parse` (and the nesting check before it), the item checks (validation and " +
     "one `JSON.stringify` per item, whose text is what is stored and broadcast), secretlint, and the SQLite writes " +
-    "of the rows. Closing the 5 MB target would take removing whole passes, e.g. a redaction pre-filter that skips " +
-    "strings holding none of the rules' key prefixes (packages/shared/src/redact) or storing the item text as the " +
-    "body sent it instead of re-serializing it."
+    "of the rows. Closing the 5 MB target would take removing whole passes (redaction already runs its rules only " +
+    "around their trigger strings), e.g. storing each item's text as the body sent it instead of serializing the " +
+    "parsed item again."
   );
 }
 
