@@ -852,8 +852,9 @@ export function markdown(results: Results, figures: Figure[]): string {
         "bench has the room flush to R2 at once, outside the timing, so the flush its alarm would run a second later " +
         "never lands inside another request (flush cost is in the storage table). Throughput: 4 requests in flight, " +
         "each target on a fresh share, with the flush alarm running as in production. " +
-        "The sync rate limiter is consulted on every request (its limit is raised in the bench's wrangler.jsonc, " +
-        "since a compressed replay sends far more than 600 syncs a minute to one share).",
+        "The per-address write limiter is consulted on every request and the room counts every sync against the " +
+        "share's budget (both raised for the bench, in its wrangler config and `SYNCS_PER_SHARE_PER_MINUTE`, since a " +
+        "compressed replay sends far more than 600 syncs a minute to one share).",
       "",
       "| batch | body | latency p50 / p99: floor | shareroom | redaction off | throughput: floor | shareroom | redaction off |",
       "| --- | --: | --: | --: | --: | --: | --: | --: |",
