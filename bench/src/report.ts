@@ -339,7 +339,9 @@ function spansSection(results: Results): string | null {
       "body of a declared length whole, which then goes to the room as bytes (`rpc to room`); `wait for queue` is the " +
       "room's one-at-a-time queue plus the share-row read; `check secret` compares the secret with the one that " +
       "last matched the stored hash (no digest after the first sync); the sync budget, a counter in the room, " +
-      "falls in `check items`; `redact` scans only the items that change stored state; `transaction` writes at most one " +
+      "falls in `check items`; `redact` scans only the items that change stored state; `put blobs` is the R2 PUT of " +
+      "items over 1 MiB, before the rows name them: a viewer reads a blob reference straight from R2, so that PUT is " +
+      "part of making the change viewable (these batches hold no such item); `transaction` writes at most one " +
       "row per changed item; `broadcast` sends the one encoded message to every viewer, which the runtime releases " +
       "once the transaction is committed (the output gate); `commit and answer` is the rest: the flush alarm, the " +
       "commit the answer waits for, and the RPC back to the worker. `outside the spans` is the client-side p50 minus " +
