@@ -3,6 +3,9 @@ import type { CreateShareResponse, StorageStats, SyncResponse } from "@shareroom
 
 export type { StorageStats };
 
+/** Milliseconds and count per span name (the shape of `room/spans.ts` `SpanTotals`). */
+export type SpanTotals = Record<string, { ms: number; count: number }>;
+
 /** No single request of the bench takes near this long (a 5 MB sync: about a second); beyond it something hangs. */
 const REQUEST_TIMEOUT_MS = 120_000;
 
@@ -61,6 +64,15 @@ export class Sessions {
     const headers: Record<string, string> = redact ? {} : { "x-bench-redact": "false" };
     const response = await post(`${this.origin}/__bench/flush/${id}`, "", headers);
     return (await response.json()) as { seq: number; headBytes: number };
+  }
+
+  /**
+   * The sync-path spans the share's room recorded since the last call (ms and count per span name; see
+   * packages/sessions/src/room/spans.ts). The room's isolate keeps one set, so call it after every timed sync.
+   */
+  async spans(id: string, redact = true): Promise<SpanTotals> {
+    const headers: Record<string, string> = redact ? {} : { "x-bench-redact": "false" };
+    return (await (await post(`${this.origin}/__bench/spans/${id}`, "", headers)).json()) as SpanTotals;
   }
 
   /** The share's cumulative storage work, from the operator endpoint. */

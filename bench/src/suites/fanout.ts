@@ -10,8 +10,9 @@
  * viewer before it is stored). The gap between the two floors is the price of that guarantee alone.
  */
 import type { Item } from "@shareroom/shared";
-import { post, Sessions } from "../api.ts";
+import { post, Sessions, type SpanTotals } from "../api.ts";
 import { now, percentile } from "../measure.ts";
+import { addSpans, perSync, spansLine } from "../spans.ts";
 import type { ViewerPool } from "../viewers.ts";
 
 export interface FanoutRun {
@@ -22,6 +23,8 @@ export interface FanoutRun {
   ours: { p50: number; p99: number; samples: number };
   floor: { p50: number; p99: number; samples: number };
   durableFloor: { p50: number; p99: number; samples: number };
+  /** Mean ms per sync of each span of the room's sync path (`room/spans.ts`), over the measured rounds. */
+  spans: { name: string; ms: number }[];
 }
 
 const ROUNDS: Record<number, { warmup: number; measured: number }> = {
@@ -60,12 +63,15 @@ export async function runFanout(
     await pool.open(durable, Array(viewers).fill(`${ws}/__bench/bare/${durableRoom}`), "open");
 
     const sent = { ours: [] as number[], floor: [] as number[], durable: [] as number[] };
+    const spans: SpanTotals = {};
     for (let k = 1; k <= warmup + measured; k++) {
       const body = Sessions.syncBody(share, batches[next++]!);
       let t = now();
       await sessions.sync(share, body);
       await pool.round(ours, k);
       sent.ours.push(t);
+      const taken = await sessions.spans(share.id);
+      if (k > warmup) addSpans(spans, taken);
       const text = await pool.text(ours, k);
       t = now();
       await (await post(`${sessions.origin}/__bench/bare/${room}`, text)).arrayBuffer();
@@ -100,6 +106,7 @@ export async function runFanout(
         p99: percentile(stored.values, 99),
         samples: stored.values.length,
       },
+      spans: perSync(spans, measured),
     };
     runs.push(run);
     log(
@@ -107,6 +114,7 @@ export async function runFanout(
         `floor p50 ${run.floor.p50.toFixed(1)} ms p99 ${run.floor.p99.toFixed(1)} ms, ` +
         `durable floor p50 ${run.durableFloor.p50.toFixed(1)} ms (${Math.round(messageBytes)} B)`,
     );
+    log(`    spans per sync: ${spansLine(run.spans)}`);
   }
   return runs;
 }

@@ -13,8 +13,9 @@
  * `session`, `session_diff` and `model` the CLI re-sends.
  */
 import type { Item } from "@shareroom/shared";
-import { post, Sessions } from "../api.ts";
+import { post, Sessions, type SpanTotals } from "../api.ts";
 import { mean, now, percentile } from "../measure.ts";
+import { addSpans, perSync, spansLine } from "../spans.ts";
 
 export interface SizeClass {
   name: string;
@@ -54,6 +55,8 @@ export interface IngestRun {
    */
   redactionMs: number;
   latency: { floor: Latency; ours: Latency; unredacted: Latency };
+  /** Mean ms per sync of each span of the room's sync path (`room/spans.ts`), over the product's latency syncs. */
+  spans: { name: string; ms: number }[];
   throughput: { floor: Throughput; ours: Throughput; unredacted: Throughput };
 }
 
@@ -122,6 +125,7 @@ export async function runIngest(
     const bodies = (share: { secret: string }, from: number, to: number) =>
       batches.slice(from, to).map((batch) => Sessions.syncBody(share, batch));
     const samples: Record<Target, number[]> = { floor: [], ours: [], unredacted: [] };
+    const spans: SpanTotals = {};
     const prepared = Object.fromEntries(
       TARGETS.map((target) => [target, bodies(shares[target], 0, size.latencyRequests + WARMUP)]),
     ) as Record<Target, string[]>;
@@ -130,6 +134,10 @@ export async function runIngest(
         const target = TARGETS[(r + j) % TARGETS.length]!;
         const ms = await send(target, shares[target], prepared[target][r]!, true);
         if (r >= WARMUP) samples[target].push(ms);
+        if (target !== "floor") {
+          const taken = await sessions.spans(shares[target].id, target === "ours");
+          if (r >= WARMUP && target === "ours") addSpans(spans, taken);
+        }
       }
     }
     const bodyBytes = mean(prepared.ours.map((body) => Buffer.byteLength(body)));
@@ -165,6 +173,7 @@ export async function runIngest(
         ours: latencyOf(samples.ours),
         unredacted: latencyOf(samples.unredacted),
       },
+      spans: perSync(spans, samples.ours.length),
       throughput,
     };
     runs.push(run);
@@ -173,6 +182,7 @@ export async function runIngest(
         `floor ${run.latency.floor.p50.toFixed(1)} ms; ${throughput.ours.requestsPerSecond.toFixed(1)} vs ` +
         `${throughput.floor.requestsPerSecond.toFixed(1)} req/s`,
     );
+    log(`    spans per sync: ${spansLine(run.spans)}`);
   }
   return runs;
 }

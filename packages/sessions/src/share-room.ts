@@ -19,9 +19,9 @@ import {
   SyncBodySchema,
   type SyncResponse,
 } from "@shareroom/shared";
-import { parseJson, readStreamText } from "./middleware/body";
+import { parseJson, readStreamText, utf8Text } from "./middleware/body";
 import { ApiError } from "./middleware/errors";
-import { chargeSyncBudget } from "./room/budget";
+import { SyncBudget } from "./room/budget";
 import type { RoomContext, RoomResult } from "./room/context";
 import {
   compactionDue,
@@ -45,6 +45,7 @@ import {
   goneSocket,
   onViewerMessage,
 } from "./room/sockets";
+import { mark } from "./room/spans";
 import { type ShareRow, shareRow } from "./room/store";
 import { constantTimeEqual, sha256Hex } from "./secrets";
 import { roomBucket } from "./storage/hook";
@@ -87,6 +88,10 @@ export class ShareRoom extends DurableObject<Env> {
    * that names no share reads nothing, writes nothing, and leaves no storage behind.
    */
   private hasTables: boolean;
+  /** The last secret that matched `share.secret_hash` (in memory only; the share's storage keeps the hash). */
+  private verifiedSecret: string | null = null;
+  /** The share's syncs per minute, counted here (`room/budget.ts`). */
+  private readonly budget: SyncBudget;
   /** What the room's modules (`room/`) get of this object. */
   private readonly room: RoomContext;
 
@@ -96,6 +101,7 @@ export class ShareRoom extends DurableObject<Env> {
     this.transaction = (run) => ctx.storage.transactionSync(run);
     this.hasTables = schemaVersion(this.sql) > 0;
     if (this.hasTables) migrate(this.sql, (run) => ctx.storage.transactionSync(run));
+    this.budget = new SyncBudget(env);
     this.r2 = meteredBucket(roomBucket(env.SHARES, ctx), (name, amount) => this.count(name, amount));
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     this.room = {
@@ -105,6 +111,7 @@ export class ShareRoom extends DurableObject<Env> {
       state: ctx,
       redact: env.REDACT_SECRETS !== "false",
       count: (name, amount) => this.count(name, amount),
+      saveStats: () => this.saveStats(),
       alarmNoLaterThan: (at) => this.alarmNoLaterThan(at),
       schedule: () => this.schedule(),
     };
@@ -173,7 +180,12 @@ export class ShareRoom extends DurableObject<Env> {
   }
 
   private async checkSecret(share: ShareRow, secret: string): Promise<boolean> {
-    return constantTimeEqual(await sha256Hex(secret), share.secret_hash);
+    // The CLI sends the same secret with every sync: once one has matched the stored hash, later ones are compared
+    // to it directly, without a digest on the sync path.
+    if (this.verifiedSecret !== null && constantTimeEqual(secret, this.verifiedSecret)) return true;
+    const ok = constantTimeEqual(await sha256Hex(secret), share.secret_hash);
+    if (ok) this.verifiedSecret = secret;
+    return ok;
   }
 
   /**
@@ -204,14 +216,21 @@ export class ShareRoom extends DurableObject<Env> {
   }
 
   /**
-   * Applies one sync batch whose body arrives as bytes (the request body, streamed over RPC): read up to
-   * `MAX_SYNC_BODY_BYTES`, parsed and checked once, here. Errors: `payload_too_large`, `invalid_json`,
+   * Applies one sync batch whose body arrives as bytes (read whole by the worker, or the request body streamed over
+   * RPC): up to `MAX_SYNC_BODY_BYTES`, parsed and checked once, here. Errors: `payload_too_large`, `invalid_json`,
    * `invalid_body`, and those of {@link sync}.
    */
-  async syncBody(body: ReadableStream<Uint8Array> | null): Promise<RoomResult<SyncResponse>> {
+  async syncBody(body: ReadableStream<Uint8Array> | Uint8Array | null): Promise<RoomResult<SyncResponse>> {
     let parsed: { secret: string; data: unknown[]; removed?: string[] };
+    mark("rpc to room");
     try {
-      parsed = parseJson(await readStreamText(body, MAX_SYNC_BODY_BYTES), SyncBodySchema);
+      const text =
+        body instanceof Uint8Array
+          ? utf8Text(body, MAX_SYNC_BODY_BYTES)
+          : await readStreamText(body, MAX_SYNC_BODY_BYTES);
+      mark("read body");
+      parsed = parseJson(text, SyncBodySchema);
+      mark("parse body");
     } catch (error) {
       if (error instanceof ApiError) return { ok: false, code: error.code, message: error.message };
       throw error;
@@ -226,7 +245,7 @@ export class ShareRoom extends DurableObject<Env> {
    * Applies one sync batch. Items are checked one by one: refused ones are listed, the rest are stored; then the
    * `removed` keys are deleted. Answered only once durable — in the rows, or, while the share cannot be loaded
    * back from R2, in the inbox (merged by the alarm; `accepted` then counts the items kept for it).
-   * Errors: `share_not_found`, `invalid_secret`, `rate_limited` (the share's sync budget, `room/budget.ts`, charged
+   * Errors: `share_not_found`, `invalid_secret`, `rate_limited` (the share's sync budget, `room/budget.ts`, counted
    * once the secret verifies and before anything is stored), `share_too_large` (nothing of the batch is stored),
    * `storage_unavailable` (R2 failing and the inbox cannot tell whether the batch fits).
    */
@@ -234,11 +253,15 @@ export class ShareRoom extends DurableObject<Env> {
     return this.exclusive(async () => {
       const share = this.share();
       if (!share) return { ok: false, code: "share_not_found" };
+      mark("wait for queue");
       if (!(await this.checkSecret(share, secret))) return { ok: false, code: "invalid_secret" };
-      if (!(await chargeSyncBudget(this.env, share.id, secret))) return { ok: false, code: "rate_limited" };
+      mark("check secret");
+      if (!this.budget.charge(share.id, secret, Date.now())) return { ok: false, code: "rate_limited" };
       const batch = checkBatch(data, removed);
+      mark("check items");
       try {
         await drainInbox(this.room);
+        mark("inbox");
       } catch (error) {
         return toInbox(this.room, share, batch, error);
       }
@@ -289,6 +312,7 @@ export class ShareRoom extends DurableObject<Env> {
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
     this.hasTables = false;
+    this.verifiedSecret = null;
     this.pending.clear();
     // Closed once the tables are gone, so each close's `webSocketClose` finds the share deleted and ends the room.
     closeForDeletion(this.ctx);

@@ -11,13 +11,23 @@
  * | `GET /__bench/bare/:name` | a viewer WebSocket on the bare Durable Object `name` (the fan-out floor) |
  * | `POST /__bench/bare/:name` | broadcasts the body, as is, to every viewer of `name`; answers the viewer count |
  * | `POST /__bench/bare/:name?durable=1` | the same, after writing the body to one SQLite row (the floor plus durability) |
+ * | `POST /__bench/spans/:id` | the sync-path spans (`packages/sessions/src/room/spans.ts`) the share's room recorded since the last call: `{name: {ms, count}}` |
  * | any product route or `/__bench/flush` + `x-bench-redact: false` | the same, served by {@link ShareRoomUnredacted} |
  */
 import { DurableObject } from "cloudflare:workers";
-import sessions, { ShareRoom } from "../../../../packages/sessions/src/index";
+import sessions, { ShareRoom as ProductShareRoom } from "../../../../packages/sessions/src/index";
+import { recordSpans, type SpanTotals, takeSpans } from "../../../../packages/sessions/src/room/spans";
 import { headKey } from "../../../../packages/sessions/src/storage/layout";
 
-export { ShareRoom };
+// Spans cost one clock read each; the bench reports them beside its figures (docs/performance.md).
+recordSpans();
+
+/** The product's ShareRoom, plus one RPC method that hands the bench the spans recorded in its isolate. */
+export class ShareRoom extends ProductShareRoom {
+  benchSpans(): SpanTotals {
+    return takeSpans();
+  }
+}
 
 interface BenchEnv extends Env {
   SHARE_ROOM_UNREDACTED: DurableObjectNamespace<ShareRoomUnredacted>;
@@ -77,6 +87,12 @@ async function bench(request: Request, env: BenchEnv, url: URL): Promise<Respons
     if (!flushed.ok) return Response.json(flushed, { status: 404 });
     const head = await env.SHARES.head(headKey(name));
     return Response.json({ seq: flushed.value.seq, headBytes: head?.size ?? 0 });
+  }
+  if (route === "spans" && name && request.method === "POST") {
+    const rooms = (
+      request.headers.get("x-bench-redact") === "false" ? env.SHARE_ROOM_UNREDACTED : env.SHARE_ROOM
+    ) as DurableObjectNamespace<ShareRoom>;
+    return Response.json(await rooms.get(rooms.idFromName(name)).benchSpans());
   }
   if (route === "bare" && name) {
     const room = env.BARE_ROOM.get(env.BARE_ROOM.idFromName(name));

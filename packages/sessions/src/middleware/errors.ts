@@ -17,7 +17,8 @@ export class ApiError extends Error {
 
 /**
  * `Retry-After` (s) of every 429: the `period` of the `ratelimits` bindings in wrangler.jsonc (the binding allows
- * only 10 or 60), so a refused client waits one full period.
+ * only 10 or 60) and the window of the share's sync budget (`room/budget.ts`), so a refused client waits one full
+ * period.
  */
 export const RATE_LIMIT_RETRY_AFTER_SECONDS = 60;
 

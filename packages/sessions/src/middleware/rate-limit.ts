@@ -8,8 +8,9 @@
  * | `CREATE_LIMITER` | `create:<address>` | every create, current and legacy, before the body is read |
  * | `WRITE_LIMITER` | `write:<address>` | every sync and delete, current and legacy, before the body is read |
  * | `SECRET_FAILURE_LIMITER` | `ip:<address>`, `share:<id>` | after a mutation failed on a wrong secret (both keys) or an unknown share (address only) |
- * | `SYNC_LIMITER` | `share:<id>` | by the share's room, only once the secret has verified (`room/budget.ts`) |
  * | `READ_LIMITER` | `read:<address>` | every read (routes/reads.ts, legacy reads and polls) |
+ *
+ * Syncs per share are counted by the share's room, not a binding (`room/budget.ts`, `SYNCS_PER_SHARE_PER_MINUTE`).
  */
 import type { Context, MiddlewareHandler } from "hono";
 import { ApiError, errorResponse } from "./errors";

@@ -26,6 +26,11 @@ export interface RoomContext {
   redact: boolean;
   /** Adds to a storage counter of the `stats` table. */
   count(name: keyof StorageStats, amount: number): void;
+  /**
+   * Writes the counters gathered so far to the `stats` table (nothing when only `syncs` has grown: an unchanged
+   * re-send writes no row). Call inside the transaction that stores what they count.
+   */
+  saveStats(): void;
   /** Moves the alarm earlier to `at` (Unix ms) if it is unset or later. */
   alarmNoLaterThan(at: number): Promise<void>;
   /** Re-arms the alarm for the earliest pending duty. */

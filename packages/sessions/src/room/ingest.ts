@@ -31,7 +31,17 @@ import {
   withoutRemoved,
 } from "./planner";
 import { broadcast } from "./sockets";
-import { dropChunks, getChunks, type ItemRow, putChunks, type ShareRow, shareRow } from "./store";
+import { mark } from "./spans";
+import {
+  dropChunks,
+  getChunks,
+  type ItemRow,
+  type ItemWrite,
+  putChunks,
+  type ShareRow,
+  shareRow,
+  upsertItems,
+} from "./store";
 
 /** A checked batch: its items (each serialized once), the refused ones, and the keys it removes. */
 export interface Batch {
@@ -122,12 +132,15 @@ export async function apply(
   const share = shareRow(room.sql)!;
   const items = withoutRemoved(lastPerKey(batch.items), batch.removed);
   for (const item of items) if (item.bytes > INLINE_ITEM_MAX_BYTES) item.hash = await sha256Hex(item.json);
+  mark("hash blobs");
   const stored = storedVersions(
     room,
     items.map((item) => item.key),
   );
+  mark("read stored versions");
   const epoch = batchEpoch(items.map((item) => item.item));
   let planned = plan(items, stored, epoch, share.bytes);
+  mark("plan");
   let unchanged = planned.unchanged;
   let redacted = 0;
   if (room.redact && planned.changes.length > 0) {
@@ -139,6 +152,7 @@ export async function apply(
       unchanged += planned.unchanged;
     }
   }
+  mark("redact");
   const removals = removalRows(room, batch.removed);
   const bytes = planned.bytes - removals.reduce((sum, row) => sum + row.bytes, 0);
   if (bytes > MAX_SHARE_BYTES) {
@@ -149,6 +163,7 @@ export async function apply(
     };
   }
 
+  mark("removals");
   // Large items go to R2 before anything points at them; one that fails waits in SQLite for the flush duty.
   const heldBack = new Set<string>();
   for (const change of planned.changes) {
@@ -160,11 +175,13 @@ export async function apply(
     }
   }
 
+  mark("put blobs");
   const sent: SentRow[] = [];
   let seq = share.seq;
   const now = Date.now();
   const session = planned.changes.find((change) => change.item.type === "session");
   const title = session ? titleOf(session.item) : share.title;
+  const writes: ItemWrite[] = [];
   room.transaction(() => {
     for (const change of planned.changes) {
       seq++;
@@ -181,19 +198,12 @@ export async function apply(
         ref,
         removed: 0,
       } satisfies SentRow;
-      room.sql.exec(
-        `INSERT INTO items (key, seq, bytes, body, ref, hash, progress, epoch, removed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)
-         ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes, body = excluded.body,
-         ref = excluded.ref, hash = excluded.hash, progress = excluded.progress, epoch = excluded.epoch, removed = 0`,
-        row.key,
-        row.seq,
-        row.bytes,
-        row.body,
-        row.ref,
-        change.hash ?? null,
-        progress ? JSON.stringify(progress) : null,
-        epoch ?? null,
-      );
+      writes.push({
+        ...row,
+        hash: change.hash ?? null,
+        progress: progress ? JSON.stringify(progress) : null,
+        epoch: epoch ?? null,
+      });
       if (change.hash) {
         room.sql.exec("DELETE FROM blob_garbage WHERE hash = ?", change.hash);
         room.sql.exec("DELETE FROM garbage WHERE name = ?", `blobs/${change.hash}.json`);
@@ -205,6 +215,7 @@ export async function apply(
       if (previous?.hash && previous.hash !== change.hash) collectBlob(room, previous.hash, seq);
       sent.push(row);
     }
+    upsertItems(room.sql, writes);
     for (const removal of removals) {
       seq++;
       room.sql.exec(
@@ -227,13 +238,18 @@ export async function apply(
       );
     }
     alsoInTransaction?.();
+    room.count("syncs", 1);
+    if (sent.length > 0) room.count("rowsWritten", sent.length);
+    // The counters commit with the rows: the broadcast and the answer wait for one commit, not a second one after.
+    room.saveStats();
   });
-  room.count("syncs", 1);
-  if (sent.length > 0) room.count("rowsWritten", sent.length);
+  mark("transaction");
 
   if (sent.length > 0) {
     broadcast(room.state, sent, share.session_id);
+    mark("broadcast");
     await room.alarmNoLaterThan(now + FLUSH_DELAY_MS);
+    mark("arm alarm");
   }
   return {
     ok: true,

@@ -18,6 +18,7 @@ import {
 } from "@shareroom/shared";
 import { legacyMessages, liveMessages, message, type SentRow } from "./live";
 import type { ItemRow, ShareRow } from "./store";
+import { positiveVar } from "./vars";
 
 /** Tag of current viewers (`/ws/:id`, the protocol of `@shareroom/shared` live.ts). */
 export const VIEWER_TAG = "viewer";
@@ -33,17 +34,11 @@ export interface ViewerCaps {
 /** Defaults of {@link ViewerCaps} when the wrangler vars are unset or not positive integers. */
 export const DEFAULT_VIEWER_CAPS: ViewerCaps = { perShare: 1000, perAddress: 32 };
 
-/** A positive integer from a wrangler var, or `fallback`. */
-function positive(value: string | undefined, fallback: number): number {
-  const number = Number(value);
-  return Number.isSafeInteger(number) && number > 0 ? number : fallback;
-}
-
 /** The caps from the `VIEWERS_PER_SHARE` and `VIEWERS_PER_ADDRESS` vars (wrangler.jsonc, docs/deploy.md). */
 export function viewerCaps(env: Env): ViewerCaps {
   return {
-    perShare: positive(env.VIEWERS_PER_SHARE, DEFAULT_VIEWER_CAPS.perShare),
-    perAddress: positive(env.VIEWERS_PER_ADDRESS, DEFAULT_VIEWER_CAPS.perAddress),
+    perShare: positiveVar(env.VIEWERS_PER_SHARE, DEFAULT_VIEWER_CAPS.perShare),
+    perAddress: positiveVar(env.VIEWERS_PER_ADDRESS, DEFAULT_VIEWER_CAPS.perAddress),
   };
 }
 

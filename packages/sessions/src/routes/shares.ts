@@ -16,8 +16,8 @@ import {
   MAX_SYNC_BODY_BYTES,
   SHARE_ID_PATTERN,
 } from "@shareroom/shared";
-import { Hono } from "hono";
-import { readJson } from "../middleware/body";
+import { Hono, type MiddlewareHandler } from "hono";
+import { readBytes, readJson } from "../middleware/body";
 import { ApiError } from "../middleware/errors";
 import {
   clientIp,
@@ -27,6 +27,7 @@ import {
   secretFailureLimit,
   writeLimit,
 } from "../middleware/rate-limit";
+import { mark, startSpans } from "../room/spans";
 import { newSecret, newShareId, sha256Hex } from "../secrets";
 import type { RoomResult } from "../share-room";
 
@@ -81,6 +82,19 @@ export const readLimit = rateLimit(
   (c) => `read:${clientIp(c.req.raw)}`,
 );
 
+/**
+ * Sync bodies of a declared length up to this many bytes go to the room as bytes; larger ones (up to
+ * `MAX_SYNC_BODY_BYTES`, 32 MiB) and undeclared ones as a stream, since a Workers RPC message is at most 32 MiB
+ * (https://developers.cloudflare.com/workers/runtime-apis/rpc/).
+ */
+const SYNC_BODY_AS_BYTES_MAX = 16 * 1024 * 1024;
+
+/** Starts the sync path's timing spans (`room/spans.ts`: off in the product) as the request reaches the route. */
+const syncSpans: MiddlewareHandler<LimitedEnv> = async (_c, next) => {
+  startSpans();
+  await next();
+};
+
 /** Failed secrets and unknown ids on `/:id` mutations, counted against the address and the share in the path. */
 const ownerFailures = secretFailureLimit((c) => c.req.param("id"));
 
@@ -90,16 +104,24 @@ export const shares = new Hono<LimitedEnv>()
     const { id, secret } = await createShare(c.env, body.sessionID, newSecret());
     return c.json({ id, url: `${publicOrigin(c.env, c.req.raw)}/share/${id}`, secret } satisfies CreateShareResponse);
   })
-  .post("/:id/sync", writeLimit, ownerFailures, async (c) => {
+  .post("/:id/sync", syncSpans, writeLimit, ownerFailures, async (c) => {
+    mark("worker: write limit");
     const id = shareId(c.req.param("id")!);
     // The body goes to the room as bytes and is parsed once, there (a structured clone of parsed items could
     // exceed the RPC size limit); only a declared length over the limit is refused here, before waking it. The
-    // per-share sync budget is charged by the room, once the secret has verified (room/budget.ts).
+    // per-share sync budget is counted by the room, once the secret has verified (room/budget.ts).
     const declared = Number(c.req.header("content-length"));
     if (Number.isFinite(declared) && declared > MAX_SYNC_BODY_BYTES) {
       throw new ApiError("payload_too_large", `The body is ${declared} bytes; the limit is ${MAX_SYNC_BODY_BYTES}.`);
     }
-    return c.json(unwrap(await room(c.env, id).syncBody(c.req.raw.body)));
+    // A body of a declared length that fits one RPC message goes as bytes, read here in one piece: the room gets it
+    // whole in a single copy, where a stream costs a pipe between the two and a read loop in the room.
+    const body =
+      Number.isFinite(declared) && declared <= SYNC_BODY_AS_BYTES_MAX ? await readBytes(c.req.raw) : c.req.raw.body;
+    mark("worker: read body");
+    const result = await room(c.env, id).syncBody(body);
+    mark("commit and answer");
+    return c.json(unwrap(result));
   })
   .delete("/:id", writeLimit, ownerFailures, async (c) => {
     const id = shareId(c.req.param("id"));
