@@ -14,15 +14,24 @@ import type { Entry } from "@shareroom/shared";
 /** The ShareRoom writes R2 at most this often (ms): R2 allows about one write per second to one key. */
 export const FLUSH_DELAY_MS = 1_000;
 
-/** The tail stays inline in the head while its entries add up to at most this many bytes of JSON. */
-export const TAIL_INLINE_MAX_BYTES = 256 * 1024;
+/**
+ * The tail stays inline in the head while its entries add up to at most this many bytes of JSON; past it, the
+ * flush appends it as a new segment. Every flush rewrites the head, so this bounds what a flush rewrites (about one
+ * CLI batch: the bench's batches average 18 KB of changes).
+ */
+export const TAIL_INLINE_MAX_BYTES = 16 * 1024;
 
 /**
- * A new segment is merged with the one before it while that one is not at least this many times larger, so
- * segment sizes grow geometrically: a share of N bytes has O(log N) segments and each byte is rewritten O(log N)
- * times (a size-tiered log-structured merge).
+ * Small segments (under {@link SMALL_SEGMENT_BYTES}) are merged this many at a time, and so are the segments those
+ * merges make until a run of them adds up to half of {@link SEGMENT_MAX_BYTES}; segments from half the maximum up
+ * are final. So each byte is written at most three times in segments (appended, merged once among small ones,
+ * merged once into a final segment), and a share has at most about `2 × (factor − 1)` unfinished segments besides
+ * its final ones (docs/storage.md, "Compaction").
  */
-export const SEGMENT_GROWTH_FACTOR = 4;
+export const SEGMENT_TIER_FACTOR = 8;
+
+/** Segments under this many bytes are *small*: {@link SEGMENT_TIER_FACTOR} of them merge into one. */
+export const SMALL_SEGMENT_BYTES = SEGMENT_TIER_FACTOR * TAIL_INLINE_MAX_BYTES;
 
 /**
  * A segment object is at most this many bytes (its entries as written, envelopes included; a single entry is

@@ -9,9 +9,10 @@ import {
   blobKey,
   HEAD_VERSION,
   headKey,
-  SEGMENT_GROWTH_FACTOR,
   SEGMENT_MAX_BYTES,
+  SEGMENT_TIER_FACTOR,
   type SegmentInfo,
+  SMALL_SEGMENT_BYTES,
   segmentName,
   sharePrefix,
 } from "./layout";
@@ -80,13 +81,45 @@ export function weightAbove(sql: SqlStorage, lo: number): number {
 export type Mode = "flush" | "compact";
 
 /**
+ * How many of `segments` a new run of `bytes` (the rows above the newest segment, as a segment) leaves in place;
+ * the run swallows the rest. `flush`: size tiers — a run merges with the small segments ({@link SMALL_SEGMENT_BYTES})
+ * before it once {@link SEGMENT_TIER_FACTOR} of them are there, and with the unfinished larger ones before it once
+ * they add up to half of {@link SEGMENT_MAX_BYTES}; a segment of half the maximum or more is final. `compact`: every
+ * trailing segment under half the maximum.
+ */
+export function mergeStart(segments: SegmentInfo[], bytes: number, mode: Mode): number {
+  const final = (segment: SegmentInfo) => segment.bytes >= SEGMENT_MAX_BYTES / 2;
+  let keep = segments.length;
+  if (mode === "compact") {
+    while (keep > 0 && !final(segments[keep - 1]!)) keep--;
+    return keep;
+  }
+  let run = bytes;
+  // At most two passes: small segments merge into a larger unfinished one, which may complete a run of those.
+  for (;;) {
+    const small = run < SMALL_SEGMENT_BYTES;
+    let count = 0;
+    let sum = run;
+    while (keep - count > 0) {
+      const segment = segments[keep - count - 1]!;
+      if (final(segment) || segment.bytes < SMALL_SEGMENT_BYTES !== small) break;
+      sum += segment.bytes;
+      count++;
+    }
+    const merge = count > 0 && (small ? count + 1 >= SEGMENT_TIER_FACTOR : sum >= SEGMENT_MAX_BYTES / 2);
+    if (!merge) return keep;
+    keep -= count;
+    run = sum;
+    if (!small) return keep;
+  }
+}
+
+/**
  * Writes the rows above the newest kept segment as new segments of at most {@link SEGMENT_MAX_BYTES} each (the
- * object's bytes: every entry as written, with its key and seq, and the segment's own envelope), and
- * returns the new list with the names it replaces. In `flush` mode, the newest segments are merged in while each is
- * not {@link SEGMENT_GROWTH_FACTOR}× larger than what is being written and the result still fits one segment (a
- * size-tiered merge); in `compact` mode, every trailing segment under half the maximum is merged in. Tombstones are
- * dropped when the run starts at seq 0 (nothing older remains for them to hide). Memory: one segment plus
- * {@link PAGE_ROWS} rows.
+ * object's bytes: every entry as written, with its key and seq, and the segment's own envelope), and returns the new
+ * list with the names it replaces; which trailing segments the run swallows is {@link mergeStart}'s rule for
+ * `mode`. Tombstones are dropped when the run starts at seq 0 (nothing older remains for them to hide). Memory: one
+ * segment plus {@link PAGE_ROWS} rows.
  */
 export async function writeSegments(
   bucket: RoomBucket,
@@ -95,19 +128,53 @@ export async function writeSegments(
   segments: SegmentInfo[],
   mode: Mode,
 ): Promise<{ segments: SegmentInfo[]; replaced: string[] }> {
-  let keep = segments.length;
-  let bytes = weightAbove(sql, segments.at(-1)?.hi ?? 0);
-  while (keep > 0) {
-    const previous = segments[keep - 1]!;
-    const merge =
-      mode === "flush"
-        ? previous.bytes <= SEGMENT_GROWTH_FACTOR * bytes && previous.bytes + bytes <= SEGMENT_MAX_BYTES
-        : previous.bytes < SEGMENT_MAX_BYTES / 2;
-    if (!merge) break;
-    bytes += previous.bytes;
-    keep--;
-  }
+  const keep = mergeStart(segments, weightAbove(sql, segments.at(-1)?.hi ?? 0) + SEGMENT_ENVELOPE_BYTES, mode);
   const start = keep === 0 ? 0 : segments[keep - 1]!.hi;
+  const written = await writeRange(bucket, sql, share.id, start, share.seq);
+  const replaced = segments.slice(keep).map((segment) => segment.name);
+  return {
+    segments: [...segments.slice(0, keep), ...written],
+    replaced: replaced.filter((name) => !written.some((segment) => segment.name === name)),
+  };
+}
+
+/**
+ * Rewrites every segment over {@link SEGMENT_MAX_BYTES} (written before segments were bounded) as segments of at
+ * most that size covering the same seq range, from the rows; returns the new list and the names it replaces.
+ * Memory: one segment plus {@link PAGE_ROWS} rows.
+ */
+export async function splitOversized(
+  bucket: RoomBucket,
+  sql: SqlStorage,
+  share: ShareRow,
+  segments: SegmentInfo[],
+): Promise<{ segments: SegmentInfo[]; replaced: string[] }> {
+  const next: SegmentInfo[] = [];
+  const replaced: string[] = [];
+  for (const segment of segments) {
+    if (segment.bytes <= SEGMENT_MAX_BYTES) {
+      next.push(segment);
+      continue;
+    }
+    const written = await writeRange(bucket, sql, share.id, segment.lo, segment.hi);
+    next.push(...written);
+    if (!written.some((piece) => piece.name === segment.name)) replaced.push(segment.name);
+  }
+  return { segments: next, replaced };
+}
+
+/**
+ * Writes the rows with seq in (`start`, `end`] (each key's latest change) as contiguous segments of at most
+ * {@link SEGMENT_MAX_BYTES} covering exactly that range, and returns them. Each is queued for collection a day ahead
+ * before its PUT ({@link ORPHAN_GRACE_MS}). Tombstones are dropped when `start` is 0.
+ */
+async function writeRange(
+  bucket: RoomBucket,
+  sql: SqlStorage,
+  id: string,
+  start: number,
+  end: number,
+): Promise<SegmentInfo[]> {
   const dropTombstones = start === 0;
   const written: SegmentInfo[] = [];
   let lo = start;
@@ -119,7 +186,7 @@ export async function writeSegments(
     const name = segmentName(lo, hi);
     const body = segmentBody(lo, hi, entries);
     sql.exec("INSERT OR REPLACE INTO garbage (name, due) VALUES (?, ?)", name, Date.now() + ORPHAN_GRACE_MS);
-    await bucket.put(sharePrefix(share.id) + name, body, { httpMetadata: JSON_TYPE });
+    await bucket.put(sharePrefix(id) + name, body, { httpMetadata: JSON_TYPE });
     written.push({ name, lo, hi, bytes: body.byteLength });
     lo = hi;
     entries = [];
@@ -131,7 +198,7 @@ export async function writeSegments(
         `SELECT key, seq, body, ref, epoch, removed, progress FROM items
          WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
         cursor,
-        share.seq,
+        end,
         PAGE_ROWS,
       )
       .toArray();
@@ -146,12 +213,8 @@ export async function writeSegments(
     }
     if (rows.length < PAGE_ROWS) break;
   }
-  if (lo < share.seq || written.length === 0) await put(share.seq);
-  const replaced = segments.slice(keep).map((segment) => segment.name);
-  return {
-    segments: [...segments.slice(0, keep), ...written],
-    replaced: replaced.filter((name) => !written.some((segment) => segment.name === name)),
-  };
+  if (lo < end || written.length === 0) await put(end);
+  return written;
 }
 
 /** The JSON bytes of segment (lo, hi] holding `entries` (each an encoded entry JSON), in one buffer. */
