@@ -70,6 +70,11 @@ export class Sessions {
     return (await response.json()) as FlushAnswer;
   }
 
+  /** Runs the share's idle compaction now (`POST /__bench/compact/:id`: the alarm's duties as 10 minutes from now). */
+  async compact(id: string): Promise<void> {
+    await (await post(`${this.origin}/__bench/compact/${id}`, "")).arrayBuffer();
+  }
+
   /** The share's cumulative storage work, from the operator endpoint. */
   async stats(id: string): Promise<StorageStats> {
     const response = await get(`${this.origin}/api/sessions/${id}`, { authorization: `Bearer ${this.adminToken}` });

@@ -6,6 +6,7 @@
 import { formatBytes, formatCount, formatMs, formatRatio } from "./measure.ts";
 import type { FanoutRun } from "./suites/fanout.ts";
 import type { IngestRun } from "./suites/ingest.ts";
+import type { MemoryRun } from "./suites/memory.ts";
 import type { BundleSize, PageRun, ReaderFigures } from "./suites/page.ts";
 import type { ReconnectResult } from "./suites/reconnect.ts";
 import type { Checkpoint, StorageResult } from "./suites/storage.ts";
@@ -30,6 +31,7 @@ export interface Results {
   runtimeMs: number;
   machine: Machine;
   storage?: StorageResult;
+  memory?: MemoryRun[];
   reconnect: { label: string; parts: number; result: ReconnectResult }[];
   ingest?: IngestRun[];
   fanout?: FanoutRun[];
@@ -84,6 +86,64 @@ function decimalBytes(bytes: number): string {
     unit++;
   }
   return `${Number(value.toPrecision(3))} ${units[unit]}`;
+}
+
+/** Bytes a storage path may hold at once, whatever the share's size (issue 9). */
+const MEMORY_TARGET_BYTES = 32 * 1024 * 1024;
+/** "Flat with size": the largest share's peak at most this multiple of the smallest's. */
+const MEMORY_FLAT_RATIO = 1.5;
+/** R2 bytes behind the first screen of a share, at most (issue 9: a 200 MiB share). */
+const FIRST_SCREEN_TARGET_BYTES = 2 * 1024 * 1024;
+
+function memoryFigures(runs: MemoryRun[]): Figure[] {
+  const figures: Figure[] = [];
+  const worst = (run: MemoryRun) =>
+    run.operations.reduce((top, operation) => (operation.peakBytes > top.peakBytes ? operation : top));
+  for (const run of runs) {
+    const top = worst(run);
+    figures.push({
+      suite: "memory",
+      measure: `peak resident set of the storage paths above each one's start, ${run.label} (${formatBytes(run.liveBytes)} live, ${formatCount(run.parts)} parts)`,
+      ours: `${formatBytes(top.peakBytes)} (${top.name}); ${run.operations.map((operation) => `${operation.name} ${formatBytes(operation.peakBytes)}`).join(", ")}`,
+      baseline: formatBytes(run.liveBytes),
+      against: "the share's live bytes (what a path holding the whole share holds)",
+      ratio: top.peakBytes / run.liveBytes,
+      target: `≤ ${formatBytes(MEMORY_TARGET_BYTES)} on every path`,
+      met: top.peakBytes <= MEMORY_TARGET_BYTES,
+      miss: `${top.name} rose ${formatBytes(top.peakBytes)}: the workerd process's peak resident set (an upper bound: it counts uncollected garbage and the local R2 store too)`,
+    });
+  }
+  if (runs.length > 1) {
+    const small = runs[0]!;
+    const large = runs.at(-1)!;
+    const growth = worst(large).peakBytes / Math.max(1, worst(small).peakBytes);
+    figures.push({
+      suite: "memory",
+      measure: `growth of the storage paths' peak, ${small.label} → ${large.label}`,
+      ours: `${growth.toFixed(2)}×`,
+      baseline: `${(large.liveBytes / small.liveBytes).toFixed(1)}×`,
+      against: "growth of the share",
+      ratio: growth / (large.liveBytes / small.liveBytes),
+      target: `flat: ≤ ${MEMORY_FLAT_RATIO}×`,
+      met: growth <= MEMORY_FLAT_RATIO,
+      miss: `${growth.toFixed(2)}×: some path holds more of a larger share`,
+    });
+  }
+  for (const run of runs) {
+    const screen = run.firstScreen;
+    figures.push({
+      suite: "memory",
+      measure: `R2 bytes behind the first screen (header facts and latest turn: ${formatBytes(screen.shownBytes)} of items), ${run.label}, read as the page does (head, then segments newest first)`,
+      ours: `${formatBytes(screen.bytes)} in ${screen.reads} reads of ${screen.segments + 1}${screen.complete ? "" : " (incomplete)"}`,
+      baseline: formatBytes(run.liveBytes),
+      against: "the whole share (a snapshot first paint)",
+      ratio: screen.bytes / run.liveBytes,
+      target: `≤ ${formatBytes(FIRST_SCREEN_TARGET_BYTES)}`,
+      met: screen.complete && screen.bytes <= FIRST_SCREEN_TARGET_BYTES,
+      miss: `${formatBytes(screen.bytes)}: the latest turn spans segments larger than the first screen needs`,
+    });
+  }
+  return figures;
 }
 
 function storageFigures(storage: StorageResult): Figure[] {
@@ -411,6 +471,7 @@ function readerFigures(reader: ReaderFigures): Figure[] {
 export function figuresOf(results: Results): Figure[] {
   return [
     ...(results.storage ? storageFigures(results.storage) : []),
+    ...(results.memory ? memoryFigures(results.memory) : []),
     ...(results.ingest ? ingestFigures(results.ingest) : []),
     ...(results.fanout ? fanoutFigures(results.fanout) : []),
     ...reconnectFigures(results),

@@ -8,6 +8,7 @@
  * |---|---|
  * | `POST /__bench/noop` | reads the body and discards it: the floor for `POST /api/share/:id/sync` |
  * | `POST /__bench/flush/:id` | the share's `flushNow()` (what `GET /data` does before reading), without the read; answers `{seq, headBytes, segments}`: the size of the head object now in R2 and the `{name, bytes}` of each segment it names |
+ * | `POST /__bench/compact/:id` | runs the share's alarm duties as 10 minutes from now (`tick`), so the idle compaction runs at once |
  * | `GET /__bench/bare/:name` | a viewer WebSocket on the bare Durable Object `name` (the fan-out floor) |
  * | `POST /__bench/bare/:name` | broadcasts the body, as is, to every viewer of `name`; answers the viewer count |
  * | `POST /__bench/bare/:name?durable=1` | the same, after writing the body to one SQLite row (the floor plus durability) |
@@ -15,7 +16,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import sessions, { ShareRoom } from "../../../../packages/sessions/src/index";
-import { type Head, headKey } from "../../../../packages/sessions/src/storage/layout";
+import { type Head, headKey, IDLE_COMPACT_MS } from "../../../../packages/sessions/src/storage/layout";
 
 export { ShareRoom };
 
@@ -79,6 +80,11 @@ async function bench(request: Request, env: BenchEnv, url: URL): Promise<Respons
     const text = head ? await head.text() : "";
     const segments = text ? (JSON.parse(text) as Head).segments.map(({ name, bytes }) => ({ name, bytes })) : [];
     return Response.json({ seq: flushed.value.seq, headBytes: head?.size ?? 0, segments });
+  }
+  if (route === "compact" && name && request.method === "POST") {
+    const rooms = env.SHARE_ROOM;
+    await rooms.get(rooms.idFromName(name)).tick(Date.now() + IDLE_COMPACT_MS + 1);
+    return Response.json({ ok: true });
   }
   if (route === "bare" && name) {
     const room = env.BARE_ROOM.get(env.BARE_ROOM.idFromName(name));
