@@ -47,7 +47,12 @@ async function winnersReadByRange(id: string): Promise<number> {
       }
     }
   }
-  for (const entry of current.tail) latest.set(entry.key, { seq: entry.seq, ranged: false, removed: false });
+  for (const entry of current.tail) {
+    // The reader keeps a segment's place for an entry the tail repeats at the same seq (a header entry).
+    if ((latest.get(entry.key)?.seq ?? -1) < entry.seq) {
+      latest.set(entry.key, { seq: entry.seq, ranged: false, removed: false });
+    }
+  }
   return [...latest.values()].filter((winner) => winner.ranged && !winner.removed).length;
 }
 

@@ -119,6 +119,27 @@ describe("R2 layout", () => {
     ).toBe("round 59");
   });
 
+  it("carries the session and model entries in every head, so a first screen reads no old segment for them", async () => {
+    const share = await createShare();
+    const session = { type: "session", data: { id: "ses_1", title: "facts", time: { created: 1, updated: 2 } } };
+    const model = { type: "model", data: [{ id: "scripted-a", name: "Scripted A" }] };
+    await sync(share, [session, model, part("prt_big", "x".repeat(64 * 1024))]);
+    await runDurableObjectAlarm(roomOf(share.id));
+    await sync(share, [session, model, part("prt_small", "new")]);
+    await runDurableObjectAlarm(roomOf(share.id));
+    const current = await head(share.id);
+    expect(current.segments.length).toBeGreaterThan(0);
+    expect(current.tail.map((entry) => entry.key).sort()).toEqual(["model", "part/msg_1/prt_small", "session"]);
+    // An entry both in the head and in a segment is read once.
+    const page = await snapshot(share.id);
+    expect(page.entries.map((entry) => entry.key)).toEqual([
+      "model",
+      "part/msg_1/prt_big",
+      "part/msg_1/prt_small",
+      "session",
+    ]);
+  });
+
   it("writes at most 4× the live bytes to R2 over many flushes of CLI-sized batches", async () => {
     const share = await createShare();
     // 150 flushes of one ~6 KB batch each, as the 1 s alarm writes them: a 256 KiB inline tail rewritten by every

@@ -6,6 +6,7 @@
 import { SEGMENT_GRACE_MS, SEGMENT_MAX_BYTES, type SegmentInfo, TAIL_INLINE_MAX_BYTES } from "../storage/layout";
 import {
   deleteNames,
+  headerEntries,
   putBlob,
   putHead,
   splitOversized,
@@ -19,7 +20,8 @@ import { dropChunks, getChunks, type ShareRow, shareRow } from "./store";
 
 /**
  * Writes what changed since the last flush to R2: first every blob still held in SQLite, then the head with the
- * tail inline while the tail is small, else new segments and a head with an empty tail. Replaced objects are
+ * tail inline while the tail is small, else new segments and a head with an empty tail; every head also carries the
+ * header entries (`headerEntries`). Replaced objects are
  * queued for deletion only once that head is written.
  */
 export async function flush(room: RoomContext): Promise<void> {
@@ -29,10 +31,10 @@ export async function flush(room: RoomContext): Promise<void> {
   const lastHi = segments.at(-1)?.hi ?? 0;
   if (weightAbove(room.sql, lastHi) > TAIL_INLINE_MAX_BYTES) {
     const next = await writeSegments(room.r2, room.sql, share, segments, "flush");
-    await putHead(room.r2, share, next.segments, []);
+    await putHead(room.r2, share, next.segments, headerEntries(room.sql, share.seq));
     commitHead(room, share, next.segments, next.replaced);
   } else {
-    await putHead(room.r2, share, segments, tailEntries(room.sql, lastHi));
+    await putHead(room.r2, share, segments, [...headerEntries(room.sql, lastHi), ...tailEntries(room.sql, lastHi)]);
     commitHead(room, share, segments, []);
   }
 }
@@ -115,7 +117,7 @@ export async function compact(room: RoomContext): Promise<void> {
   if (weightAbove(room.sql, lastHi) > 0 || small > 1 || oversized) {
     const split = await splitOversized(room.r2, room.sql, share, segments);
     const next = await writeSegments(room.r2, room.sql, share, split.segments, "compact");
-    await putHead(room.r2, share, next.segments, []);
+    await putHead(room.r2, share, next.segments, headerEntries(room.sql, share.seq));
     const named = new Set(next.segments.map((segment) => segment.name));
     const replaced = [...split.replaced, ...next.replaced].filter((name) => !named.has(name));
     commitHead(room, share, next.segments, replaced);

@@ -15,6 +15,7 @@ import {
   SMALL_SEGMENT_BYTES,
   segmentName,
   sharePrefix,
+  TAIL_INLINE_MAX_BYTES,
 } from "./layout";
 
 /** The R2 calls the room makes (the metered binding of `meter.ts`). */
@@ -65,6 +66,31 @@ export async function putHead(
 export function tailEntries(sql: SqlStorage, lo: number): string[] {
   return sql
     .exec<ItemRow>("SELECT key, seq, body, ref, epoch, removed, progress FROM items WHERE seq > ? ORDER BY seq", lo)
+    .toArray()
+    .map(storedEntryJson);
+}
+
+/**
+ * Keys whose latest entry every head carries, whatever its seq: the share page's header facts (title and agent from
+ * `session`, model names from `model`), so a first screen needs no old segment for them. The CLI re-sends both in
+ * almost every batch unchanged, so their entries keep old seqs and would otherwise sit in the oldest segment.
+ */
+export const HEADER_KEYS = ["session", "model"];
+
+/**
+ * The entries of {@link HEADER_KEYS} with seq at or below `lo` (those above are in the tail already), as entry JSON;
+ * each at most {@link TAIL_INLINE_MAX_BYTES} (a larger one stays in its segment only). Readers take the highest seq
+ * per key, so an entry both here and in a segment counts once.
+ */
+export function headerEntries(sql: SqlStorage, lo: number): string[] {
+  return sql
+    .exec<ItemRow>(
+      `SELECT key, seq, body, ref, epoch, removed, progress FROM items
+       WHERE key IN (SELECT value FROM json_each(?)) AND seq <= ? AND removed = 0 AND bytes <= ? ORDER BY seq`,
+      JSON.stringify(HEADER_KEYS),
+      lo,
+      TAIL_INLINE_MAX_BYTES,
+    )
     .toArray()
     .map(storedEntryJson);
 }
