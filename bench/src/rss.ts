@@ -28,7 +28,13 @@ export function workerdPids(group: number): number[] {
 function statusBytes(pids: number[], field: "VmRSS" | "VmHWM"): number {
   let total = 0;
   for (const pid of pids) {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    let status = "";
+    try {
+      status = readFileSync(`/proc/${pid}/status`, "utf8");
+    } catch {
+      // The process ended (wrangler runs short-lived workerd processes beside the server's).
+      continue;
+    }
     const kib = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1];
     total += Number(kib ?? 0) * 1024;
   }
@@ -36,18 +42,25 @@ function statusBytes(pids: number[], field: "VmRSS" | "VmHWM"): number {
 }
 
 /**
- * Runs `task` and returns what the resident set of `pids` rose to above where it stood when the task started
+ * Runs `task` and returns what the resident set of the workerd processes of process group `group` rose to above where it stood when the task started
  * (bytes; 0 when it never rose), with the task's result. An upper bound on what the task held at once: it also counts
  * garbage the runtime had not collected yet, and the local R2 store, which lives in the same process.
  */
-export async function peakAbove<T>(pids: number[], task: () => Promise<T>): Promise<{ bytes: number; result: T }> {
-  for (const pid of pids) writeFileSync(`/proc/${pid}/clear_refs`, "5");
+export async function peakAbove<T>(group: number, task: () => Promise<T>): Promise<{ bytes: number; result: T }> {
+  const pids = workerdPids(group);
+  for (const pid of pids) {
+    try {
+      writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    } catch {
+      // The process ended.
+    }
+  }
   const before = statusBytes(pids, "VmRSS");
   const result = await task();
   return { bytes: Math.max(0, statusBytes(pids, "VmHWM") - before), result };
 }
 
-/** The resident set of `pids` now (bytes). */
-export function residentBytes(pids: number[]): number {
-  return statusBytes(pids, "VmRSS");
+/** The resident set of the workerd processes of process group `group` now (bytes). */
+export function residentBytes(group: number): number {
+  return statusBytes(workerdPids(group), "VmRSS");
 }

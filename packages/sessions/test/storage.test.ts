@@ -119,6 +119,21 @@ describe("R2 layout", () => {
     ).toBe("round 59");
   });
 
+  it("keeps the number of segments bounded when batch sizes alternate around the small-segment size", async () => {
+    const share = await createShare();
+    let maxSegments = 0;
+    for (let round = 0; round < 60; round++) {
+      const size = round % 2 === 0 ? 64 * 1024 : 160 * 1024;
+      await sync(share, [part(`prt_${String(round).padStart(3, "0")}`, "a".repeat(size))]);
+      await runDurableObjectAlarm(roomOf(share.id));
+      maxSegments = Math.max(maxSegments, (await head(share.id)).segments.length);
+    }
+    // At most 7 small and 31 unfinished segments (each of 128 KiB or more, under 4 MiB in all) besides the finals.
+    const finals = (await head(share.id)).segments.filter((segment) => segment.bytes >= SEGMENT_MAX_BYTES / 2);
+    expect(maxSegments).toBeLessThanOrEqual(SEGMENT_TIER_FACTOR - 1 + 31 + finals.length);
+    expect((await snapshot(share.id)).entries).toHaveLength(60);
+  });
+
   it("carries the session and model entries in every head, so a first screen reads no old segment for them", async () => {
     const share = await createShare();
     const session = { type: "session", data: { id: "ses_1", title: "facts", time: { created: 1, updated: 2 } } };

@@ -108,10 +108,12 @@ export type Mode = "flush" | "compact";
 
 /**
  * How many of `segments` a new run of `bytes` (the rows above the newest segment, as a segment) leaves in place;
- * the run swallows the rest. `flush`: size tiers — a run merges with the small segments ({@link SMALL_SEGMENT_BYTES})
- * before it once {@link SEGMENT_TIER_FACTOR} of them are there, and with the unfinished larger ones before it once
- * they add up to half of {@link SEGMENT_MAX_BYTES}; a segment of half the maximum or more is final. `compact`: every
- * trailing segment under half the maximum.
+ * the run swallows the rest. `flush`: size tiers — first the trailing small segments ({@link SMALL_SEGMENT_BYTES}),
+ * once {@link SEGMENT_TIER_FACTOR} of them are there with a small run, or whatever their number when the run itself
+ * is not small; then every trailing segment that is not final, once they add up to half of {@link SEGMENT_MAX_BYTES}
+ * with the run (a segment of half the maximum or more is final). A small segment is so merged at most once before
+ * the merge that makes it final, which no flush merges again: each byte is written at most three times in segments.
+ * `compact`: every trailing segment that is not final.
  */
 export function mergeStart(segments: SegmentInfo[], bytes: number, mode: Mode): number {
   const final = (segment: SegmentInfo) => segment.bytes >= SEGMENT_MAX_BYTES / 2;
@@ -121,23 +123,18 @@ export function mergeStart(segments: SegmentInfo[], bytes: number, mode: Mode): 
     return keep;
   }
   let run = bytes;
-  // At most two passes: small segments merge into a larger unfinished one, which may complete a run of those.
-  for (;;) {
-    const small = run < SMALL_SEGMENT_BYTES;
-    let count = 0;
-    let sum = run;
-    while (keep - count > 0) {
-      const segment = segments[keep - count - 1]!;
-      if (final(segment) || segment.bytes < SMALL_SEGMENT_BYTES !== small) break;
-      sum += segment.bytes;
-      count++;
-    }
-    const merge = count > 0 && (small ? count + 1 >= SEGMENT_TIER_FACTOR : sum >= SEGMENT_MAX_BYTES / 2);
-    if (!merge) return keep;
-    keep -= count;
-    run = sum;
-    if (!small) return keep;
+  let small = 0;
+  while (keep - small > 0 && segments[keep - small - 1]!.bytes < SMALL_SEGMENT_BYTES) small++;
+  if (small > 0 && (run >= SMALL_SEGMENT_BYTES || small + 1 >= SEGMENT_TIER_FACTOR)) {
+    for (let i = 0; i < small; i++) run += segments[keep - 1 - i]!.bytes;
+    keep -= small;
   }
+  let start = keep;
+  while (start > 0 && !final(segments[start - 1]!)) {
+    run += segments[start - 1]!.bytes;
+    start--;
+  }
+  return start < keep && run >= SEGMENT_MAX_BYTES / 2 ? start : keep;
 }
 
 /**
