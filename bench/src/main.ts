@@ -199,8 +199,14 @@ async function main(): Promise<number> {
     if (only.has("memory")) {
       await attempt("memory", async () => {
         const sizes = memorySizes();
-        log(`memory: shares of ${sizes.join(", ")} MiB through ordinary syncs; peak resident set per storage path`);
-        results.memory = await runMemory(sessions, sessionsServer.child.pid!, sizes, log);
+        log(`memory: shares of ${sizes.join(", ")} MiB through ordinary syncs; isolate memory per storage path`);
+        results.memory = await runMemory(
+          sessions,
+          sessionsServer.child.pid!,
+          sessionsServer.inspectorPort!,
+          sizes,
+          log,
+        );
       });
     }
 

@@ -103,14 +103,14 @@ function memoryFigures(runs: MemoryRun[]): Figure[] {
     const top = worst(run);
     figures.push({
       suite: "memory",
-      measure: `peak resident set of the storage paths above each one's start, ${run.label} (${formatBytes(run.liveBytes)} live, ${formatCount(run.parts)} parts)`,
+      measure: `peak isolate memory (JS heap + ArrayBuffers) of the storage paths above each one's start, ${run.label} (${formatBytes(run.liveBytes)} live, ${formatCount(run.parts)} parts)`,
       ours: `${formatBytes(top.peakBytes)} (${top.name}); ${run.operations.map((operation) => `${operation.name} ${formatBytes(operation.peakBytes)}`).join(", ")}`,
       baseline: formatBytes(run.liveBytes),
       against: "the share's live bytes (what a path holding the whole share holds)",
       ratio: top.peakBytes / run.liveBytes,
       target: `≤ ${formatBytes(MEMORY_TARGET_BYTES)} on every path`,
       met: top.peakBytes <= MEMORY_TARGET_BYTES,
-      miss: `${top.name} rose ${formatBytes(top.peakBytes)}: the workerd process's peak resident set (an upper bound: it counts uncollected garbage and the local R2 store too)`,
+      miss: `${top.name} rose ${formatBytes(top.peakBytes)} (an upper bound: garbage counts until collected; workerd resident set ${formatBytes(top.residentBytes)})`,
     });
   }
   if (runs.length > 1) {

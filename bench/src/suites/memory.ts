@@ -5,8 +5,9 @@
  * does when the CLI sends a batch a second). Then each storage path runs alone while the kernel's peak resident set of the sessions worker's
  * `workerd` process is read (`rss.ts`): the replay (syncs and their flushes, segment merges included), `GET /data`,
  * `GET /snapshot`, legacy `GET /share_data`, the idle compaction, and the sync that loads the compacted share back
- * (rehydration). The figure is the rise above the resident set at the operation's start: an upper bound on the bytes
- * the path held at once (it also counts garbage not yet collected and the local R2 store in the same process).
+ * (rehydration). The figure is the isolate's peak above its level at the operation's start: an upper bound on the
+ * bytes the path held at once (garbage made during it counts until collected), and what the 128 MB isolate limit
+ * of a deployed Durable Object counts.
  *
  * First screen: the page's first paint reads `GET /api/share/:id/head`, then the segments it lists, newest first
  * (`packages/web/src/lib/live.ts`). The bench reads the same routes in the same order until it holds the header
@@ -17,6 +18,7 @@
 import type { Item } from "@shareroom/shared";
 import { Sessions } from "../api.ts";
 import { generateSession } from "../generate.ts";
+import { HeapProbe } from "../heap.ts";
 import { now } from "../measure.ts";
 import { peakAbove, residentBytes, workerdPids } from "../rss.ts";
 
@@ -27,8 +29,13 @@ const BYTES_PER_PART = 9.4 * 1024;
 
 export interface MemoryOperation {
   name: string;
-  /** Peak resident set above the one at the operation's start (bytes). */
+  /**
+   * Peak of the worker isolate's JavaScript memory (used heap + ArrayBuffer backing stores) above its level at the
+   * operation's start, after a garbage collection (bytes; `heap.ts`).
+   */
   peakBytes: number;
+  /** Peak resident set of the workerd process above the one at the operation's start (bytes; `rss.ts`). */
+  residentBytes: number;
   ms: number;
 }
 
@@ -128,12 +135,28 @@ async function readFirstScreen(origin: string, id: string, final: Map<string, It
 }
 
 /**
- * Runs the suite on the sessions worker at `sessions` whose server process group is `group` (its workerd
- * processes are measured). `compact(id)` runs the share's idle compaction now (`POST /__bench/compact/:id`).
+ * Runs the suite on the sessions worker at `sessions`: its isolate measured through its inspector on
+ * `inspectorPort`, and the workerd processes of its server's process group `group`.
  */
 export async function runMemory(
   sessions: Sessions,
   group: number,
+  inspectorPort: number,
+  sizes: number[],
+  log: (line: string) => void,
+): Promise<MemoryRun[]> {
+  const heap = await HeapProbe.connect(inspectorPort);
+  try {
+    return await runSizes(sessions, group, heap, sizes, log);
+  } finally {
+    heap.close();
+  }
+}
+
+async function runSizes(
+  sessions: Sessions,
+  group: number,
+  heap: HeapProbe,
   sizes: number[],
   log: (line: string) => void,
 ): Promise<MemoryRun[]> {
@@ -167,10 +190,16 @@ export async function runMemory(
     const operations: MemoryOperation[] = [];
     const measure = async <T>(name: string, task: () => Promise<T>): Promise<T> => {
       const started = now();
-      const { bytes, result } = await peakAbove(group, task);
-      operations.push({ name, peakBytes: bytes, ms: now() - started });
+      let resident = 0;
+      const { bytes, result } = await heap.peakDuring(async () => {
+        const outcome = await peakAbove(group, task);
+        resident = outcome.bytes;
+        return outcome.result;
+      });
+      operations.push({ name, peakBytes: bytes, residentBytes: resident, ms: now() - started });
       log(
-        `    ${name}: peak ${(bytes / 2 ** 20).toFixed(1)} MiB above its start (${((now() - started) / 1000).toFixed(1)} s)`,
+        `    ${name}: isolate peak ${(bytes / 2 ** 20).toFixed(1)} MiB above its start, workerd resident set ` +
+          `${(resident / 2 ** 20).toFixed(1)} MiB (${((now() - started) / 1000).toFixed(1)} s)`,
       );
       return result;
     };

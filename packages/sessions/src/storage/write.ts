@@ -111,11 +111,17 @@ export type Mode = "flush" | "compact";
  * the run swallows the rest. `flush`: size tiers — first the trailing small segments ({@link SMALL_SEGMENT_BYTES}),
  * once {@link SEGMENT_TIER_FACTOR} of them are there with a small run, or whatever their number when the run itself
  * is not small; then every trailing segment that is not final, once they add up to half of {@link SEGMENT_MAX_BYTES}
- * with the run (a segment of half the maximum or more is final). A small segment is so merged at most once before
+ * with the run and the rows they hold weigh that much too (a segment of half the maximum or more is final;
+ * `weightAbove(lo)` gives the bytes of the rows above seq `lo`). A small segment is so merged at most once before
  * the merge that makes it final, which no flush merges again: each byte is written at most three times in segments.
  * `compact`: every trailing segment that is not final.
  */
-export function mergeStart(segments: SegmentInfo[], bytes: number, mode: Mode): number {
+export function mergeStart(
+  segments: SegmentInfo[],
+  bytes: number,
+  mode: Mode,
+  weightAbove: (lo: number) => number,
+): number {
   const final = (segment: SegmentInfo) => segment.bytes >= SEGMENT_MAX_BYTES / 2;
   let keep = segments.length;
   if (mode === "compact") {
@@ -134,7 +140,11 @@ export function mergeStart(segments: SegmentInfo[], bytes: number, mode: Mode): 
     run += segments[start - 1]!.bytes;
     start--;
   }
-  return start < keep && run >= SEGMENT_MAX_BYTES / 2 ? start : keep;
+  if (start === keep || run < SEGMENT_MAX_BYTES / 2) return keep;
+  // What the merge would write, from the rows: a key changed again later weighs nothing here, so the listed sizes
+  // overstate it; a merge that would not make a final segment is left for later (else every flush would redo it).
+  const lo = start === 0 ? 0 : segments[start - 1]!.hi;
+  return weightAbove(lo) + SEGMENT_ENVELOPE_BYTES >= SEGMENT_MAX_BYTES / 2 ? start : keep;
 }
 
 /**
@@ -151,7 +161,8 @@ export async function writeSegments(
   segments: SegmentInfo[],
   mode: Mode,
 ): Promise<{ segments: SegmentInfo[]; replaced: string[] }> {
-  const keep = mergeStart(segments, weightAbove(sql, segments.at(-1)?.hi ?? 0) + SEGMENT_ENVELOPE_BYTES, mode);
+  const weight = (lo: number) => weightAbove(sql, lo);
+  const keep = mergeStart(segments, weight(segments.at(-1)?.hi ?? 0) + SEGMENT_ENVELOPE_BYTES, mode, weight);
   const start = keep === 0 ? 0 : segments[keep - 1]!.hi;
   const written = await writeRange(bucket, sql, share.id, start, share.seq);
   const replaced = segments.slice(keep).map((segment) => segment.name);
