@@ -17,7 +17,10 @@ export class HeapProbe {
   private next = 1;
   private readonly waiting = new Map<number, (result: unknown) => void>();
 
-  private constructor(private readonly socket: WebSocket) {
+  private readonly socket: WebSocket;
+
+  private constructor(socket: WebSocket) {
+    this.socket = socket;
     socket.on("message", (data) => {
       const message = JSON.parse(String(data)) as { id?: number; result?: unknown };
       if (message.id === undefined) return;
