@@ -36,7 +36,10 @@ export class HeapProbe {
       socket.once("open", () => resolve());
       socket.once("error", reject);
     });
-    return new HeapProbe(socket);
+    const probe = new HeapProbe(socket);
+    // `HeapProfiler.collectGarbage` answers only once the domain is enabled.
+    await probe.call("HeapProfiler.enable");
+    return probe;
   }
 
   private call<T>(method: string): Promise<T> {
