@@ -42,10 +42,10 @@ export class HeapProbe {
     return probe;
   }
 
-  private call<T>(method: string): Promise<T> {
+  private call<T>(method: string, timeoutMs = 30_000): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`inspector: ${method} timed out`)), 30_000);
+      const timer = setTimeout(() => reject(new Error(`inspector: ${method} timed out`)), timeoutMs);
       this.waiting.set(id, (result) => {
         clearTimeout(timer);
         resolve(result as T);
@@ -61,12 +61,16 @@ export class HeapProbe {
   }
 
   /**
-   * Collects garbage, then runs `task` while sampling {@link held} every `everyMs`; returns the highest sample above
+   * Collects garbage (`collected`: whether the inspector did), then runs `task` while sampling {@link held} every `everyMs`; returns the highest sample above
    * the first (bytes) with the task's result. Garbage made during the task counts until V8 collects it, so this is an
    * upper bound on what the task held at once; a peak between two samples can be missed.
    */
-  async peakDuring<T>(task: () => Promise<T>, everyMs = 10): Promise<{ bytes: number; result: T }> {
-    await this.call("HeapProfiler.collectGarbage");
+  async peakDuring<T>(task: () => Promise<T>, everyMs = 10): Promise<{ bytes: number; collected: boolean; result: T }> {
+    // Best effort: the inspector proxy of `wrangler dev` does not always answer it (the start then counts garbage).
+    const collected = await this.call("HeapProfiler.collectGarbage", 5_000).then(
+      () => true,
+      () => false,
+    );
     const start = await this.held();
     let peak = start;
     let running = true;
@@ -78,7 +82,7 @@ export class HeapProbe {
     })();
     try {
       const result = await task();
-      return { bytes: Math.max(0, peak - start), result };
+      return { bytes: Math.max(0, peak - start), collected, result };
     } finally {
       running = false;
       await sampling;
