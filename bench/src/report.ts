@@ -93,11 +93,11 @@ function decimalBytes(bytes: number): string {
   return `${Number(value.toPrecision(3))} ${units[unit]}`;
 }
 
-/** Bytes a storage path may hold at once, whatever the share's size (issue 9). */
+/** Bytes a storage path may hold at once, whatever the share's size. */
 const MEMORY_TARGET_BYTES = 32 * 1024 * 1024;
 /** "Flat with size": the largest share's peak at most this multiple of the smallest's. */
 const MEMORY_FLAT_RATIO = 1.5;
-/** R2 bytes behind the first screen of a share, at most (issue 9: a 200 MiB share). */
+/** R2 bytes behind the first screen of a share, at most, for shares up to 200 MiB. */
 const FIRST_SCREEN_TARGET_BYTES = 2 * 1024 * 1024;
 
 function memoryFigures(runs: MemoryRun[]): Figure[] {
