@@ -101,7 +101,7 @@ export class ShareRoom extends DurableObject<Env> {
     this.transaction = (run) => ctx.storage.transactionSync(run);
     this.hasTables = schemaVersion(this.sql) > 0;
     if (this.hasTables) migrate(this.sql, (run) => ctx.storage.transactionSync(run));
-    this.budget = new SyncBudget(env);
+    this.budget = new SyncBudget(env, ctx.storage.kv);
     this.r2 = meteredBucket(roomBucket(env.SHARES, ctx), (name, amount) => this.count(name, amount));
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(PING, PONG));
     this.room = {
@@ -247,16 +247,22 @@ export class ShareRoom extends DurableObject<Env> {
    * back from R2, in the inbox (merged by the alarm; `accepted` then counts the items kept for it).
    * Errors: `share_not_found`, `invalid_secret`, `rate_limited` (the share's sync budget, `room/budget.ts`, counted
    * once the secret verifies and before anything is stored), `share_too_large` (nothing of the batch is stored),
-   * `storage_unavailable` (R2 failing and the inbox cannot tell whether the batch fits).
+   * `storage_unavailable` (R2 failing and the inbox cannot tell whether the batch fits). `charged: false` (legacy
+   * `/share_sync`, one key per request) skips the budget.
    */
-  async sync(secret: string, data: unknown[], removed: string[] = []): Promise<RoomResult<SyncResponse>> {
+  async sync(
+    secret: string,
+    data: unknown[],
+    removed: string[] = [],
+    { charged = true }: { charged?: boolean } = {},
+  ): Promise<RoomResult<SyncResponse>> {
     return this.exclusive(async () => {
       const share = this.share();
       if (!share) return { ok: false, code: "share_not_found" };
       mark("wait for queue");
       if (!(await this.checkSecret(share, secret))) return { ok: false, code: "invalid_secret" };
       mark("check secret");
-      if (!this.budget.charge(share.id, secret, Date.now())) return { ok: false, code: "rate_limited" };
+      if (charged && !this.budget.charge(Date.now())) return { ok: false, code: "rate_limited" };
       const batch = checkBatch(data, removed);
       mark("check items");
       try {
@@ -311,6 +317,7 @@ export class ShareRoom extends DurableObject<Env> {
     await deleteShareObjects(this.r2, id);
     await this.ctx.storage.deleteAlarm();
     await this.ctx.storage.deleteAll();
+    this.budget.forget();
     this.hasTables = false;
     this.verifiedSecret = null;
     this.pending.clear();

@@ -108,6 +108,17 @@ describe("limits keyed by who pays", () => {
         { secret: share.secret, data: [] },
         { "cf-connecting-ip": `203.0.113.${i % 200}` },
       );
+    // Strangers first: their wrong secrets, from addresses of their own, must not spend any of the owner's 600.
+    for (let i = 0; i < 30; i++) {
+      const response = await call(
+        "POST",
+        `/api/share/${share.id}/sync`,
+        { secret: `wrong-${i}`, data: [] },
+        { "cf-connecting-ip": `198.51.100.${i}` },
+      );
+      expect([403, 429]).toContain(response.status);
+      await response.body?.cancel();
+    }
     const statuses: number[] = [];
     for (let start = 0; start < 600; start += 10) {
       const batch = await Promise.all(Array.from({ length: 10 }, (_, j) => verified(start + j)));

@@ -25,6 +25,7 @@ recordSpans();
 
 /** The product's ShareRoom, plus one RPC method that hands the bench the spans recorded in its isolate. */
 export class ShareRoom extends ProductShareRoom {
+  /** The spans recorded in this isolate since the last call, as `{span name: {count, ms}}`; resets them. */
   benchSpans(): SpanTotals {
     return takeSpans();
   }

@@ -95,7 +95,9 @@ export const legacy = new Hono<LimitedEnv>()
     const body = await readJson(c.req.raw, SyncBody, MAX_SYNC_BODY_BYTES);
     c.set("shareId", shareOf(body.secret));
     const result = unwrap(
-      await room(c.env, shareOf(body.secret)).sync(body.secret, [legacyItem(body.key, body.content)]),
+      await room(c.env, shareOf(body.secret)).sync(body.secret, [legacyItem(body.key, body.content)], [], {
+        charged: false,
+      }),
     );
     if (result.refused.length > 0) throw new ApiError("invalid_body", result.refused[0]!.message);
     return c.json({});
