@@ -14,8 +14,9 @@ import {
 import { WebSocket as ReconnectingWebSocket } from "partysocket";
 import { createSignal, onCleanup } from "solid-js";
 import { fetchBlob, fetchSnapshot } from "./api";
-import { fetchHead, fetchSegment, type ShareHead, segmentsToRead } from "./head";
+import { fetchHead, type ShareHead, segmentsToRead } from "./head";
 import { prefetchedPath } from "./prefetch";
+import { createSegmentReader } from "./segments";
 import { createShareStore } from "./share-store";
 
 /**
@@ -38,6 +39,8 @@ const FAILED_OPENS_BEFORE_PROBE = 3;
 const MAX_RESET_DELAY_MS = 30_000;
 /** How many times the page reads the head again after segments it listed were replaced, before it gives up. */
 const MAX_HEAD_REREADS = 5;
+/** How long (ms) the reader must leave the page alone before another chunk of an older segment is applied. */
+const QUIET_MS = 400;
 /** Blobs (items stored by reference) fetched at once at most; the others wait their turn. */
 const MAX_BLOB_LOADS = 4;
 
@@ -138,6 +141,7 @@ export function followShare(id: string) {
 
   function stop(): void {
     stopped = true;
+    segmentReader?.close();
     clearInterval(heartbeat);
     socket?.close(1000, "page closed");
   }
@@ -257,6 +261,8 @@ export function followShare(id: string) {
     }, HEARTBEAT_MS);
   }
 
+  /** Reads segments in a worker, started with the first segment to read. */
+  let segmentReader: ReturnType<typeof createSegmentReader> | undefined;
   /** Seq ranges (inclusive) of the segments read so far. */
   const segmentsRead: [number, number][] = [];
   /** Whether every segment the head listed has been read. */
@@ -269,10 +275,35 @@ export function followShare(id: string) {
       else setTimeout(resolve, 0);
     });
 
+  /** When (performance.now() ms) the reader last typed, clicked, scrolled or touched. */
+  let lastInput = Number.NEGATIVE_INFINITY;
+  const onInput = () => {
+    lastInput = performance.now();
+  };
+  const INPUTS = ["keydown", "input", "pointerdown", "wheel", "touchstart"] as const;
+  for (const type of INPUTS) addEventListener(type, onInput, { capture: true, passive: true });
+  onCleanup(() => {
+    for (const type of INPUTS) removeEventListener(type, onInput, { capture: true });
+  });
+
+  /**
+   * Waits until the reader has left the keyboard, mouse and screen alone for {@link QUIET_MS} and the browser is
+   * idle: a chunk of an older segment changes the timeline, its turn index and the find index, work that is never
+   * to land between two keystrokes.
+   */
+  async function quiet(): Promise<void> {
+    for (let wait = QUIET_MS; wait > 0 && !stopped; wait = lastInput + QUIET_MS - performance.now()) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+    await idle();
+  }
+
   /**
    * Reads the head's segments, newest first, one at a time between idle periods, into the store (which keeps the
-   * highest seq per key and the removals, so a segment never overwrites a newer change). A segment replaced by
-   * compaction (`gone`) makes the page read the head again and go on with the segments it now lists.
+   * highest seq per key and the removals, so a segment never overwrites a newer change). A segment is parsed in the
+   * segment worker and applied chunk by chunk, each in a task of its own while the reader is {@link quiet}. A
+   * segment replaced by compaction (`gone`) makes the page read the head again and go on with the segments it now
+   * lists.
    */
   async function readSegments(head: ShareHead): Promise<void> {
     let current = head;
@@ -284,9 +315,10 @@ export function followShare(id: string) {
       }
       await idle();
       if (stopped) return;
-      let segment: Awaited<ReturnType<typeof fetchSegment>>;
+      segmentReader ??= createSegmentReader();
+      let segment: Awaited<ReturnType<typeof segmentReader.read>>;
       try {
-        segment = await fetchSegment(id, next);
+        segment = await segmentReader.read(id, next);
       } catch {
         // The share stays as far as it was read; the older turns are missing until a reload.
         return;
@@ -301,7 +333,11 @@ export function followShare(id: string) {
         current = again;
         continue;
       }
-      loadEager(store.apply(segment.entries));
+      for (const chunk of segment.chunks) {
+        await quiet();
+        if (stopped) return;
+        loadEager(store.apply(chunk));
+      }
       segmentsRead.push([next.lo, next.hi]);
     }
   }
