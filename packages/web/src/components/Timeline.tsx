@@ -1,5 +1,7 @@
 import { createWindowVirtualizer } from "@tanstack/solid-virtual";
-import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show, untrack } from "solid-js";
+import { createComputed, createEffect, createMemo, createSignal, For, on, onCleanup, onMount, untrack } from "solid-js";
+import { byId } from "../lib/data";
+import { sameIds } from "../lib/share-store";
 import { typingIn } from "../lib/ui";
 import { MessageView } from "./MessageView";
 import { useShare } from "./share-context";
@@ -64,7 +66,11 @@ export function Timeline(props: {
   onFollowChange?: (following: boolean, unseen: number, far: boolean) => void;
 }) {
   const share = useShare();
-  const ids = () => share.store.messageIds();
+  /**
+   * The message ids the list lays out: the store's, taken over only once the window has moved for the messages
+   * inserted above the reader's row ({@link keepPlaceForInserted}).
+   */
+  const [ids, setIds] = createSignal<readonly string[]>(untrack(() => share.store.messageIds()));
   let following = false;
   let unseenFrom = 0;
   let list!: HTMLDivElement;
@@ -202,6 +208,14 @@ export function Timeline(props: {
     props.onFollowChange?.(following, following ? 0 : Math.max(0, ids().length - unseenFrom), reportedFar);
   };
 
+  let reportFrame = 0;
+  const reportSoon = () => {
+    reportFrame ||= requestAnimationFrame(() => {
+      reportFrame = 0;
+      report();
+    });
+  };
+
   /** Scrolls to the end, if still following: queued for a frame, by when the reader may have scrolled away. */
   const scrollToEnd = () => {
     if (following && !readerScrolling())
@@ -291,8 +305,76 @@ export function Timeline(props: {
       window.removeEventListener("scroll", onScroll);
       for (const [type, listener] of listeners) window.removeEventListener(type, listener, { capture: true });
       cancelAnimationFrame(frame);
+      cancelAnimationFrame(reportFrame);
+      cancelAnimationFrame(shiftFrame);
     });
   });
+
+  /**
+   * Messages inserted above the reader's row (older segments read in the background, while the reader is at the
+   * end or anywhere else) move the window down by their height before the virtualizer lays out `next`, in the same
+   * task: otherwise the rows at the old offset would render, and be thrown away a frame later when the place is
+   * held — the cost of rendering a screenful of rows twice for every chunk of an older segment. Both lists are in id
+   * order, so one walk up to the reader's row finds what was inserted (estimated, as the virtualizer will) and what
+   * went away (as measured); what else moves is left to {@link holdPlace}.
+   */
+  const keepPlaceForInserted = (previous: readonly string[], next: readonly string[]) => {
+    const measured = virtualizer.measurementsCache;
+    if (previous.length === 0 || measured.length !== previous.length) return;
+    // The virtualizer's offset, not the window's: reading `scrollY` would lay out the rows the last change rendered.
+    const fold = (virtualizer.scrollOffset ?? window.scrollY) + FOLD_PX;
+    let low = 0;
+    let high = measured.length;
+    while (low < high) {
+      const mid = (low + high) >> 1;
+      if (measured[mid]!.end <= fold) low = mid + 1;
+      else high = mid;
+    }
+    const top = low;
+    if (top === 0 || top >= measured.length) return;
+    const anchorId = previous[top]!;
+    const estimated = estimate(next);
+    let delta = 0;
+    for (let i = 0, j = 0; ; ) {
+      const inserted = next[j];
+      if (inserted === undefined) return;
+      if (i === top) {
+        if (inserted === anchorId) break;
+        // The reader's row went away: nothing to hold on to.
+        if (byId(inserted, anchorId) > 0) return;
+        delta += virtualizer.itemSizeCache.get(inserted) ?? estimated(j++);
+      } else if (previous[i] === inserted) {
+        i++;
+        j++;
+      } else if (byId(inserted, previous[i]!) < 0) {
+        delta += virtualizer.itemSizeCache.get(inserted) ?? estimated(j++);
+      } else delta -= measured[i++]!.size;
+    }
+    delta = Math.round(delta);
+    if (delta === 0) return;
+    // The rows are laid out for the new offset now; the window follows before the next paint, once, so that chunk
+    // after chunk of an older segment costs no layout of its own.
+    virtualizer.scrollOffset = (virtualizer.scrollOffset ?? window.scrollY) + delta;
+    shift += delta;
+    shiftFrame ||= requestAnimationFrame(() => {
+      shiftFrame = 0;
+      const by = shift;
+      shift = 0;
+      window.scrollBy({ top: by, behavior: "instant" });
+    });
+  };
+  let shift = 0;
+  let shiftFrame = 0;
+  createComputed(
+    on(
+      () => share.store.messageIds(),
+      (next) => {
+        keepPlaceForInserted(ids(), next);
+        setIds(next);
+      },
+      { defer: true },
+    ),
+  );
 
   // The rendered range (the virtualizer updates its list in place, so the range is what to watch).
   const range = () => {
@@ -309,7 +391,8 @@ export function Timeline(props: {
         if (following) requestAnimationFrame(scrollToEnd);
         else {
           holdPlace();
-          report();
+          // In the next frame: how far the end is needs a layout, which the browser does then anyway.
+          reportSoon();
         }
       },
       { defer: true },
@@ -373,6 +456,26 @@ export function Timeline(props: {
 
   const top = createMemo(() => (items()[0]?.start ?? margin()) - margin());
 
+  /**
+   * The rendered rows' message ids, in order. Rows are keyed by message, not by index: a message's row (and all it
+   * rendered) survives messages inserted above it, which shift every index.
+   */
+  const rows = createMemo(
+    () => {
+      const list = ids();
+      return items()
+        .map((item) => list[item.index])
+        .filter((id): id is string => id !== undefined);
+    },
+    undefined,
+    { equals: sameIds },
+  );
+  /** The index of each rendered row's message. */
+  const rowIndex = createMemo(() => {
+    const list = ids();
+    return new Map(items().map((item) => [list[item.index], item.index]));
+  });
+
   return (
     <div
       ref={list}
@@ -383,26 +486,25 @@ export function Timeline(props: {
       onFocusIn={onFocusIn}
     >
       <div class="timeline-window" style={{ transform: `translateY(${top()}px)` }}>
-        <For each={items()}>
-          {(item) => (
-            <div
-              class="row"
-              data-index={item.index}
-              ref={(element) =>
-                queueMicrotask(() => {
-                  if (!element.isConnected) return;
-                  virtualizer.measureElement(element);
-                  restoreFocus(element);
-                })
-              }
-            >
-              <Show when={ids()[item.index]} keyed>
-                {(id) => (
-                  <MessageView id={id} previousId={ids()[item.index - 1]} last={item.index === ids().length - 1} />
-                )}
-              </Show>
-            </div>
-          )}
+        <For each={rows()}>
+          {(id) => {
+            const index = () => rowIndex().get(id) ?? -1;
+            return (
+              <div
+                class="row"
+                data-index={index()}
+                ref={(element) =>
+                  queueMicrotask(() => {
+                    if (!element.isConnected) return;
+                    virtualizer.measureElement(element);
+                    restoreFocus(element);
+                  })
+                }
+              >
+                <MessageView id={id} previousId={ids()[index() - 1]} last={index() === ids().length - 1} />
+              </div>
+            );
+          }}
         </For>
       </div>
     </div>
