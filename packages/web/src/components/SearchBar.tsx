@@ -6,6 +6,9 @@ import type { SearchFilter } from "../lib/search-index";
 /** How long typing must pause before find scrolls to the first match of the new query (ms). */
 const JUMP_AFTER_MS = 250;
 
+/** How long typing must pause before the query is written into the address bar (ms). */
+const URL_AFTER_MS = 300;
+
 /** The URL parameter that holds the query, so a search can be shared as a link. */
 export const QUERY_PARAM = "q";
 
@@ -55,7 +58,14 @@ export function SearchBar(props: {
   const answered = () => result().query === query();
 
   createEffect(() => props.search.search(query(), filterOf(filter())));
-  createEffect(on(query, queryToUrl));
+  // Once typing pauses: `history.replaceState` costs a few ms, and Chromium refuses it when called too often.
+  let urlTimer: ReturnType<typeof setTimeout> | undefined;
+  createEffect(
+    on(query, (text) => {
+      clearTimeout(urlTimer);
+      urlTimer = setTimeout(() => queryToUrl(text), URL_AFTER_MS);
+    }),
+  );
 
   /** Document and occurrence of match `index`. */
   const locate = (index: number) => {
@@ -107,6 +117,7 @@ export function SearchBar(props: {
   onCleanup(() => {
     closed = true;
     clearTimeout(jumpTimer);
+    clearTimeout(urlTimer);
   });
   createEffect(
     on(result, (answer) => {
