@@ -71,6 +71,13 @@ export function followShare(id: string) {
   let resyncing = false;
   let resets = 0;
   let stopped = false;
+  /**
+   * Bumped whenever what is held is replaced wholesale (a `reset`'s snapshot) or cleared (a deletion). A read begun
+   * before (an older segment, the head read again) belongs to a state that is gone and is dropped: the snapshot is
+   * the whole share, and the store forgets the removals it has seen when it takes one, so an older change from such
+   * a read would bring back a key removed since.
+   */
+  let generation = 0;
 
   /** `<seq>:<key>` of every ref entry queued or loading, so an entry is fetched once however often it is asked for. */
   const loading = new Set<string>();
@@ -133,6 +140,7 @@ export function followShare(id: string) {
   }
 
   function markDeleted(): void {
+    generation++;
     setLoad("deleted");
     setConnection("deleted");
     store.clear();
@@ -235,8 +243,10 @@ export function followShare(id: string) {
         markDeleted();
         return;
       }
+      generation++;
       loadEager(store.replace(snapshot.entries));
       since = snapshot.seq;
+      setComplete(true);
     } catch {
       // Keep what is shown; the next connection asks from the old `since` and gets another `reset` if need be.
     } finally {
@@ -306,15 +316,18 @@ export function followShare(id: string) {
    * lists.
    */
   async function readSegments(head: ShareHead): Promise<void> {
+    const begun = generation;
+    /** Whether this read is still wanted: the page is open and nothing replaced what it reads into. */
+    const wanted = () => !stopped && generation === begun;
     let current = head;
-    for (let rereads = 0; !stopped; ) {
+    for (let rereads = 0; wanted(); ) {
       const next = segmentsToRead(current.segments, segmentsRead)[0];
       if (!next) {
         setComplete(true);
         return;
       }
       await idle();
-      if (stopped) return;
+      if (!wanted()) return;
       segmentReader ??= createSegmentReader();
       let segment: Awaited<ReturnType<typeof segmentReader.read>>;
       try {
@@ -323,19 +336,19 @@ export function followShare(id: string) {
         // The share stays as far as it was read; the older turns are missing until a reload.
         return;
       }
-      if (stopped) return;
+      if (!wanted()) return;
       if (segment === "gone") {
         if (++rereads > MAX_HEAD_REREADS) return;
         const again = await fetchHead(id).catch(() => undefined);
         if (!again || again === "unsupported") return;
-        if (stopped) return;
+        if (!wanted()) return;
         loadEager(store.apply(again.tail));
         current = again;
         continue;
       }
       for (const chunk of segment.chunks) {
         await quiet();
-        if (stopped) return;
+        if (!wanted()) return;
         loadEager(store.apply(chunk));
       }
       segmentsRead.push([next.lo, next.hi]);
