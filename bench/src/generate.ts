@@ -421,14 +421,14 @@ export function generateSession(options: SessionOptions): GeneratedSession {
   return { sessionID, batches, partsAfter, liveBytesAfter, final };
 }
 
-/** The output scale of {@link generateLargeSession}: tool outputs 60× the usual, ~55 KB of live state per part. */
+/** The output scale of {@link generateLargeSession}: tool outputs 60× the usual, ~47 KB of live state per part. */
 const LARGE_OUTPUT_SCALE = 60;
-const LARGE_BYTES_PER_PART = 55_000;
+const LARGE_BYTES_PER_PART = 47_000;
 
 /**
  * A session of about `bytes` bytes of live state (the merged items as JSON, as `liveBytesAfter` counts it) made of
  * few large parts (`outputScale` {@link LARGE_OUTPUT_SCALE}), in the CLI's ordinary batches: a 200 MiB share is
- * ~3,800 parts in ~470 syncs of at most ~2.5 MiB. Within ~10 % of `bytes`; the result's `liveBytesAfter` says.
+ * ~4,500 parts in ~540 syncs of at most ~2.5 MiB. Within ~10 % of `bytes`; the result's `liveBytesAfter` says.
  */
 export function generateLargeSession(bytes: number, seed: number): GeneratedSession {
   const parts = Math.max(100, Math.round(bytes / LARGE_BYTES_PER_PART));
