@@ -299,11 +299,17 @@ export function followShare(id: string) {
   /**
    * Waits until the reader has left the keyboard, mouse and screen alone for {@link QUIET_MS} and the browser is
    * idle: a chunk of an older segment changes the timeline, its turn index and the find index, work that is never
-   * to land between two keystrokes.
+   * to land between two keystrokes. Before the reader's first input (the page opening, nothing to read yet when the
+   * head's tail is small) it only yields a task, so that the first screen is not held back by idle periods.
    */
   async function quiet(): Promise<void> {
-    for (let wait = QUIET_MS; wait > 0 && !stopped; wait = lastInput + QUIET_MS - performance.now()) {
+    if (lastInput === Number.NEGATIVE_INFINITY) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return;
+    }
+    for (let wait = lastInput + QUIET_MS - performance.now(); wait > 0 && !stopped; ) {
       await new Promise((resolve) => setTimeout(resolve, wait));
+      wait = lastInput + QUIET_MS - performance.now();
     }
     await idle();
   }
@@ -326,7 +332,7 @@ export function followShare(id: string) {
         setComplete(true);
         return;
       }
-      await idle();
+      await quiet();
       if (!wanted()) return;
       segmentReader ??= createSegmentReader();
       let segment: Awaited<ReturnType<typeof segmentReader.read>>;
@@ -346,7 +352,9 @@ export function followShare(id: string) {
         current = again;
         continue;
       }
-      for (const chunk of segment.chunks) {
+      // Newest chunk first (a segment holds its changes in seq order): the end of the conversation, where the reader
+      // starts, shows first. The store takes changes in any order.
+      for (const chunk of segment.chunks.reverse()) {
         await quiet();
         if (!wanted()) return;
         loadEager(store.apply(chunk));
