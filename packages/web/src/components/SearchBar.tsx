@@ -6,6 +6,9 @@ import type { SearchFilter } from "../lib/search-index";
 /** How long typing must pause before find scrolls to the first match of the new query (ms). */
 const JUMP_AFTER_MS = 250;
 
+/** How long answers must pause before the rendered rows are marked (ms). */
+const MARK_AFTER_MS = 120;
+
 /** How long typing must pause before the query is written into the address bar (ms). */
 const URL_AFTER_MS = 300;
 
@@ -139,10 +142,16 @@ export function SearchBar(props: {
     const root = props.timeline();
     if (root) markMatches(root, query());
   };
-  // Marked when an answer for the query arrives, not on each keystroke: a one-letter query matches everywhere.
+  // Marked once answers stop coming for a moment, not on each keystroke's answer: walking the rendered rows' text
+  // costs a few ms, and a one-letter query matches everywhere.
+  let markTimer: ReturnType<typeof setTimeout> | undefined;
   createEffect(
     on(result, () => {
-      if (answered()) frame ||= requestAnimationFrame(markAll);
+      if (!answered()) return;
+      clearTimeout(markTimer);
+      markTimer = setTimeout(() => {
+        frame ||= requestAnimationFrame(markAll);
+      }, MARK_AFTER_MS);
     }),
   );
   onMount(() => {
@@ -156,6 +165,7 @@ export function SearchBar(props: {
     input.select();
     onCleanup(() => {
       observer.disconnect();
+      clearTimeout(markTimer);
       cancelAnimationFrame(frame);
       clearMarks();
       queryToUrl("");
