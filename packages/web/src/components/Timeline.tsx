@@ -1,6 +1,5 @@
 import { createWindowVirtualizer } from "@tanstack/solid-virtual";
-import { createComputed, createEffect, createMemo, createSignal, For, on, onCleanup, onMount, untrack } from "solid-js";
-import { byId } from "../lib/data";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, untrack } from "solid-js";
 import { sameIds } from "../lib/share-store";
 import { typingIn } from "../lib/ui";
 import { MessageView } from "./MessageView";
@@ -66,11 +65,7 @@ export function Timeline(props: {
   onFollowChange?: (following: boolean, unseen: number, far: boolean) => void;
 }) {
   const share = useShare();
-  /**
-   * The message ids the list lays out: the store's, taken over only once the window has moved for the messages
-   * inserted above the reader's row ({@link keepPlaceForInserted}).
-   */
-  const [ids, setIds] = createSignal<readonly string[]>(untrack(() => share.store.messageIds()));
+  const ids = () => share.store.messageIds();
   let following = false;
   let unseenFrom = 0;
   let list!: HTMLDivElement;
@@ -306,75 +301,8 @@ export function Timeline(props: {
       for (const [type, listener] of listeners) window.removeEventListener(type, listener, { capture: true });
       cancelAnimationFrame(frame);
       cancelAnimationFrame(reportFrame);
-      cancelAnimationFrame(shiftFrame);
     });
   });
-
-  /**
-   * Messages inserted above the reader's row (older segments read in the background, while the reader is at the
-   * end or anywhere else) move the window down by their height before the virtualizer lays out `next`, in the same
-   * task: otherwise the rows at the old offset would render, and be thrown away a frame later when the place is
-   * held — the cost of rendering a screenful of rows twice for every chunk of an older segment. Both lists are in id
-   * order, so one walk up to the reader's row finds what was inserted (estimated, as the virtualizer will) and what
-   * went away (as measured); what else moves is left to {@link holdPlace}.
-   */
-  const keepPlaceForInserted = (previous: readonly string[], next: readonly string[]) => {
-    const measured = virtualizer.measurementsCache;
-    if (previous.length === 0 || measured.length !== previous.length) return;
-    // The virtualizer's offset, not the window's: reading `scrollY` would lay out the rows the last change rendered.
-    const fold = (virtualizer.scrollOffset ?? window.scrollY) + FOLD_PX;
-    let low = 0;
-    let high = measured.length;
-    while (low < high) {
-      const mid = (low + high) >> 1;
-      if (measured[mid]!.end <= fold) low = mid + 1;
-      else high = mid;
-    }
-    const top = low;
-    if (top === 0 || top >= measured.length) return;
-    const anchorId = previous[top]!;
-    const estimated = estimate(next);
-    let delta = 0;
-    for (let i = 0, j = 0; ; ) {
-      const inserted = next[j];
-      if (inserted === undefined) return;
-      if (i === top) {
-        if (inserted === anchorId) break;
-        // The reader's row went away: nothing to hold on to.
-        if (byId(inserted, anchorId) > 0) return;
-        delta += virtualizer.itemSizeCache.get(inserted) ?? estimated(j++);
-      } else if (previous[i] === inserted) {
-        i++;
-        j++;
-      } else if (byId(inserted, previous[i]!) < 0) {
-        delta += virtualizer.itemSizeCache.get(inserted) ?? estimated(j++);
-      } else delta -= measured[i++]!.size;
-    }
-    delta = Math.round(delta);
-    if (delta === 0) return;
-    // The rows are laid out for the new offset now; the window follows before the next paint, once, so that chunk
-    // after chunk of an older segment costs no layout of its own.
-    virtualizer.scrollOffset = (virtualizer.scrollOffset ?? window.scrollY) + delta;
-    shift += delta;
-    shiftFrame ||= requestAnimationFrame(() => {
-      shiftFrame = 0;
-      const by = shift;
-      shift = 0;
-      window.scrollBy({ top: by, behavior: "instant" });
-    });
-  };
-  let shift = 0;
-  let shiftFrame = 0;
-  createComputed(
-    on(
-      () => share.store.messageIds(),
-      (next) => {
-        keepPlaceForInserted(ids(), next);
-        setIds(next);
-      },
-      { defer: true },
-    ),
-  );
 
   // The rendered range (the virtualizer updates its list in place, so the range is what to watch).
   const range = () => {
@@ -417,7 +345,7 @@ export function Timeline(props: {
   const goTo = (id: string, shown?: (element: HTMLElement) => void): boolean => {
     const messageId = ids().includes(id) ? id : share.store.messageOfPart(id);
     if (!messageId) return false;
-    const index = ids().indexOf(messageId);
+    let index = ids().indexOf(messageId);
     const ticket = ++navigation;
     following = false;
     // The reader is going elsewhere: the old place is not to be held (the new one is taken once there).
@@ -428,6 +356,12 @@ export function Timeline(props: {
     const settle = () => {
       if (ticket !== navigation) return;
       const element = document.getElementById(id);
+      // Messages arrived above the row meanwhile (older segments): aim at its index again.
+      const now = ids().indexOf(messageId);
+      if (!element && now !== -1 && now !== index) {
+        index = now;
+        virtualizer.scrollToIndex(index, { align: "start" });
+      }
       if (element) {
         for (const marked of document.querySelectorAll(".is-target")) marked.classList.remove("is-target");
         element.classList.add("is-target");

@@ -39,8 +39,10 @@ const FAILED_OPENS_BEFORE_PROBE = 3;
 const MAX_RESET_DELAY_MS = 30_000;
 /** How many times the page reads the head again after segments it listed were replaced, before it gives up. */
 const MAX_HEAD_REREADS = 5;
-/** How long (ms) the reader must leave the page alone before another chunk of an older segment is applied. */
+/** How long (ms) the reader must not have typed before an older segment is applied. */
 const QUIET_MS = 400;
+/** The longest typing may hold back the next segment (ms): whoever types for long still gets the whole share. */
+const MAX_QUIET_WAIT_MS = 3_000;
 /** Blobs (items stored by reference) fetched at once at most; the others wait their turn. */
 const MAX_BLOB_LOADS = 4;
 
@@ -285,30 +287,33 @@ export function followShare(id: string) {
       else setTimeout(resolve, 0);
     });
 
-  /** When (performance.now() ms) the reader last typed, clicked, scrolled or touched. */
+  /** When (performance.now() ms) the reader last typed. */
   let lastInput = Number.NEGATIVE_INFINITY;
   const onInput = () => {
     lastInput = performance.now();
   };
-  const INPUTS = ["keydown", "input", "pointerdown", "wheel", "touchstart"] as const;
+  // Typing only: a reader scrolling up wants the older turns, which must not wait for the scrolling to stop.
+  const INPUTS = ["keydown", "input"] as const;
   for (const type of INPUTS) addEventListener(type, onInput, { capture: true, passive: true });
   onCleanup(() => {
     for (const type of INPUTS) removeEventListener(type, onInput, { capture: true });
   });
 
   /**
-   * Waits until the reader has left the keyboard, mouse and screen alone for {@link QUIET_MS} and the browser is
-   * idle: a chunk of an older segment changes the timeline, its turn index and the find index, work that is never
-   * to land between two keystrokes. Before the reader's first input (the page opening, nothing to read yet when the
-   * head's tail is small) it only yields a task, so that the first screen is not held back by idle periods.
+   * Waits until the reader has not typed for {@link QUIET_MS} (at most {@link MAX_QUIET_WAIT_MS} in all) and the
+   * browser is idle: an older segment changes the timeline, its turn index and the find index, work that is not to
+   * land between two keystrokes. Before the reader's first key (the page opening, nothing to read yet when
+   * the head's tail is small) it only yields a task, so that the first screen is not held back by idle periods.
    */
   async function quiet(): Promise<void> {
     if (lastInput === Number.NEGATIVE_INFINITY) {
       await new Promise((resolve) => setTimeout(resolve, 0));
       return;
     }
+    const until = performance.now() + MAX_QUIET_WAIT_MS;
     for (let wait = lastInput + QUIET_MS - performance.now(); wait > 0 && !stopped; ) {
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, until - performance.now())));
+      if (performance.now() >= until) break;
       wait = lastInput + QUIET_MS - performance.now();
     }
     await idle();
@@ -317,7 +322,8 @@ export function followShare(id: string) {
   /**
    * Reads the head's segments, newest first, one at a time between idle periods, into the store (which keeps the
    * highest seq per key and the removals, so a segment never overwrites a newer change). A segment is parsed in the
-   * segment worker and applied chunk by chunk, each in a task of its own while the reader is {@link quiet}. A
+   * segment worker (its entries handed over in chunks, each a task of its own) and applied while the reader is
+   * {@link quiet}. A
    * segment replaced by compaction (`gone`) makes the page read the head again and go on with the segments it now
    * lists.
    */
@@ -352,13 +358,11 @@ export function followShare(id: string) {
         current = again;
         continue;
       }
-      // Newest chunk first (a segment holds its changes in seq order): the end of the conversation, where the reader
-      // starts, shows first. The store takes changes in any order.
-      for (const chunk of segment.chunks.reverse()) {
-        await quiet();
-        if (!wanted()) return;
-        loadEager(store.apply(chunk));
-      }
+      // Applied whole: most of an apply's cost is fixed (the share's views derived again, the rows in view laid out
+      // again), so slices of a segment would cost that many times over.
+      await quiet();
+      if (!wanted()) return;
+      loadEager(store.apply(segment.chunks.flat()));
       segmentsRead.push([next.lo, next.hi]);
     }
   }
