@@ -1,12 +1,12 @@
 /**
  * Reads the share's older segments off the main thread (see lib/segments.ts): fetching, parsing and checking a
  * segment of up to 8 MiB takes longer than a keystroke may wait, so it happens here, and the entries go to the page
- * in small chunks, each one message (its own task on the page), between which the page answers the reader.
+ * in small chunks, each one message (received in a task of its own), between which the page answers the reader.
  */
 import { fetchSegment } from "./head";
 import type { SegmentReply, SegmentRequest } from "./segments";
 
-/** Entries per chunk: applying 200 entries to the store takes a few ms. */
+/** Entries per chunk: receiving 200 entries takes the page a few ms. */
 const CHUNK_ENTRIES = 200;
 
 const reply = (message: SegmentReply) => postMessage(message);

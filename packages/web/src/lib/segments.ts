@@ -1,7 +1,7 @@
 /**
  * The page side of the segment worker (segment.worker.ts): reads one segment of a share at a time and hands its
- * entries over in chunks, so that taking in an old segment of 8 MiB never holds the main thread for long: the page
- * applies one chunk at a time, when the reader is not typing or scrolling (live.ts).
+ * entries over in chunks, so that parsing and receiving an old segment of 8 MiB never holds the main thread for long;
+ * the page applies it when the reader is not typing (live.ts).
  */
 import { LoadError } from "./api";
 import type { SegmentRef } from "./head";
