@@ -461,6 +461,14 @@ export async function measureReader(
   } catch (error) {
     failure = error instanceof Error ? error.message.split("\n")[0] : String(error);
   }
+  // PageDown is measured on the whole share: while older turns are still being read, each one inserted above moves
+  // the window by its height (the reader's place is kept), which the window's offset would count as pressed.
+  if (!failure) {
+    await page
+      .locator("[data-testid=loading-older]")
+      .waitFor({ state: "detached", timeout: RENDER_DEADLINE_MS })
+      .catch(() => undefined);
+  }
   const pageDownPx = failure ? Number.NaN : await pageDownDistance(page, PAGE_DOWN_PRESSES);
   await context.close();
 
