@@ -320,12 +320,11 @@ export function followShare(id: string) {
   }
 
   /**
-   * Reads the head's segments, newest first, one at a time between idle periods, into the store (which keeps the
-   * highest seq per key and the removals, so a segment never overwrites a newer change). A segment is parsed in the
-   * segment worker (its entries handed over in chunks, each a task of its own) and applied while the reader is
-   * {@link quiet}. A
-   * segment replaced by compaction (`gone`) makes the page read the head again and go on with the segments it now
-   * lists.
+   * Reads the head's segments, newest first, one at a time, into the store (which keeps the highest seq per key and
+   * the removals, so a segment never overwrites a newer change). A segment is parsed in the segment worker (its
+   * entries handed over in chunks, each a task of its own) and applied while the reader is {@link quiet}. A segment
+   * replaced by compaction (`gone`) makes the page read the head again and go on with the segments it now lists. A
+   * `reset`'s snapshot (a new {@link generation}) ends the read.
    */
   async function readSegments(head: ShareHead): Promise<void> {
     const begun = generation;
