@@ -420,3 +420,17 @@ export function generateSession(options: SessionOptions): GeneratedSession {
   flush();
   return { sessionID, batches, partsAfter, liveBytesAfter, final };
 }
+
+/** The output scale of {@link generateLargeSession}: tool outputs 60× the usual, ~47 KB of live state per part. */
+const LARGE_OUTPUT_SCALE = 60;
+const LARGE_BYTES_PER_PART = 47_000;
+
+/**
+ * A session of about `bytes` bytes of live state (the merged items as JSON, as `liveBytesAfter` counts it) made of
+ * few large parts (`outputScale` {@link LARGE_OUTPUT_SCALE}), in the CLI's ordinary batches: a 200 MiB share is
+ * ~4,500 parts in ~540 syncs of at most ~2.5 MiB. Within ~10 % of `bytes`; the result's `liveBytesAfter` says.
+ */
+export function generateLargeSession(bytes: number, seed: number): GeneratedSession {
+  const parts = Math.max(100, Math.round(bytes / LARGE_BYTES_PER_PART));
+  return generateSession({ parts, seed, outputScale: LARGE_OUTPUT_SCALE });
+}

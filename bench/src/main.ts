@@ -17,14 +17,14 @@ import type { Browser } from "playwright-core";
 import { launchChromium } from "../../scripts/chromium.mjs";
 import { buildPage, stackEnv, stopProcess as stop } from "../../scripts/local-stack.mjs";
 import { Sessions, SnapshotBaseline } from "./api.ts";
-import { type GeneratedSession, generateSession } from "./generate.ts";
+import { type GeneratedSession, generateLargeSession, generateSession } from "./generate.ts";
 import { now } from "./measure.ts";
 import { charts, consoleTable, figuresOf, type Machine, markdown, partialProse, type Results } from "./report.ts";
 import { killNow, REPO, type Server, sessionsConfig, startWorker } from "./servers.ts";
 import { fanoutBatchesNeeded, runFanout } from "./suites/fanout.ts";
 import { runIngest } from "./suites/ingest.ts";
 import { memorySizes, runMemory } from "./suites/memory.ts";
-import { bundleSizes, measurePage, measureReader, serveStatic, staticHtml } from "./suites/page.ts";
+import { bundleSizes, measureFirstScreen, measurePage, measureReader, serveStatic, staticHtml } from "./suites/page.ts";
 import { runReconnect } from "./suites/reconnect.ts";
 import { runStorage } from "./suites/storage.ts";
 import { ViewerPool } from "./viewers.ts";
@@ -43,6 +43,9 @@ const PAGE_PARTS = 3_000;
 const READER_PARTS = 20_000;
 /** What find is timed with: a phrase of the generated sessions' code lines. */
 const READER_QUERY = "export function";
+/** The first screen is timed on a share of this many bytes of live state too (`BENCH_SKIP_LARGE_SHARE=1` skips it). */
+const LARGE_SHARE_BYTES = 200 * 2 ** 20;
+const LARGE_SHARE_LOADS = 3;
 const FANOUT_VIEWERS = [1, 100, 1000];
 const VIEWER_PROCESSES = 4;
 /** A run takes 4–8 minutes on 2 cores; past this, something hangs and the bench gives up. */
@@ -330,6 +333,31 @@ async function main(): Promise<number> {
           );
         } finally {
           floor.server.close();
+        }
+        // The first screen of a 200 MiB share, grown through the CLI's ordinary syncs (minutes of syncing).
+        if (process.env.BENCH_SKIP_LARGE_SHARE)
+          log("  first screen of a 200 MiB share: skipped (BENCH_SKIP_LARGE_SHARE)");
+        else {
+          const large = generateLargeSession(LARGE_SHARE_BYTES, 6);
+          const bytes = large.liveBytesAfter.at(-1)!;
+          const parts = large.partsAfter.at(-1)!;
+          log(
+            `  first screen: syncing a ${(bytes / 2 ** 20).toFixed(0)} MiB share (${parts} parts, ${large.batches.length} syncs)`,
+          );
+          const created = await sessions.create(large.sessionID);
+          for (const batch of large.batches) {
+            const answer = await sessions.sync(created, Sessions.syncBody(created, batch));
+            if (typeof answer.seq !== "number")
+              throw new Error(`a sync of the large share failed: ${JSON.stringify(answer)}`);
+          }
+          large.batches.length = 0;
+          await sessions.flush(created.id);
+          const first = await measureFirstScreen(browser, `${web.origin}/share/${created.id}`, LARGE_SHARE_LOADS);
+          results.page.firstScreen = { label: "200 MiB share", bytes, parts, ...first };
+          log(
+            `    first message painted after ${first.firstMessageMs.toFixed(0)} ms, viewport ${first.viewportMs.toFixed(0)} ms` +
+              (first.failure ? ` (${first.failure})` : ""),
+          );
         }
       });
     }

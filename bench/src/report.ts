@@ -7,7 +7,7 @@ import { formatBytes, formatCount, formatMs, formatRatio } from "./measure.ts";
 import type { FanoutRun } from "./suites/fanout.ts";
 import type { IngestRun } from "./suites/ingest.ts";
 import type { MemoryRun } from "./suites/memory.ts";
-import type { BundleSize, PageRun, ReaderFigures } from "./suites/page.ts";
+import type { BundleSize, FirstScreenFigures, PageRun, ReaderFigures } from "./suites/page.ts";
 import type { ReconnectResult } from "./suites/reconnect.ts";
 import type { Checkpoint, StorageResult } from "./suites/storage.ts";
 import { barChart, COLORS, lineChart } from "./svg.ts";
@@ -36,7 +36,7 @@ export interface Results {
   ingest?: IngestRun[];
   fanout?: FanoutRun[];
   clockOffsets?: { offset: number; uncertainty: number }[];
-  page?: { runs: PageRun[]; bundle: BundleSize[]; reader?: ReaderFigures };
+  page?: { runs: PageRun[]; bundle: BundleSize[]; reader?: ReaderFigures; firstScreen?: FirstScreenFigures };
   errors: { suite: string; message: string }[];
 }
 
@@ -57,6 +57,8 @@ export interface Figure {
 }
 
 const PAGE_VIEWPORT_TARGET_MS = { small: 1000, large: 5000 };
+/** First readable content of a 200 MiB share: the first screen costs what it costs for a small share. */
+const FIRST_SCREEN_TARGET_MS = 1500;
 /** Find: first results this soon after the last keystroke (ms), and no main-thread task longer while typing (ms). */
 const SEARCH_TARGET_MS = 100;
 const TYPING_TASK_TARGET_MS = 50;
@@ -503,6 +505,7 @@ function pageFigures(page: NonNullable<Results["page"]>): Figure[] {
     });
   }
   if (page.reader) figures.push(...readerFigures(page.reader));
+  if (page.firstScreen) figures.push(firstScreenFigure(page.firstScreen, page.runs[0]));
   const initial = page.bundle.filter((file) => file.initial);
   const lazy = page.bundle.filter((file) => !file.initial);
   const sum = (files: BundleSize[]) => files.reduce((total, file) => total + file.gzipBytes, 0);
@@ -525,6 +528,26 @@ function pageFigures(page: NonNullable<Results["page"]>): Figure[] {
     });
   }
   return figures;
+}
+
+/**
+ * First readable content (the first message painted) of a large share, against the same page's on the run's first,
+ * p99-size share: the page opens from the share's head, so the first screen should cost the same whatever the size.
+ */
+function firstScreenFigure(large: FirstScreenFigures, small: PageRun | undefined): Figure {
+  const fail = large.failure;
+  const baseline = small?.ours.firstMessageMs ?? Number.NaN;
+  return {
+    suite: "page",
+    measure: `first readable content (first painted message), ${large.label} (${formatBytes(large.bytes)}, ${formatCount(large.parts)} parts)`,
+    ours: fail ? "did not render" : formatMs(large.firstMessageMs),
+    baseline: formatMs(baseline),
+    against: small ? `the same page on the ${small.share} (${mb(small.snapshotBytes)})` : "no small share measured",
+    ratio: fail || !Number.isFinite(baseline) ? null : large.firstMessageMs / baseline,
+    target: `≤ ${formatMs(FIRST_SCREEN_TARGET_MS)}`,
+    met: !fail && large.firstMessageMs <= FIRST_SCREEN_TARGET_MS,
+    miss: fail ?? `${formatMs(large.firstMessageMs)}: ${formatMs(large.firstMessageMs - FIRST_SCREEN_TARGET_MS)} over`,
+  };
 }
 
 /** Find latency and typing at 20,000 parts, and PageDown against the static floor. */
@@ -883,6 +906,7 @@ export function markdown(results: Results, figures: Figure[]): string {
     "npm run bench                            # every suite, 4–8 minutes on 2 cores; rewrites this file",
     "BENCH_ONLY=fanout,ingest npm run bench   # some suites (storage, ingest, fanout, page); leaves docs/ alone",
     "BENCH_BASELINE_PARTS=20000 BENCH_ONLY=storage npm run bench   # the baseline replayed all the way (slow)",
+    "BENCH_SKIP_LARGE_SHARE=1 BENCH_ONLY=page npm run bench   # the page suite without its 200 MiB share",
     "```",
     "",
     "The bench starts everything itself on free loopback ports and stops it at the end: the sessions worker through " +

@@ -263,6 +263,62 @@ export async function measurePage(browser: Browser, url: string, loads: number):
   };
 }
 
+/** The first screen of a large share: when its first message and a filled viewport were painted (ms, medians). */
+export interface FirstScreenFigures {
+  label: string;
+  /** Live bytes of the share (the merged items as JSON). */
+  bytes: number;
+  parts: number;
+  firstMessageMs: number;
+  viewportMs: number;
+  loads: number;
+  failure?: string;
+}
+
+/**
+ * Loads `url` `loads` times, each in a fresh context, and returns when the first message and a filled viewport were
+ * painted (medians, ms from navigation start). Only the first screen: the rest of the share, read in the background
+ * after it, is not waited for.
+ */
+export async function measureFirstScreen(
+  browser: Browser,
+  url: string,
+  loads: number,
+): Promise<Pick<FirstScreenFigures, "firstMessageMs" | "viewportMs" | "loads" | "failure">> {
+  const firsts: number[] = [];
+  const viewports: number[] = [];
+  let failure: string | undefined;
+  for (let i = 0; i < loads && !failure; i++) {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    try {
+      await page.addInitScript(MARKS_SCRIPT);
+      await page.goto(url, { waitUntil: "commit" });
+      const marks = await page.waitForFunction(
+        () => {
+          const found = (window as unknown as { __benchMarks: { first?: number; viewport?: number } }).__benchMarks;
+          return found.viewport !== undefined && found.first !== undefined ? found : false;
+        },
+        undefined,
+        { timeout: RENDER_DEADLINE_MS, polling: 100 },
+      );
+      const { first, viewport } = (await marks.jsonValue()) as { first: number; viewport: number };
+      firsts.push(first);
+      viewports.push(viewport);
+    } catch (error) {
+      failure = error instanceof Error ? error.message.split("\n")[0] : String(error);
+    } finally {
+      await context.close();
+    }
+  }
+  return {
+    firstMessageMs: firsts.length > 0 ? median(firsts) : Number.NaN,
+    viewportMs: viewports.length > 0 ? median(viewports) : Number.NaN,
+    loads: firsts.length,
+    ...(failure ? { failure } : {}),
+  };
+}
+
 /** What the reader's measures found on one share: find at its size, and PageDown against the static floor. */
 export interface ReaderFigures {
   parts: number;
@@ -404,6 +460,14 @@ export async function measureReader(
     await page.keyboard.press("Escape");
   } catch (error) {
     failure = error instanceof Error ? error.message.split("\n")[0] : String(error);
+  }
+  // PageDown is measured on the whole share: while older turns are still being read, each one inserted above moves
+  // the window by its height (the reader's place is kept), which the window's offset would count as pressed.
+  if (!failure) {
+    await page
+      .locator("[data-testid=loading-older]")
+      .waitFor({ state: "detached", timeout: RENDER_DEADLINE_MS })
+      .catch(() => undefined);
   }
   const pageDownPx = failure ? Number.NaN : await pageDownDistance(page, PAGE_DOWN_PRESSES);
   await context.close();

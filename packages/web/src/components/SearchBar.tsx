@@ -6,6 +6,12 @@ import type { SearchFilter } from "../lib/search-index";
 /** How long typing must pause before find scrolls to the first match of the new query (ms). */
 const JUMP_AFTER_MS = 250;
 
+/** How long answers must pause before the rendered rows are marked (ms). */
+const MARK_AFTER_MS = 120;
+
+/** How long typing must pause before the query is written into the address bar (ms). */
+const URL_AFTER_MS = 300;
+
 /** The URL parameter that holds the query, so a search can be shared as a link. */
 export const QUERY_PARAM = "q";
 
@@ -55,7 +61,14 @@ export function SearchBar(props: {
   const answered = () => result().query === query();
 
   createEffect(() => props.search.search(query(), filterOf(filter())));
-  createEffect(on(query, queryToUrl));
+  // Once typing pauses: `history.replaceState` costs a few ms, and Chromium refuses it when called too often.
+  let urlTimer: ReturnType<typeof setTimeout> | undefined;
+  createEffect(
+    on(query, (text) => {
+      clearTimeout(urlTimer);
+      urlTimer = setTimeout(() => queryToUrl(text), URL_AFTER_MS);
+    }),
+  );
 
   /** Document and occurrence of match `index`. */
   const locate = (index: number) => {
@@ -107,6 +120,7 @@ export function SearchBar(props: {
   onCleanup(() => {
     closed = true;
     clearTimeout(jumpTimer);
+    clearTimeout(urlTimer);
   });
   createEffect(
     on(result, (answer) => {
@@ -128,10 +142,16 @@ export function SearchBar(props: {
     const root = props.timeline();
     if (root) markMatches(root, query());
   };
-  // Marked when an answer for the query arrives, not on each keystroke: a one-letter query matches everywhere.
+  // Marked once answers stop coming for a moment, not on each keystroke's answer: walking the rendered rows' text
+  // costs a few ms, and a one-letter query matches everywhere.
+  let markTimer: ReturnType<typeof setTimeout> | undefined;
   createEffect(
     on(result, () => {
-      if (answered()) frame ||= requestAnimationFrame(markAll);
+      if (!answered()) return;
+      clearTimeout(markTimer);
+      markTimer = setTimeout(() => {
+        frame ||= requestAnimationFrame(markAll);
+      }, MARK_AFTER_MS);
     }),
   );
   onMount(() => {
@@ -145,6 +165,7 @@ export function SearchBar(props: {
     input.select();
     onCleanup(() => {
       observer.disconnect();
+      clearTimeout(markTimer);
       cancelAnimationFrame(frame);
       clearMarks();
       queryToUrl("");

@@ -1,5 +1,6 @@
 import { createWindowVirtualizer } from "@tanstack/solid-virtual";
-import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, Show, untrack } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, untrack } from "solid-js";
+import { sameIds } from "../lib/share-store";
 import { typingIn } from "../lib/ui";
 import { MessageView } from "./MessageView";
 import { useShare } from "./share-context";
@@ -202,6 +203,14 @@ export function Timeline(props: {
     props.onFollowChange?.(following, following ? 0 : Math.max(0, ids().length - unseenFrom), reportedFar);
   };
 
+  let reportFrame = 0;
+  const reportSoon = () => {
+    reportFrame ||= requestAnimationFrame(() => {
+      reportFrame = 0;
+      report();
+    });
+  };
+
   /** Scrolls to the end, if still following: queued for a frame, by when the reader may have scrolled away. */
   const scrollToEnd = () => {
     if (following && !readerScrolling())
@@ -291,6 +300,7 @@ export function Timeline(props: {
       window.removeEventListener("scroll", onScroll);
       for (const [type, listener] of listeners) window.removeEventListener(type, listener, { capture: true });
       cancelAnimationFrame(frame);
+      cancelAnimationFrame(reportFrame);
     });
   });
 
@@ -309,7 +319,8 @@ export function Timeline(props: {
         if (following) requestAnimationFrame(scrollToEnd);
         else {
           holdPlace();
-          report();
+          // In the next frame: how far the end is needs a layout, which the browser does then anyway.
+          reportSoon();
         }
       },
       { defer: true },
@@ -334,7 +345,7 @@ export function Timeline(props: {
   const goTo = (id: string, shown?: (element: HTMLElement) => void): boolean => {
     const messageId = ids().includes(id) ? id : share.store.messageOfPart(id);
     if (!messageId) return false;
-    const index = ids().indexOf(messageId);
+    let index = ids().indexOf(messageId);
     const ticket = ++navigation;
     following = false;
     // The reader is going elsewhere: the old place is not to be held (the new one is taken once there).
@@ -345,6 +356,12 @@ export function Timeline(props: {
     const settle = () => {
       if (ticket !== navigation) return;
       const element = document.getElementById(id);
+      // Messages arrived above the row meanwhile (older segments): aim at its index again.
+      const now = ids().indexOf(messageId);
+      if (!element && now !== -1 && now !== index) {
+        index = now;
+        virtualizer.scrollToIndex(index, { align: "start" });
+      }
       if (element) {
         for (const marked of document.querySelectorAll(".is-target")) marked.classList.remove("is-target");
         element.classList.add("is-target");
@@ -373,6 +390,26 @@ export function Timeline(props: {
 
   const top = createMemo(() => (items()[0]?.start ?? margin()) - margin());
 
+  /**
+   * The rendered rows' message ids, in order. Rows are keyed by message, not by index: a message's row (and all it
+   * rendered) survives messages inserted above it, which shift every index.
+   */
+  const rows = createMemo(
+    () => {
+      const list = ids();
+      return items()
+        .map((item) => list[item.index])
+        .filter((id): id is string => id !== undefined);
+    },
+    undefined,
+    { equals: sameIds },
+  );
+  /** The index of each rendered row's message. */
+  const rowIndex = createMemo(() => {
+    const list = ids();
+    return new Map(items().map((item) => [list[item.index], item.index]));
+  });
+
   return (
     <div
       ref={list}
@@ -383,26 +420,25 @@ export function Timeline(props: {
       onFocusIn={onFocusIn}
     >
       <div class="timeline-window" style={{ transform: `translateY(${top()}px)` }}>
-        <For each={items()}>
-          {(item) => (
-            <div
-              class="row"
-              data-index={item.index}
-              ref={(element) =>
-                queueMicrotask(() => {
-                  if (!element.isConnected) return;
-                  virtualizer.measureElement(element);
-                  restoreFocus(element);
-                })
-              }
-            >
-              <Show when={ids()[item.index]} keyed>
-                {(id) => (
-                  <MessageView id={id} previousId={ids()[item.index - 1]} last={item.index === ids().length - 1} />
-                )}
-              </Show>
-            </div>
-          )}
+        <For each={rows()}>
+          {(id) => {
+            const index = () => rowIndex().get(id) ?? -1;
+            return (
+              <div
+                class="row"
+                data-index={index()}
+                ref={(element) =>
+                  queueMicrotask(() => {
+                    if (!element.isConnected) return;
+                    virtualizer.measureElement(element);
+                    restoreFocus(element);
+                  })
+                }
+              >
+                <MessageView id={id} previousId={ids()[index() - 1]} last={index() === ids().length - 1} />
+              </div>
+            );
+          }}
         </For>
       </div>
     </div>

@@ -1,4 +1,4 @@
-import { For, Show } from "solid-js";
+import { Index, Show } from "solid-js";
 import type { Turn } from "../lib/share-store";
 
 /**
@@ -12,24 +12,26 @@ export function TurnIndex(props: { turns: Turn[]; active?: string; onGo: (messag
         Turns <span class="muted">({props.turns.length})</span>
       </p>
       <Show when={props.turns.length > 0} fallback={<p class="muted small">No user messages yet.</p>}>
+        {/* By position: turns inserted before the others (older turns read in the background) renumber every
+            link, and updating a link's text costs far less than making it again. */}
         <ol>
-          <For each={props.turns}>
+          <Index each={props.turns}>
             {(turn) => (
               <li>
                 <a
-                  href={`#${turn.messageId}`}
-                  aria-current={props.active === turn.messageId ? "location" : undefined}
+                  href={`#${turn().messageId}`}
+                  aria-current={props.active === turn().messageId ? "location" : undefined}
                   onClick={(event) => {
                     event.preventDefault();
-                    props.onGo(turn.messageId);
+                    props.onGo(turn().messageId);
                   }}
                 >
-                  <span class="turn-number">{turn.number}</span>
-                  <span class="turn-title">{turn.title}</span>
+                  <span class="turn-number">{turn().number}</span>
+                  <span class="turn-title">{turn().title}</span>
                 </a>
               </li>
             )}
-          </For>
+          </Index>
         </ol>
       </Show>
       <p class="muted small keys-hint">

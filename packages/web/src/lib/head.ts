@@ -114,7 +114,8 @@ export async function fetchHead(id: string): Promise<ShareHead | null | "unsuppo
 
 /**
  * One segment of share `id`. `"gone"`: 404 `segment_not_found` (compaction replaced it: read the head again).
- * Throws {@link LoadError} for anything else, a share deleted meanwhile included.
+ * Throws {@link LoadError} for anything else, a share deleted meanwhile included. Parsing a segment (up to 8 MiB of
+ * JSON) is one long task: the page calls this in its segment worker (segment.worker.ts), never on its main thread.
  */
 export async function fetchSegment(id: string, segment: SegmentRef): Promise<ShareSegment | "gone"> {
   let response: Response;

@@ -14,8 +14,9 @@ import {
 import { WebSocket as ReconnectingWebSocket } from "partysocket";
 import { createSignal, onCleanup } from "solid-js";
 import { fetchBlob, fetchSnapshot } from "./api";
-import { fetchHead, fetchSegment, type ShareHead, segmentsToRead } from "./head";
+import { fetchHead, type ShareHead, segmentsToRead } from "./head";
 import { prefetchedPath } from "./prefetch";
+import { createSegmentReader } from "./segments";
 import { createShareStore } from "./share-store";
 
 /**
@@ -38,6 +39,10 @@ const FAILED_OPENS_BEFORE_PROBE = 3;
 const MAX_RESET_DELAY_MS = 30_000;
 /** How many times the page reads the head again after segments it listed were replaced, before it gives up. */
 const MAX_HEAD_REREADS = 5;
+/** How long (ms) the reader must not have typed before an older segment is applied. */
+const QUIET_MS = 400;
+/** The longest typing may hold back the next segment (ms): whoever types for long still gets the whole share. */
+const MAX_QUIET_WAIT_MS = 3_000;
 /** Blobs (items stored by reference) fetched at once at most; the others wait their turn. */
 const MAX_BLOB_LOADS = 4;
 
@@ -68,6 +73,13 @@ export function followShare(id: string) {
   let resyncing = false;
   let resets = 0;
   let stopped = false;
+  /**
+   * Bumped whenever what is held is replaced wholesale (a `reset`'s snapshot) or cleared (a deletion). A read begun
+   * before (an older segment, the head read again) belongs to a state that is gone and is dropped: the snapshot is
+   * the whole share, and the store forgets the removals it has seen when it takes one, so an older change from such
+   * a read would bring back a key removed since.
+   */
+  let generation = 0;
 
   /** `<seq>:<key>` of every ref entry queued or loading, so an entry is fetched once however often it is asked for. */
   const loading = new Set<string>();
@@ -130,6 +142,7 @@ export function followShare(id: string) {
   }
 
   function markDeleted(): void {
+    generation++;
     setLoad("deleted");
     setConnection("deleted");
     store.clear();
@@ -138,6 +151,7 @@ export function followShare(id: string) {
 
   function stop(): void {
     stopped = true;
+    segmentReader?.close();
     clearInterval(heartbeat);
     socket?.close(1000, "page closed");
   }
@@ -231,8 +245,10 @@ export function followShare(id: string) {
         markDeleted();
         return;
       }
+      generation++;
       loadEager(store.replace(snapshot.entries));
       since = snapshot.seq;
+      setComplete(true);
     } catch {
       // Keep what is shown; the next connection asks from the old `since` and gets another `reset` if need be.
     } finally {
@@ -257,6 +273,8 @@ export function followShare(id: string) {
     }, HEARTBEAT_MS);
   }
 
+  /** Reads segments in a worker, started with the first segment to read. */
+  let segmentReader: ReturnType<typeof createSegmentReader> | undefined;
   /** Seq ranges (inclusive) of the segments read so far. */
   const segmentsRead: [number, number][] = [];
   /** Whether every segment the head listed has been read. */
@@ -269,39 +287,81 @@ export function followShare(id: string) {
       else setTimeout(resolve, 0);
     });
 
+  /** When (performance.now() ms) the reader last typed. */
+  let lastInput = Number.NEGATIVE_INFINITY;
+  const onInput = () => {
+    lastInput = performance.now();
+  };
+  // Typing only: a reader scrolling up wants the older turns, which must not wait for the scrolling to stop.
+  const INPUTS = ["keydown", "input"] as const;
+  for (const type of INPUTS) addEventListener(type, onInput, { capture: true, passive: true });
+  onCleanup(() => {
+    for (const type of INPUTS) removeEventListener(type, onInput, { capture: true });
+  });
+
   /**
-   * Reads the head's segments, newest first, one at a time between idle periods, into the store (which keeps the
-   * highest seq per key and the removals, so a segment never overwrites a newer change). A segment replaced by
-   * compaction (`gone`) makes the page read the head again and go on with the segments it now lists.
+   * Waits until the reader has not typed for {@link QUIET_MS} (at most {@link MAX_QUIET_WAIT_MS} in all) and the
+   * browser is idle: an older segment changes the timeline, its turn index and the find index, work that is not to
+   * land between two keystrokes. Before the reader's first key (the page opening, nothing to read yet when
+   * the head's tail is small) it only yields a task, so that the first screen is not held back by idle periods.
+   */
+  async function quiet(): Promise<void> {
+    if (lastInput === Number.NEGATIVE_INFINITY) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return;
+    }
+    const until = performance.now() + MAX_QUIET_WAIT_MS;
+    for (let wait = lastInput + QUIET_MS - performance.now(); wait > 0 && !stopped; ) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(wait, until - performance.now())));
+      if (performance.now() >= until) break;
+      wait = lastInput + QUIET_MS - performance.now();
+    }
+    await idle();
+  }
+
+  /**
+   * Reads the head's segments, newest first, one at a time, into the store (which keeps the highest seq per key and
+   * the removals, so a segment never overwrites a newer change). A segment is parsed in the segment worker (its
+   * entries handed over in chunks, each a task of its own) and applied while the reader is {@link quiet}. A segment
+   * replaced by compaction (`gone`) makes the page read the head again and go on with the segments it now lists. A
+   * `reset`'s snapshot (a new {@link generation}) ends the read.
    */
   async function readSegments(head: ShareHead): Promise<void> {
+    const begun = generation;
+    /** Whether this read is still wanted: the page is open and nothing replaced what it reads into. */
+    const wanted = () => !stopped && generation === begun;
     let current = head;
-    for (let rereads = 0; !stopped; ) {
+    for (let rereads = 0; wanted(); ) {
       const next = segmentsToRead(current.segments, segmentsRead)[0];
       if (!next) {
         setComplete(true);
         return;
       }
-      await idle();
-      if (stopped) return;
-      let segment: Awaited<ReturnType<typeof fetchSegment>>;
+      await quiet();
+      if (!wanted()) return;
+      segmentReader ??= createSegmentReader();
+      let segment: Awaited<ReturnType<typeof segmentReader.read>>;
       try {
-        segment = await fetchSegment(id, next);
+        segment = await segmentReader.read(id, next);
       } catch {
         // The share stays as far as it was read; the older turns are missing until a reload.
         return;
       }
-      if (stopped) return;
+      if (!wanted()) return;
       if (segment === "gone") {
         if (++rereads > MAX_HEAD_REREADS) return;
         const again = await fetchHead(id).catch(() => undefined);
         if (!again || again === "unsupported") return;
-        if (stopped) return;
+        if (!wanted()) return;
         loadEager(store.apply(again.tail));
         current = again;
         continue;
       }
-      loadEager(store.apply(segment.entries));
+      // Applied whole: most of an apply's cost is fixed (the share's views derived again, the rows in view laid out
+      // again), so slices of a segment would cost that many times over.
+      await quiet();
+      if (!wanted()) return;
+      loadEager(store.apply(segment.chunks.flat()));
       segmentsRead.push([next.lo, next.hi]);
     }
   }

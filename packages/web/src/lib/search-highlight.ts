@@ -15,41 +15,99 @@ const MAX_MARKS = 500;
 const supported = () => typeof CSS !== "undefined" && "highlights" in CSS && typeof Highlight === "function";
 
 /**
- * The ranges of the case-insensitive occurrences of `query` in the text under `root`, in document order (the first
- * `limit`).
+ * `text` lowercased as find compares it ({@link fold}), and where each of its UTF-16 units came from: `ends[j]` is the
+ * offset in `text` just after the character that folded into unit `j` (`undefined` when every character keeps its
+ * length, the common case). Lowercasing lengthens a few characters (`İ` U+0130 becomes `i̇`, two units), so offsets in
+ * the folded text are not offsets in the text.
  */
-export function matchRanges(root: Node, query: string, limit = Number.POSITIVE_INFINITY): Range[] {
+export function foldWithOffsets(text: string): { folded: string; ends?: number[] } {
+  const folded = fold(text);
+  if (folded.length === text.length) return { folded };
+  const ends: number[] = [];
+  let out = "";
+  for (let at = 0; at < text.length; ) {
+    const code = text.codePointAt(at)!;
+    const next = at + (code > 0xffff ? 2 : 1);
+    const lower = fold(String.fromCodePoint(code));
+    out += lower;
+    for (let unit = 0; unit < lower.length; unit++) ends.push(next);
+    at = next;
+  }
+  return { folded: out, ends };
+}
+
+/** Where one match lies: from offset `startOffset` of text `start` to offset `endOffset` of text `end` (UTF-16). */
+export interface MatchSpan {
+  start: number;
+  startOffset: number;
+  end: number;
+  endOffset: number;
+}
+
+/**
+ * The case-insensitive occurrences of `query` in the concatenation of `texts` (the text nodes of a row, in document
+ * order), as offsets into the original texts, non-overlapping, the first `limit`. A match may span texts. A match
+ * that starts or ends inside a character lowercasing to several units covers that whole character.
+ */
+export function matchSpans(texts: readonly string[], query: string, limit = Number.POSITIVE_INFINITY): MatchSpan[] {
   const needle = fold(query);
   if (needle.trim() === "") return [];
-  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
-  const nodes: Text[] = [];
+  const folds = texts.map(foldWithOffsets);
   const starts: number[] = [];
   let text = "";
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    nodes.push(node as Text);
+  for (const { folded } of folds) {
     starts.push(text.length);
-    // Lowercasing keeps lengths for all but a few characters (İ); a match there is simply not marked.
-    text += fold((node as Text).data);
+    text += folded;
   }
-  const ranges: Range[] = [];
   let node = 0;
-  const locate = (offset: number) => {
-    while (node + 1 < nodes.length && starts[node + 1]! <= offset) node++;
-    return { node: nodes[node]!, offset: Math.min(offset - starts[node]!, nodes[node]!.length) };
+  /** The text holding folded offset `offset` of the whole, and the offset in that text's original. */
+  const locate = (offset: number, isEnd: boolean) => {
+    while (node + 1 < folds.length && starts[node + 1]! <= offset && !(isEnd && starts[node + 1] === offset)) node++;
+    const local = offset - starts[node]!;
+    const { ends } = folds[node]!;
+    if (!ends) return { index: node, offset: local };
+    if (isEnd) return { index: node, offset: local === 0 ? 0 : ends[local - 1]! };
+    // The start of the character that folded into unit `local`: the end of the one before it.
+    let first = local;
+    while (first > 0 && ends[first - 1] === ends[local]) first--;
+    return { index: node, offset: first === 0 ? 0 : ends[first - 1]! };
   };
+  const spans: MatchSpan[] = [];
   for (
     let at = text.indexOf(needle);
-    at !== -1 && ranges.length < limit;
+    at !== -1 && spans.length < limit;
     at = text.indexOf(needle, at + needle.length)
   ) {
-    const start = locate(at);
-    const end = locate(at + needle.length);
-    const range = document.createRange();
-    range.setStart(start.node, start.offset);
-    range.setEnd(end.node, end.offset);
-    ranges.push(range);
+    const start = locate(at, false);
+    const end = locate(at + needle.length, true);
+    spans.push({ start: start.index, startOffset: start.offset, end: end.index, endOffset: end.offset });
   }
-  return ranges;
+  return spans;
+}
+
+/**
+ * The ranges of the case-insensitive occurrences of `query` in the text under `root`, in document order (the first
+ * `limit`). Static ranges: the DOM does not keep them up to date as it changes, so hundreds of them cost nothing when
+ * rows render or unmount (live `Range`s are adjusted on every node removed); the marks are taken anew after every
+ * change anyway.
+ */
+export function matchRanges(root: Node, query: string, limit = Number.POSITIVE_INFINITY): StaticRange[] {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const nodes: Text[] = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) nodes.push(node as Text);
+  return matchSpans(
+    nodes.map((node) => node.data),
+    query,
+    limit,
+  ).map(
+    (span) =>
+      new StaticRange({
+        startContainer: nodes[span.start]!,
+        startOffset: span.startOffset,
+        endContainer: nodes[span.end]!,
+        endOffset: span.endOffset,
+      }),
+  );
 }
 
 /** Marks the matches of `query` under `root` (up to {@link MAX_MARKS}), and returns how many. Blank clears. */
@@ -68,7 +126,13 @@ export function markMatches(root: Node, query: string): number {
  */
 export function markCurrent(element: Element, query: string, nth: number): Range | undefined {
   const ranges = matchRanges(element, query);
-  const range = ranges[Math.min(nth, ranges.length - 1)];
+  const found = ranges[Math.min(nth, ranges.length - 1)];
+  let range: Range | undefined;
+  if (found) {
+    range = document.createRange();
+    range.setStart(found.startContainer, found.startOffset);
+    range.setEnd(found.endContainer, found.endOffset);
+  }
   if (supported()) {
     if (range) CSS.highlights.set(CURRENT, new Highlight(range));
     else CSS.highlights.delete(CURRENT);

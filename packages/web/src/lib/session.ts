@@ -421,51 +421,70 @@ function countOr(value: unknown, fallback: number): number {
  */
 export function toolChanges(parts: Iterable<Data | undefined>): FileChange[] {
   const byFile = new Map<string, FileChange>();
-  const add = (change: FileChange) => addChange(byFile, change);
   for (const part of parts) {
     if (part?.type !== "tool") continue;
-    const state = rec(part.state);
-    if (state?.status !== "completed") continue;
-    const input = rec(state.input);
-    const metadata = rec(state.metadata);
-    const tool = str(part.tool);
-    if (tool === "edit" || tool === "multiedit") {
-      const file = str(input?.filePath);
-      if (!file) continue;
-      const patch = str(metadata?.diff);
+    for (const change of partChanges(part)) addChange(byFile, change);
+  }
+  return [...byFile.values()];
+}
+
+/**
+ * What one tool part changed, cached per part: items are replaced whole, never changed in place, so the files of a
+ * share are summed again after every change without reading every patch again.
+ */
+const changesOfPart = new WeakMap<Data, FileChange[]>();
+
+function partChanges(part: Data): FileChange[] {
+  const cached = changesOfPart.get(part);
+  if (cached) return cached;
+  const found: FileChange[] = [];
+  readToolChanges(part, (change) => found.push(change));
+  changesOfPart.set(part, found);
+  return found;
+}
+
+/** Calls `add` with each file change of a completed tool part (see {@link toolChanges}). */
+function readToolChanges(part: Data, add: (change: FileChange) => void): void {
+  const state = rec(part.state);
+  if (state?.status !== "completed") return;
+  const input = rec(state.input);
+  const metadata = rec(state.metadata);
+  const tool = str(part.tool);
+  if (tool === "edit" || tool === "multiedit") {
+    const file = str(input?.filePath);
+    if (!file) return;
+    const patch = str(metadata?.diff);
+    const counted = patch ? patchCounts(patch) : { additions: 0, deletions: 0 };
+    const filediff = rec(metadata?.filediff);
+    add({
+      file,
+      patch,
+      additions: countOr(filediff?.additions, counted.additions),
+      deletions: countOr(filediff?.deletions, counted.deletions),
+    });
+  } else if (tool === "write") {
+    const file = str(input?.filePath);
+    const content = str(input?.content);
+    if (file && content !== undefined)
+      add({ file, before: "", after: content, additions: lineCount(content), deletions: 0 });
+  } else if (tool === "apply_patch") {
+    for (const entry of arr(metadata?.files)) {
+      const data = rec(entry);
+      const file = str(data?.relativePath) ?? str(data?.filePath);
+      if (!data || !file) continue;
+      const patch = str(data.diff);
       const counted = patch ? patchCounts(patch) : { additions: 0, deletions: 0 };
-      const filediff = rec(metadata?.filediff);
       add({
         file,
         patch,
-        additions: countOr(filediff?.additions, counted.additions),
-        deletions: countOr(filediff?.deletions, counted.deletions),
+        before: str(data.before),
+        after: str(data.after),
+        additions: countOr(data.additions, counted.additions),
+        deletions: countOr(data.deletions, counted.deletions),
+        status: str(data.type),
       });
-    } else if (tool === "write") {
-      const file = str(input?.filePath);
-      const content = str(input?.content);
-      if (file && content !== undefined)
-        add({ file, before: "", after: content, additions: lineCount(content), deletions: 0 });
-    } else if (tool === "apply_patch") {
-      for (const entry of arr(metadata?.files)) {
-        const data = rec(entry);
-        const file = str(data?.relativePath) ?? str(data?.filePath);
-        if (!data || !file) continue;
-        const patch = str(data.diff);
-        const counted = patch ? patchCounts(patch) : { additions: 0, deletions: 0 };
-        add({
-          file,
-          patch,
-          before: str(data.before),
-          after: str(data.after),
-          additions: countOr(data.additions, counted.additions),
-          deletions: countOr(data.deletions, counted.deletions),
-          status: str(data.type),
-        });
-      }
     }
   }
-  return [...byFile.values()];
 }
 
 /**

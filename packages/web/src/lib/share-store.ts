@@ -61,7 +61,8 @@ export type { Totals };
 /** The store of one share, with its mutations and derived views. Create inside a Solid owner (a component). */
 export type ShareStore = ReturnType<typeof createShareStore>;
 
-function sameIds(a: readonly string[], b: readonly string[]): boolean {
+/** Whether two id lists hold the same ids in the same order. */
+export function sameIds(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((id, i) => id === b[i]);
 }
 
@@ -137,6 +138,8 @@ export function createShareStore() {
   /** Redaction markers per held key (of the item shown for it), and their sum. */
   const redactionsOf = new Map<string, number>();
   const [redactions, setRedactions] = createSignal(0);
+  /** Bumped whenever any part changes: for views over every part that read them untracked. */
+  const [partsVersion, setPartsVersion] = createSignal(0);
   let idsDirty = false;
   const partsDirty = new Set<string>();
 
@@ -227,6 +230,7 @@ export function createShareStore() {
   /** Stores `next` under `key` (or forgets the key), keeps the index and notifies whoever reads it. */
   function put(key: string, next: HeldEntry | undefined): void {
     for (const listener of listeners) listener(key, shownItem(next));
+    if (key.startsWith("part/")) setPartsVersion((version) => version + 1);
     const had = held_.has(key);
     if (next === undefined) held_.delete(key);
     else held_.set(key, next);
@@ -434,9 +438,12 @@ export function createShareStore() {
       revert(),
     );
     if (found.files.length > 0) return found;
+    // One signal for all parts, read untracked: 20,000 subscriptions renewed on every change cost more than the sum.
+    partsVersion();
     const reverted = new Set(revertedIds());
     const kept = messageIds().filter((id) => !reverted.has(id));
-    return sumChanges(toolChanges(kept.flatMap((id) => partKeys(id).map((key) => dataOf(key, "part")))));
+    const parts = kept.flatMap((id) => (partLists.get(id) ?? []).map((key) => shownItem(held_.get(key))));
+    return sumChanges(toolChanges(parts.map((item) => (item?.type === "part" ? rec(item.data) : undefined))));
   });
 
   /** What the revert undid (see `revertedChanges`), or `undefined` when the session is not reverted. */

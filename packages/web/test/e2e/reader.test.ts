@@ -72,7 +72,8 @@ describe("find", () => {
     await input.fill(query);
     const count = page.getByTestId("search-count");
     await expect.poll(() => count.textContent()).toBe(`1 of ${expected}`);
-    expect(new URL(page.url()).searchParams.get("q")).toBe(query);
+    // Written once typing pauses.
+    await expect.poll(() => new URL(page.url()).searchParams.get("q")).toBe(query);
     // The first match is scrolled to and marked; the timeline's rendered text carries the highlight.
     const target = page.locator(".is-target");
     await target.waitFor();

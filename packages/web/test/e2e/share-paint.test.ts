@@ -165,14 +165,30 @@ describe("the preview image", () => {
   });
 });
 
+/** The ids of every part the timeline renders, scrolling it from the top to the end (rows render as they come). */
+async function shownPartIds(page: import("playwright-core").Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const seen = new Set<string>();
+    window.scrollTo(0, 0);
+    for (let guard = 0; guard < 500; guard++) {
+      await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+      for (const node of document.querySelectorAll<HTMLElement>("[data-part-id]")) seen.add(node.dataset.partId!);
+      if (window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 2) break;
+      window.scrollBy(0, window.innerHeight * 0.8);
+    }
+    return [...seen];
+  });
+}
+
 describe("progressive loading", () => {
   /**
    * Serves the share's head and segments in the agreed read API's shapes, cut from its real snapshot (the sessions
    * worker of this branch has no `/head` yet): the newest `tailSize` changes in the tail, older ones in segments of
    * `segmentSize`. Segments wait until `release()`; the first read of the oldest segment answers 404
-   * `segment_not_found` (compaction replaced it), after which the head lists it under a new name.
+   * `segment_not_found` (compaction replaced it), after which the head lists it under a new name. `seqAhead` puts
+   * the head's seq that far ahead of the share's.
    */
-  async function serveHead(page: import("playwright-core").Page, shareId: string) {
+  async function serveHead(page: import("playwright-core").Page, shareId: string, seqAhead = 0) {
     const snapshot = (await (await api("GET", `/api/share/${shareId}/snapshot`)).json()) as {
       seq: number;
       createdAt: number;
@@ -209,7 +225,7 @@ describe("progressive loading", () => {
       id: shareId,
       createdAt: snapshot.createdAt,
       updatedAt: snapshot.updatedAt,
-      seq: snapshot.seq,
+      seq: snapshot.seq + seqAhead,
       segments: segments.map(({ name, lo, hi }) => ({
         name: compacted && name === oldest.name ? `segments/${lo}-${hi}.v2.json` : name,
         lo,
@@ -218,13 +234,17 @@ describe("progressive loading", () => {
       })),
       tail,
     });
-    // The page's worker asked this branch's API for the head too, found none, and preloads the snapshot instead;
-    // against a server with heads it preloads the head, as here.
-    await page.route(`**/share/${shareId}`, async (route) => {
-      const response = await route.fetch();
-      const html = (await response.text()).replace(`/api/share/${shareId}/snapshot"`, `/api/share/${shareId}/head"`);
-      return route.fulfill({ response, body: html });
-    });
+    // Against a server without heads the page's worker preloads the snapshot: the page is made to preload the head,
+    // as against a server with heads. (Only then: a document fulfilled by the test is of no address space Chromium
+    // knows, and its sockets to the loopback server are refused by the Local Network Access checks.)
+    const document = await (await fetch(`${origin}/share/${shareId}`, { headers: { accept: "text/html" } })).text();
+    if (!document.includes(`/api/share/${shareId}/head"`)) {
+      await page.route(`**/share/${shareId}`, async (route) => {
+        const response = await route.fetch();
+        const html = (await response.text()).replace(`/api/share/${shareId}/snapshot"`, `/api/share/${shareId}/head"`);
+        return route.fulfill({ response, body: html });
+      });
+    }
     await page.route(`**/api/share/${shareId}/head`, (route) => {
       requested.push("head");
       return route.fulfill({ json: head() });
@@ -285,19 +305,59 @@ describe("progressive loading", () => {
     expect(segmentRequests.at(-1)).toMatch(/\.v2\.json$/);
     // The removed part never shows, though its older change was in a segment read after its tombstone; the part
     // next to it in that segment does.
-    const parts = await page.evaluate(async () => {
-      const seen = new Set<string>();
-      window.scrollTo(0, 0);
-      for (let guard = 0; guard < 500; guard++) {
-        await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
-        for (const node of document.querySelectorAll<HTMLElement>("[data-part-id]")) seen.add(node.dataset.partId!);
-        if (window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 2) break;
-        window.scrollBy(0, window.innerHeight * 0.8);
-      }
-      return [...seen];
-    });
+    const parts = await shownPartIds(page);
     expect(parts).toContain(served.kept.key.split("/")[2]);
     expect(parts).not.toContain(served.removed.key.split("/")[2]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("never brings back a removed part from a segment whose read began before a `reset`", async () => {
+    const share = await createShare("ses_reset_segments");
+    await waitForSnapshot(share.id, (await sync(share, recorded())).seq);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    // A head ahead of the room (as after a restore from older storage): the room answers the socket with `reset`.
+    const served = await serveHead(page, share.id, 1_000);
+    // The part's only change is in a segment; it is removed before the page opens, so the snapshot the reset
+    // reloads has no such part.
+    const removedKey = served.kept.key;
+    const removal = await api("POST", `/api/share/${share.id}/sync`, {
+      secret: share.secret,
+      data: [],
+      removed: [removedKey],
+    });
+    expect(removal.status).toBe(200);
+    await waitForSnapshot(share.id, ((await removal.json()) as { seq: number }).seq);
+    let snapshots = 0;
+    let segmentsAnswered = 0;
+    page.on("response", (response) => {
+      const path = new URL(response.url()).pathname;
+      if (path.endsWith("/snapshot") && response.status() === 200) snapshots++;
+      if (path.includes("/segments/")) segmentsAnswered++;
+    });
+    await page.goto(share.url);
+    await expect.poll(() => served.requested.some((name) => name.startsWith("segments/")), POLL).toBe(true);
+    await expect.poll(() => snapshots, POLL).toBeGreaterThan(0);
+    await page.locator('[data-connection="live"]').waitFor();
+    // Now the segment the page began reading before the reset arrives, with the part's change from before.
+    served.release();
+    await expect.poll(() => page.getByTestId("loading-older").count(), POLL).toBe(0);
+    const segmentsAsked = () => served.requested.filter((name) => name.startsWith("segments/")).length;
+    await expect.poll(() => segmentsAnswered === segmentsAsked(), POLL).toBe(true);
+    const firstId = served.firstMessage.key.slice("message/".length);
+    // The share's older turns are there (from the snapshot); the removed part is not.
+    await expect
+      .poll(async () => {
+        await page.evaluate(() => window.scrollTo(0, 0));
+        return page.locator(`[data-message-id="${firstId}"]`).count();
+      }, POLL)
+      .toBeGreaterThan(0);
+    const parts = await shownPartIds(page);
+    expect(parts.length).toBeGreaterThan(0);
+    expect(parts).not.toContain(removedKey.split("/")[2]);
     expect(errors).toEqual([]);
     await context.close();
   });

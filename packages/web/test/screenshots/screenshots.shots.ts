@@ -1,8 +1,9 @@
 /**
  * Takes `docs/screenshots/{desktop,mobile}-{light,dark}.png` of the recorded opencode session (fixture A), replayed
- * sync by sync into the real stack as the CLI sent it; `reverted.png` of the same session with its second turn
- * undone, `claude-code.png` of a Claude Code session as `shareroom share` maps it, and `preview.png`, the link-preview
- * image the worker renders. Run with `npm run screenshots -w @shareroom/web`.
+ * sync by sync into the real stack as the CLI sent it, and `search-desktop-light.png` and `search-mobile-dark.png`
+ * with find open on it; `reverted.png` and `reverted-mobile-dark.png` of the same session with its second turn
+ * undone, `claude-code.png` of a Claude Code session as `shareroom share` maps it, and `preview.png`, the
+ * link-preview image the worker renders. Run with `npm run screenshots -w @shareroom/web`.
  */
 
 import { mkdir, writeFile } from "node:fs/promises";
@@ -14,6 +15,9 @@ import { claudeShare } from "../fixtures/agents";
 import { recorded, recordedSyncItems, revertedCapture } from "../fixtures/items";
 
 const OUT = fileURLToPath(new URL("../../../../docs/screenshots/", import.meta.url));
+
+/** What the find screenshots search for: a file the session read, edited and listed. */
+const SEARCH_QUERY = "CHANGELOG.md";
 
 let browser: Browser;
 
@@ -88,6 +92,19 @@ it("takes the README's screenshots", async () => {
     // Let highlighting and the relative times settle.
     await page.waitForTimeout(800);
     await page.screenshot({ path: `${OUT}${shot.name}.png` });
+    // Find, in the same scheme and size: a file name that is mostly in text not rendered, stepped to its match.
+    if (shot.name === "desktop-light" || shot.name === "mobile-dark") {
+      await page.keyboard.press("/");
+      await page.getByTestId("search-input").fill(SEARCH_QUERY);
+      await page
+        .getByTestId("search-count")
+        .filter({ hasText: / of \d+$/ })
+        .waitFor();
+      await page.getByTestId("search-input").press("Enter");
+      await page.locator(".is-target").first().waitFor();
+      await page.waitForTimeout(800);
+      await page.screenshot({ path: `${OUT}search-${shot.name}.png` });
+    }
     await context.close();
   }
 });
@@ -117,6 +134,24 @@ it("takes the reverted turn, an agent's session and the link preview", async () 
   await page.evaluate(() => window.scrollBy(0, -120));
   await page.waitForTimeout(800);
   await page.screenshot({ path: `${OUT}reverted.png` });
+  // The reverted turn collapsed under its marker, on a phone in the dark scheme.
+  const phone = await browser.newContext({
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+    colorScheme: "dark",
+    reducedMotion: "reduce",
+  });
+  const phonePage = await phone.newPage();
+  await phonePage.goto(reverted.url);
+  await phonePage.locator("[data-message-id]").first().waitFor();
+  await reveal(phonePage, revertedFrom);
+  await phonePage.getByTestId("revert-toggle").waitFor();
+  await phonePage.evaluate(() => window.scrollBy(0, -240));
+  await phonePage.waitForTimeout(800);
+  await phonePage.screenshot({ path: `${OUT}reverted-mobile-dark.png` });
+  await phone.close();
   await page.goto(claude.url);
   await page.locator('[data-tool="Edit"] tr.diff-add').first().waitFor();
   await page.getByTestId("child-session").locator("summary").click();
