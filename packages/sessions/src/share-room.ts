@@ -98,7 +98,17 @@ export class ShareRoom extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
-    this.transaction = (run) => ctx.storage.transactionSync(run);
+    this.transaction = (run) => {
+      const before = new Map(this.pending);
+      try {
+        ctx.storage.transactionSync(run);
+      } catch (error) {
+        // The counters as they stood: those saved inside the rolled-back transaction were never written, and what it
+        // counted did not happen.
+        this.pending = before;
+        throw error;
+      }
+    };
     this.hasTables = schemaVersion(this.sql) > 0;
     if (this.hasTables) migrate(this.sql, (run) => ctx.storage.transactionSync(run));
     this.budget = new SyncBudget(env, ctx.storage.kv);
