@@ -24,7 +24,7 @@ import {
   saveShare,
 } from "./store.ts";
 import { type FlushResult, ShareSync } from "./sync.ts";
-import { readSyncState, saveSyncState } from "./sync-state.ts";
+import { forgetSyncState, readSyncState, saveSyncState } from "./sync-state.ts";
 
 /** Options of `shareroom share` (see `shareroom share --help`). */
 export interface ShareOptions {
@@ -80,8 +80,10 @@ export async function runShare(options: ShareOptions, io: ShareIo): Promise<numb
   }
   if (options.end) return endFollower(source, options, io, server);
 
-  const { share, sync, resumed } = await openShare(source, server, io);
+  const { share, sync, resumed, flushed } = await openShare(source, server, io);
   const save = stateSaver(source.key, share.id, sync, io.env);
+  // The resume's first flush already sent what changed: without this a `--once` run would save nothing.
+  if (flushed) save(flushed);
   const first = { id: share.id, url: share.url, agent: source.agent, session: source.path, resumed };
   io.stdout.write(options.json ? `${JSON.stringify(first)}\n` : `${share.url}\n`);
 
@@ -105,12 +107,15 @@ export async function runShare(options: ShareOptions, io: ShareIo): Promise<numb
   }
 }
 
-/** The stored share of this session on `server` (checked by a first sync), else a new one. */
+/**
+ * The stored share of this session on `server` (checked by a first sync), else a new one. A resumed share comes
+ * with the result of that first flush (`flushed`), for the caller's state saver.
+ */
 async function openShare(
   source: SessionSource,
   server: string,
   io: ShareIo,
-): Promise<{ share: StoredShare; sync: ShareSync; resumed: boolean }> {
+): Promise<{ share: StoredShare; sync: ShareSync; resumed: boolean; flushed?: FlushResult }> {
   const stored = readShares(io.env)[source.key];
   if (stored && apiOrigin(stored.server) === apiOrigin(server)) {
     const saved = readSyncState(source.key, stored.id, io.env);
@@ -118,11 +123,15 @@ async function openShare(
     try {
       // The empty sync checks the share even when nothing changed since the saved state.
       if (saved && (await sync.probe()) < saved.seq) {
-        // The server's share is behind what it had acknowledged (it lost changes): send everything.
+        // The server's share is behind what it had acknowledged (it lost changes): send everything. The saved state
+        // goes first: a re-send cut short would leave it claiming items the server lost, and once the server's seq
+        // passed the saved one again, the next resume would trust it and never send them.
+        forgetSyncState(source.key, io.env);
         sync = new ShareSync(stored);
       }
-      reportRefused(await sync.flush(source.items()), io);
-      return { share: stored, sync, resumed: true };
+      const flushed = await sync.flush(source.items());
+      reportRefused(flushed, io);
+      return { share: stored, sync, resumed: true, flushed };
     } catch (error) {
       // A share deleted on the server (or a store from another server) starts over; an unreachable server does not.
       if (!(error instanceof ApiError) || (error.status !== 404 && error.status !== 403)) {

@@ -160,6 +160,10 @@ describe("shareroom share", () => {
           .sort(),
       ).toEqual(["message", "part"]);
       expect(held(shared.id)).toEqual(await fullRead(shared.path, shared.env));
+      // The run that sent them saved that it did: the next one sends nothing.
+      const last = syncsOf(shared.id).length;
+      expect((await shared.again()).code).toBe(0);
+      expect(sentSince(shared.id, last)).toEqual([]);
     });
 
     it.each([
@@ -187,6 +191,31 @@ describe("shareroom share", () => {
       const sent = syncsOf(shared.id).length;
       expect((await shared.again()).code).toBe(0);
       expect(sentSince(shared.id, sent)).toHaveLength(all);
+    });
+
+    it("converges on a full read after a re-send for a server that lost changes is cut short", async () => {
+      // The recorder's seq counts requests since lose(): small for the first run, passed again by later ones.
+      recorder.lose();
+      const shared = await sharedOnce(4);
+      recorder.lose();
+      const lost = syncsOf(shared.id).length;
+      // The probe passes, the re-send fails, and the follower is killed while it waits to retry.
+      recorder.failNext(100, 1);
+      const follower = start(
+        shared.args.filter((arg) => arg !== "--once"),
+        shared.env,
+      );
+      await until(() => syncsOf(shared.id).some((request, index) => index > lost && request.status === 503));
+      follower.child.kill("SIGKILL");
+      await follower.exit;
+      recorder.failNext(0);
+      expect((await shared.again()).code).toBe(0);
+      const heldSince = new Map<string, string>();
+      for (const request of syncsOf(shared.id).slice(lost)) {
+        if (request.status !== 200) continue;
+        for (const item of request.body.data as Item[]) heldSince.set(itemKey(item), JSON.stringify(item));
+      }
+      expect(heldSince).toEqual(await fullRead(shared.path, shared.env));
     });
   });
 
