@@ -134,7 +134,7 @@ async function openShare(
       return { share: stored, sync, resumed: true, flushed };
     } catch (error) {
       // A share deleted on the server (or a store from another server) starts over; an unreachable server does not.
-      if (!(error instanceof ApiError) || (error.status !== 404 && error.status !== 403)) {
+      if (!(error instanceof ApiError) || !error.gone) {
         return { share: stored, sync, resumed: true };
       }
     }
@@ -220,8 +220,15 @@ async function flushUntilDone(
       save(result);
       return true;
     } catch (error) {
-      if (!(error instanceof ApiError) || !error.retryable || attempt === attempts) {
-        io.stderr.write(`shareroom: sync failed: ${(error as Error).message}\n`);
+      // A full share is not emptied by trying again within seconds: only a removal makes room.
+      if (
+        !(error instanceof ApiError) ||
+        !error.retryable ||
+        error.code === "share_too_large" ||
+        attempt === attempts
+      ) {
+        const code = error instanceof ApiError ? ` (${error.code})` : "";
+        io.stderr.write(`shareroom: sync failed${code}: ${(error as Error).message}\n`);
         return false;
       }
       await sleep(delay);
@@ -289,10 +296,22 @@ async function follow(
           failed = undefined;
           pending = false;
         } catch (error) {
-          if (error instanceof ApiError && (error.status === 404 || error.status === 403)) {
+          if (error instanceof ApiError && error.gone) {
             status.clear();
             io.stderr.write(`shareroom: the share is gone from the server (${error.code}); stopping\n`);
             return 1;
+          }
+          // A refusal a flush throws is the request's own (even its empty sync was refused), not an item's.
+          if (error instanceof ApiError && (error.fatal || error.refusal)) {
+            status.clear();
+            io.stderr.write(
+              `shareroom: the server refuses this share's syncs (${error.code}: ${error.message}); stopping\n`,
+            );
+            return 1;
+          }
+          if (error instanceof ApiError && error.code === "share_too_large" && failed === undefined) {
+            status.clear();
+            io.stderr.write(`shareroom: the share is full (${error.message}); new items wait until some are removed\n`);
           }
           delay = Math.min(Math.max(delay * 2, 500), MAX_BACKOFF_MS);
           retryAt = Date.now() + delay;

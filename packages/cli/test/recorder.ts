@@ -23,9 +23,9 @@ export interface Recorder {
   /**
    * From now on, a sync whose body contains `text` is answered `status` with `{error: {code}}` (a server refusing
    * what was sent, such as 413 `payload_too_large`); with `status` 200, the items containing it are listed in the
-   * answer's `refused` instead and the rest is accepted.
+   * answer's `refused` instead and the rest is accepted; with `code` null, the answer is an HTML page (a proxy's).
    */
-  refuse(text: string, status: number, code: string): void;
+  refuse(text: string, status: number, code: string | null): void;
   /** Answers later syncs with a `seq` counted from 1 again, as a server that lost its changes would. */
   lose(): void;
   close(): Promise<void>;
@@ -43,7 +43,7 @@ export async function startRecorder(): Promise<Recorder> {
   const requests: Recorded[] = [];
   let failures = 0;
   let failAfter = 0;
-  const refusals: { text: string; status: number; code: string }[] = [];
+  const refusals: { text: string; status: number; code: string | null }[] = [];
   let shares = 0;
   let seqBase = 0;
   const server: Server = createServer(async (request, response) => {
@@ -73,6 +73,11 @@ export async function startRecorder(): Promise<Recorder> {
       const refusal = refusals.find((entry) => json.includes(entry.text));
       if (refusal && refusal.status !== 200) {
         response.statusCode = refusal.status;
+        if (refusal.code === null) {
+          response.setHeader("content-type", "text/html");
+          response.end("<html><body>Request refused by the proxy</body></html>");
+          return;
+        }
         response.end(JSON.stringify({ error: { code: refusal.code, message: "refused" } }));
         return;
       }

@@ -108,6 +108,28 @@ describe("shareroom share", () => {
     expect(sentText(id)).toContain("a line the server takes");
   });
 
+  it("stops following with exit code 1 and says why when the server refuses the share's syncs (401)", async () => {
+    recorder.refuse("REFUSED-FOR-THE-SHARE", 401, "unauthorized");
+    const env = throwawayEnv();
+    const path = join(env.HOME!, "unauthorized.jsonl");
+    const row = {
+      type: "user",
+      uuid: "u1",
+      timestamp: "2026-12-01T10:00:00.000Z",
+      cwd: "/work",
+      message: { role: "user", content: "REFUSED-FOR-THE-SHARE" },
+    };
+    appendFileSync(path, `${JSON.stringify(row)}\n`);
+    const follower = start(["share", "--session", path, "--agent", "claude", "--server", recorder.origin], env);
+    try {
+      const running = new Promise<string>((resolve) => setTimeout(() => resolve("still following"), 10_000).unref());
+      expect(await Promise.race([follower.exit, running])).toBe(1);
+      expect(follower.stderr()).toContain("the server refuses this share's syncs (unauthorized: refused); stopping");
+    } finally {
+      follower.child.kill("SIGKILL");
+    }
+  });
+
   describe("resuming a share", () => {
     const row = (uuid: string, text: string) =>
       `${JSON.stringify({
