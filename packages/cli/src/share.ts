@@ -80,16 +80,15 @@ export async function runShare(options: ShareOptions, io: ShareIo): Promise<numb
   }
   if (options.end) return endFollower(source, options, io, server);
 
-  const { share, sync, resumed, flushed } = await openShare(source, server, io);
+  const { share, sync, resumed } = await openShare(source, server, io);
+  // Counts the resume's first flush too: what it sent is saved with the rest.
   const save = stateSaver(source.key, share.id, sync, io.env);
-  // The resume's first flush already sent what changed: without this a `--once` run would save nothing.
-  if (flushed) save(flushed);
   const first = { id: share.id, url: share.url, agent: source.agent, session: source.path, resumed };
   io.stdout.write(options.json ? `${JSON.stringify(first)}\n` : `${share.url}\n`);
 
   if (options.once) {
     const ok = await flushUntilDone(source, sync, io, 5, save);
-    save(undefined, true);
+    save(true);
     if (options.json) io.stdout.write(`${JSON.stringify(doneLine(sync))}\n`);
     return ok ? 0 : 1;
   }
@@ -99,7 +98,7 @@ export async function runShare(options: ShareOptions, io: ShareIo): Promise<numb
     io.env.CLAUDECODE === "1" && Number(io.env.CLAUDE_PID) > 0 ? Number(io.env.CLAUDE_PID) : undefined;
   try {
     const code = await follow(source, sync, share, { ...options, pid: options.pid ?? insideClaude }, io, save);
-    save(undefined, true);
+    save(true);
     if (options.json) io.stdout.write(`${JSON.stringify(doneLine(sync))}\n`);
     return code;
   } finally {
@@ -107,15 +106,12 @@ export async function runShare(options: ShareOptions, io: ShareIo): Promise<numb
   }
 }
 
-/**
- * The stored share of this session on `server` (checked by a first sync), else a new one. A resumed share comes
- * with the result of that first flush (`flushed`), for the caller's state saver.
- */
+/** The stored share of this session on `server` (checked by a first sync), else a new one. */
 async function openShare(
   source: SessionSource,
   server: string,
   io: ShareIo,
-): Promise<{ share: StoredShare; sync: ShareSync; resumed: boolean; flushed?: FlushResult }> {
+): Promise<{ share: StoredShare; sync: ShareSync; resumed: boolean }> {
   const stored = readShares(io.env)[source.key];
   if (stored && apiOrigin(stored.server) === apiOrigin(server)) {
     const saved = readSyncState(source.key, stored.id, io.env);
@@ -129,9 +125,8 @@ async function openShare(
         forgetSyncState(source.key, io.env);
         sync = new ShareSync(stored);
       }
-      const flushed = await sync.flush(source.items());
-      reportRefused(flushed, io);
-      return { share: stored, sync, resumed: true, flushed };
+      reportRefused(await sync.flush(source.items()), io);
+      return { share: stored, sync, resumed: true };
     } catch (error) {
       // A share deleted on the server (or a store from another server) starts over; an unreachable server does not.
       if (!(error instanceof ApiError) || !error.gone) {
@@ -182,20 +177,21 @@ function titleOf(items: Item[]): string {
 }
 
 /**
- * Saves a share's sync state once a flush changed it: `save(result)` after each flush writes at most every 2 s,
- * `save(undefined, true)` writes now if anything changed since the last write.
+ * Saves a share's sync state once it changed ({@link ShareSync.revision}, so a flush that threw part-way counts
+ * too): `save()` after each flush writes at most every 2 s, `save(true)` writes now if anything changed since the
+ * last write.
  */
-type Saver = (result?: FlushResult, force?: boolean) => void;
+type Saver = (force?: boolean) => void;
 
 function stateSaver(key: string, shareId: string, sync: ShareSync, env: NodeJS.ProcessEnv): Saver {
-  let dirty = false;
+  let saved = 0;
   let savedAt = 0;
-  return (result, force = false) => {
-    if (result && (result.sent > 0 || result.removed > 0 || result.refused.length > 0)) dirty = true;
-    if (!dirty || (!force && Date.now() - savedAt < SAVE_EVERY_MS)) return;
+  return (force = false) => {
+    if (sync.revision === saved || (!force && Date.now() - savedAt < SAVE_EVERY_MS)) return;
     try {
+      const revision = sync.revision;
       saveSyncState(key, shareId, sync.seq, sync.snapshot(), env);
-      dirty = false;
+      saved = revision;
       savedAt = Date.now();
     } catch {
       // The state only spares a resume from sending everything; without it the next run sends all.
@@ -217,7 +213,7 @@ async function flushUntilDone(
     try {
       const result = await sync.flush(source.items());
       reportRefused(result, io);
-      save(result);
+      save();
       return true;
     } catch (error) {
       // A full share is not emptied by trying again within seconds: only a removal makes room.
@@ -291,7 +287,7 @@ async function follow(
         try {
           const result = await sync.flush(source.items());
           reportRefused(result, io, status);
-          save(result);
+          save();
           delay = 0;
           failed = undefined;
           pending = false;
@@ -357,7 +353,7 @@ async function endFollower(source: SessionSource, options: ShareOptions, io: Sha
   );
   const save = stateSaver(source.key, stored.id, sync, io.env);
   const ok = await flushUntilDone(source, sync, io, 3, save);
-  save(undefined, true);
+  save(true);
   if (options.json) io.stdout.write(`${JSON.stringify({ id: stored.id, url: stored.url, done: ok })}\n`);
   return ok ? 0 : 1;
 }

@@ -63,6 +63,7 @@ export class ShareSync {
   private readonly digests = new WeakMap<object, { hash: string; bytes: number }>();
   private readonly target: ShareTarget;
   private lastSeq = 0;
+  private changes = 0;
   /** The `share_too_large` answer that holds items back, until a removal is acknowledged. */
   private full: ApiError | undefined;
   /** Whether this flush's empty sync showed that a refused request was refused for what it carried. */
@@ -84,6 +85,11 @@ export class ShareSync {
   /** How many items are refused now (each is sent again only once it changes). */
   get refused(): number {
     return this.refusedItems.size;
+  }
+
+  /** How many times the state {@link snapshot} returns changed in this process (to know when to save it again). */
+  get revision(): number {
+    return this.changes;
   }
 
   /** The highest `seq` the server answered a sync with (0 before the first). */
@@ -134,7 +140,9 @@ export class ShareSync {
       .map(([key, value]) => ({ key, ...value }));
     const removed = [...this.acknowledged.keys()].filter((key) => !current.has(key));
     // A refused item that is gone needs no removal: the server never stored that version.
-    for (const key of [...this.refusedItems.keys()]) if (!current.has(key)) this.refusedItems.delete(key);
+    for (const key of [...this.refusedItems.keys()]) {
+      if (!current.has(key) && this.refusedItems.delete(key)) this.changes++;
+    }
     return { changed, removed };
   }
 
@@ -224,6 +232,7 @@ export class ShareSync {
       return;
     }
     this.lastSeq = Math.max(this.lastSeq, answer?.seq ?? 0);
+    this.changes++;
     const refusedAt = new Map((answer?.refused ?? []).map((refusal) => [refusal.index, refusal]));
     let index = 0;
     for (const unit of units) {
@@ -245,6 +254,7 @@ export class ShareSync {
   }
 
   private refuse(unit: Unit, code: string, message: string, result: FlushResult): void {
+    this.changes++;
     if ("removal" in unit) {
       // Sending the removal again would be refused again; the item stays on the server.
       this.acknowledged.delete(unit.key);
