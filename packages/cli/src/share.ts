@@ -15,7 +15,7 @@ import { StatusLine } from "./status.ts";
 import {
   claimFollower,
   followerFile,
-  isFollowerRunning,
+  followerStatus,
   readFollower,
   readShares,
   releaseFollower,
@@ -338,13 +338,20 @@ async function follow(
 /** `share --end`: stops the session's follower (it makes the final sync), or syncs once when none runs. */
 async function endFollower(source: SessionSource, options: ShareOptions, io: ShareIo, server: string): Promise<number> {
   const follower = readFollower(source.key, io.env);
-  if (follower && follower.pid !== process.pid && isFollowerRunning(follower)) {
+  const status = follower && follower.pid !== process.pid ? followerStatus(follower) : "gone";
+  if (follower && status === "running") {
     process.kill(follower.pid, "SIGTERM");
-    for (let waited = 0; waited < 15_000 && isFollowerRunning(follower); waited += 100) await sleep(100);
+    for (let waited = 0; waited < 15_000 && followerStatus(follower) === "running"; waited += 100) await sleep(100);
     return 0;
   }
-  // A record left by a follower that died (its pid may be another process's by now) is dropped, never signalled.
-  rmSync(followerFile(source.key, io.env), { force: true });
+  if (follower && status === "unknown") {
+    io.stderr.write(
+      `shareroom: process ${follower.pid} may be this session's follower, but its start time cannot be read; left running\n`,
+    );
+  } else {
+    // A record left by a follower that died (its pid may be another process's by now) is dropped, never signalled.
+    rmSync(followerFile(source.key, io.env), { force: true });
+  }
   const stored = readShares(io.env)[source.key];
   if (!stored) return 0;
   const sync = new ShareSync(

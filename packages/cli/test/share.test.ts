@@ -397,6 +397,26 @@ describe("shareroom share", () => {
     },
   );
 
+  it("`share --end` neither signals nor drops the record of a live process whose start time the record lacks", async () => {
+    const env = throwawayEnv({ SHAREROOM_URL: recorder.origin });
+    const path = join(env.HOME!, "unknown.jsonl");
+    copyFileSync(pathOf(SESSIONS[0]!), path);
+    const bystander = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+    try {
+      const running = join(env.XDG_CONFIG_HOME!, "shareroom", "running");
+      mkdirSync(running, { recursive: true });
+      const record = `${JSON.stringify({ pid: bystander.pid, start: "" })}\n`;
+      writeFileSync(join(running, "claude_unknown.pid"), record);
+      const ended = await run(["share", "--session", path, "--agent", "claude", "--end"], env);
+      expect(ended.code).toBe(0);
+      expect(ended.stderr).toContain(`process ${bystander.pid} may be this session's follower`);
+      expect(process.kill(bystander.pid!, 0)).toBe(true);
+      expect(readFileSync(join(running, "claude_unknown.pid"), "utf8")).toBe(record);
+    } finally {
+      bystander.kill("SIGKILL");
+    }
+  });
+
   it("redacts secrets in the transcript with the server's rules before they leave the machine", async () => {
     const env = throwawayEnv();
     const project = join(env.HOME!, ".claude", "projects", "-work");
