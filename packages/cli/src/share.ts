@@ -17,11 +17,11 @@ import {
   followerFile,
   followerStatus,
   readFollower,
-  readShares,
   releaseFollower,
   resolveServer,
   type StoredShare,
   saveShare,
+  takeShare,
 } from "./store.ts";
 import { type FlushResult, ShareSync } from "./sync.ts";
 import { forgetSyncState, readSyncState, saveSyncState } from "./sync-state.ts";
@@ -112,7 +112,7 @@ async function openShare(
   server: string,
   io: ShareIo,
 ): Promise<{ share: StoredShare; sync: ShareSync; resumed: boolean }> {
-  const stored = readShares(io.env)[source.key];
+  const stored = await takeShare(source.key, source.oldKey, io.env);
   if (stored && apiOrigin(stored.server) === apiOrigin(server)) {
     const saved = readSyncState(source.key, stored.id, io.env);
     let sync = new ShareSync(stored, saved);
@@ -352,7 +352,7 @@ async function endFollower(source: SessionSource, options: ShareOptions, io: Sha
     // A record left by a follower that died (its pid may be another process's by now) is dropped, never signalled.
     rmSync(followerFile(source.key, io.env), { force: true });
   }
-  const stored = readShares(io.env)[source.key];
+  const stored = await takeShare(source.key, source.oldKey, io.env);
   if (!stored) return 0;
   const sync = new ShareSync(
     { ...stored, server: stored.server || server },

@@ -97,6 +97,38 @@ export function saveShare(key: string, share: StoredShare, env = process.env): P
   });
 }
 
+/**
+ * The share of session `key`, else the one stored under `oldKey` (the key an earlier version gave the session),
+ * which is moved to `key` under the lock, with its sync state; `undefined` when neither is stored.
+ */
+export async function takeShare(
+  key: string,
+  oldKey: string | undefined,
+  env = process.env,
+): Promise<StoredShare | undefined> {
+  const stored = readShares(env)[key];
+  if (stored || !oldKey || oldKey === key || !readShares(env)[oldKey]) return stored;
+  return locked(env, () => {
+    const shares = readShares(env);
+    const moved = shares[key] ?? shares[oldKey];
+    if (!moved || shares[key]) return moved;
+    shares[key] = moved;
+    delete shares[oldKey];
+    writePrivate(join(configDir(env), "shares.json"), { version: 1, shares } satisfies SharesFile);
+    try {
+      renameSync(join(configDir(env), "state", `${keyFileName(oldKey)}.json`), syncStateFile(key, env));
+    } catch {
+      // No saved state: the resume sends everything.
+    }
+    return moved;
+  });
+}
+
+/** The file of session `key`'s saved sync state (sync-state.ts reads and writes it). */
+export function syncStateFile(key: string, env = process.env): string {
+  return join(configDir(env), "state", `${keyFileName(key)}.json`);
+}
+
 /** Forgets the share of session `key`. */
 export function forgetShare(key: string, env = process.env): Promise<void> {
   return locked(env, () => {

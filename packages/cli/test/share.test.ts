@@ -6,6 +6,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -299,6 +300,40 @@ describe("shareroom share", () => {
     expect(JSON.parse(again.stdout.split("\n")[0]!)).toMatchObject({ id, resumed: true });
     const shares = JSON.parse(readFileSync(join(env.XDG_CONFIG_HOME!, "shareroom", "shares.json"), "utf8")).shares;
     expect(Object.keys(shares)).toHaveLength(1);
+  });
+
+  it("resumes a Gemini CLI share an earlier version stored under the session id, moving it and its state to the new key", async () => {
+    const env = throwawayEnv({ SHAREROOM_URL: recorder.origin });
+    const chats = join(env.HOME!, ".gemini", "tmp", "project", "chats");
+    mkdirSync(chats, { recursive: true });
+    const path = join(chats, "session-2026-12-01T08-35-8addd1c8.jsonl");
+    copyFileSync(pathOf(SESSIONS.find((session) => session.agent === "gemini")!), path);
+    const args = ["share", "--session", path, "--agent", "gemini", "--once", "--json"];
+    const first = await run(args, env);
+    const { id } = JSON.parse(first.stdout.split("\n")[0]!);
+    // The store as the earlier version left it: keyed by the session id of the chat's first line.
+    const dir = join(env.XDG_CONFIG_HOME!, "shareroom");
+    const [newKey, oldKey] = [
+      "gemini:session-2026-12-01T08-35-8addd1c8",
+      "gemini:8addd1c8-b947-4f96-acca-e0129550dd66",
+    ];
+    const file = join(dir, "shares.json");
+    const store = JSON.parse(readFileSync(file, "utf8"));
+    store.shares = { [oldKey]: store.shares[newKey] };
+    writeFileSync(file, JSON.stringify(store));
+    const stateOf = (key: string) => join(dir, "state", `${key.replace(/[^A-Za-z0-9_.-]/g, "_")}.json`);
+    renameSync(stateOf(newKey), stateOf(oldKey));
+
+    const sent = syncsOf(id).length;
+    const again = await run(args, env);
+    expect(JSON.parse(again.stdout.split("\n")[0]!)).toMatchObject({ id, resumed: true });
+    expect(Object.keys(JSON.parse(readFileSync(file, "utf8")).shares)).toEqual([newKey]);
+    expect(existsSync(stateOf(newKey))).toBe(true);
+    expect(
+      syncsOf(id)
+        .slice(sent)
+        .flatMap((request) => request.body.data as unknown[]),
+    ).toEqual([]);
   });
 
   it("keeps the share's items when the followed transcript disappears", async () => {
