@@ -63,7 +63,10 @@ export function readShares(env = process.env): Record<string, StoredShare> {
   return readJson<SharesFile>(join(configDir(env), "shares.json"))?.shares ?? {};
 }
 
-/** Longest a lock holder may go silent before another process takes the lock over, in ms (proper-lockfile's floor). */
+/**
+ * Longest a lock holder may go silent before another process takes the lock over, in ms: above proper-lockfile's
+ * floor of 2000 ms, and twice the interval at which a holder refreshes the lock (half this value).
+ */
 const LOCK_STALE_MS = 5_000;
 
 /**

@@ -5,6 +5,7 @@
  * A state older than the server's is safe too: it can only make the client send again what the server already has.
  */
 import { rmSync } from "node:fs";
+import { rec } from "@shareroom/shared/data";
 import { readJson, syncStateFile, writePrivate } from "./store.ts";
 import type { SyncSnapshot } from "./sync.ts";
 
@@ -17,18 +18,17 @@ export interface SyncState extends SyncSnapshot {
   seq: number;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** The saved state of session `key` for share `shareId`; `undefined` when there is none usable. */
 export function readSyncState(key: string, shareId: string, env = process.env): SyncState | undefined {
-  const state = readJson<unknown>(syncStateFile(key, env));
-  if (!isRecord(state) || state.version !== 1 || state.share !== shareId || typeof state.seq !== "number") return;
-  const { items, refused } = state;
-  if (!isRecord(items) || !Object.values(items).every((hash) => typeof hash === "string")) return;
-  if (!isRecord(refused)) return;
-  for (const entry of Object.values(refused)) {
-    if (!isRecord(entry) || typeof entry.hash !== "string" || typeof entry.code !== "string") return;
+  const state = rec(readJson<unknown>(syncStateFile(key, env)));
+  if (state?.version !== 1 || state.share !== shareId || typeof state.seq !== "number") return;
+  const items = rec(state.items);
+  const refused = rec(state.refused);
+  if (!items || !Object.values(items).every((hash) => typeof hash === "string")) return;
+  if (!refused) return;
+  for (const value of Object.values(refused)) {
+    const entry = rec(value);
+    if (!entry || typeof entry.hash !== "string" || typeof entry.code !== "string") return;
   }
   return state as unknown as SyncState;
 }
