@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { rec } from "@shareroom/shared/data";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import type { AgentId } from "./conversation.ts";
 import { claudeHome, codexHome, geminiHome } from "./locations.ts";
@@ -131,20 +132,21 @@ export function codexHookHash(eventLabel: string, command: string, timeout: numb
 /** A TOML table as smol-toml parses it. */
 type Table = Record<string, unknown>;
 
-const isTable = (value: unknown): value is Table =>
-  typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+/** `value` as a table; smol-toml's dates are objects too, but values. */
+const table = (value: unknown): Table | undefined => (value instanceof Date ? undefined : rec(value));
 
 /** JSON with sorted keys, to compare two parsed documents whatever order their tables came in. */
 function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, inner) =>
-    isTable(inner)
+  return JSON.stringify(value, (_, inner) => {
+    const tab = table(inner);
+    return tab
       ? Object.fromEntries(
-          Object.keys(inner)
+          Object.keys(tab)
             .sort()
-            .map((key) => [key, inner[key]]),
+            .map((key) => [key, tab[key]]),
         )
-      : inner,
-  );
+      : inner;
+  });
 }
 
 /**
@@ -164,12 +166,12 @@ export function trustInToml(toml: string, trusts: [string, string][]): string {
       `config.toml is not valid TOML (${(error as Error).message.split("\n")[0]}); fix it, then run install again`,
     );
   }
-  const hooks = isTable(doc.hooks) ? doc.hooks : {};
-  const state = isTable(hooks.state) ? hooks.state : {};
-  if (trusts.every(([key, hash]) => isTable(state[key]) && state[key].trusted_hash === hash)) return toml;
+  const hooks = table(doc.hooks) ?? {};
+  const state = table(hooks.state) ?? {};
+  if (trusts.every(([key, hash]) => table(state[key])?.trusted_hash === hash)) return toml;
   const tables: Table = {};
   for (const [key, hash] of trusts) {
-    tables[key] = { ...(isTable(state[key]) ? state[key] : {}), trusted_hash: hash };
+    tables[key] = { ...table(state[key]), trusted_hash: hash };
     delete state[key];
   }
   Object.assign(state, tables);

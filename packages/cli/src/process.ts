@@ -39,7 +39,12 @@ export function startTime(pid: number): string | undefined {
   if (stat) return `proc:${stat.start}`;
   if (process.platform === "win32") return undefined;
   try {
-    const out = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8", stdio: "pipe" }).trim();
+    // `lstart` is a local date in the locale's words: fixed, so the same process reads the same from any shell.
+    const out = execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], {
+      encoding: "utf8",
+      stdio: "pipe",
+      env: { ...process.env, LC_ALL: "C", TZ: "UTC" },
+    }).trim();
     return out ? `ps:${out}` : undefined;
   } catch {
     return undefined;

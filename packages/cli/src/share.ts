@@ -15,16 +15,16 @@ import { StatusLine } from "./status.ts";
 import {
   claimFollower,
   followerFile,
-  isFollowerRunning,
+  followerStatus,
   readFollower,
-  readShares,
   releaseFollower,
   resolveServer,
   type StoredShare,
   saveShare,
+  takeShare,
 } from "./store.ts";
 import { type FlushResult, ShareSync } from "./sync.ts";
-import { readSyncState, saveSyncState } from "./sync-state.ts";
+import { forgetSyncState, readSyncState, saveSyncState } from "./sync-state.ts";
 
 /** Options of `shareroom share` (see `shareroom share --help`). */
 export interface ShareOptions {
@@ -81,13 +81,14 @@ export async function runShare(options: ShareOptions, io: ShareIo): Promise<numb
   if (options.end) return endFollower(source, options, io, server);
 
   const { share, sync, resumed } = await openShare(source, server, io);
+  // Counts the resume's first flush too: what it sent is saved with the rest.
   const save = stateSaver(source.key, share.id, sync, io.env);
   const first = { id: share.id, url: share.url, agent: source.agent, session: source.path, resumed };
   io.stdout.write(options.json ? `${JSON.stringify(first)}\n` : `${share.url}\n`);
 
   if (options.once) {
     const ok = await flushUntilDone(source, sync, io, 5, save);
-    save(undefined, true);
+    save(true);
     if (options.json) io.stdout.write(`${JSON.stringify(doneLine(sync))}\n`);
     return ok ? 0 : 1;
   }
@@ -97,7 +98,7 @@ export async function runShare(options: ShareOptions, io: ShareIo): Promise<numb
     io.env.CLAUDECODE === "1" && Number(io.env.CLAUDE_PID) > 0 ? Number(io.env.CLAUDE_PID) : undefined;
   try {
     const code = await follow(source, sync, share, { ...options, pid: options.pid ?? insideClaude }, io, save);
-    save(undefined, true);
+    save(true);
     if (options.json) io.stdout.write(`${JSON.stringify(doneLine(sync))}\n`);
     return code;
   } finally {
@@ -111,21 +112,24 @@ async function openShare(
   server: string,
   io: ShareIo,
 ): Promise<{ share: StoredShare; sync: ShareSync; resumed: boolean }> {
-  const stored = readShares(io.env)[source.key];
+  const stored = await takeShare(source.key, source.oldKey, io.env);
   if (stored && apiOrigin(stored.server) === apiOrigin(server)) {
     const saved = readSyncState(source.key, stored.id, io.env);
     let sync = new ShareSync(stored, saved);
     try {
       // The empty sync checks the share even when nothing changed since the saved state.
       if (saved && (await sync.probe()) < saved.seq) {
-        // The server's share is behind what it had acknowledged (it lost changes): send everything.
+        // The server's share is behind what it had acknowledged (it lost changes): send everything. The saved state
+        // goes first: a re-send cut short would leave it claiming items the server lost, and once the server's seq
+        // passed the saved one again, the next resume would trust it and never send them.
+        forgetSyncState(source.key, io.env);
         sync = new ShareSync(stored);
       }
       reportRefused(await sync.flush(source.items()), io);
       return { share: stored, sync, resumed: true };
     } catch (error) {
       // A share deleted on the server (or a store from another server) starts over; an unreachable server does not.
-      if (!(error instanceof ApiError) || (error.status !== 404 && error.status !== 403)) {
+      if (!(error instanceof ApiError) || !error.gone) {
         return { share: stored, sync, resumed: true };
       }
     }
@@ -173,20 +177,21 @@ function titleOf(items: Item[]): string {
 }
 
 /**
- * Saves a share's sync state once a flush changed it: `save(result)` after each flush writes at most every 2 s,
- * `save(undefined, true)` writes now if anything changed since the last write.
+ * Saves a share's sync state once it changed ({@link ShareSync.revision}, so a flush that threw part-way counts
+ * too): `save()` after each flush writes at most every 2 s, `save(true)` writes now if anything changed since the
+ * last write.
  */
-type Saver = (result?: FlushResult, force?: boolean) => void;
+type Saver = (force?: boolean) => void;
 
 function stateSaver(key: string, shareId: string, sync: ShareSync, env: NodeJS.ProcessEnv): Saver {
-  let dirty = false;
+  let saved = 0;
   let savedAt = 0;
-  return (result, force = false) => {
-    if (result && (result.sent > 0 || result.removed > 0 || result.refused.length > 0)) dirty = true;
-    if (!dirty || (!force && Date.now() - savedAt < SAVE_EVERY_MS)) return;
+  return (force = false) => {
+    if (sync.revision === saved || (!force && Date.now() - savedAt < SAVE_EVERY_MS)) return;
     try {
+      const revision = sync.revision;
       saveSyncState(key, shareId, sync.seq, sync.snapshot(), env);
-      dirty = false;
+      saved = revision;
       savedAt = Date.now();
     } catch {
       // The state only spares a resume from sending everything; without it the next run sends all.
@@ -208,11 +213,18 @@ async function flushUntilDone(
     try {
       const result = await sync.flush(source.items());
       reportRefused(result, io);
-      save(result);
+      save();
       return true;
     } catch (error) {
-      if (!(error instanceof ApiError) || !error.retryable || attempt === attempts) {
-        io.stderr.write(`shareroom: sync failed: ${(error as Error).message}\n`);
+      // A full share is not emptied by trying again within seconds: only a removal makes room.
+      if (
+        !(error instanceof ApiError) ||
+        !error.retryable ||
+        error.code === "share_too_large" ||
+        attempt === attempts
+      ) {
+        const code = error instanceof ApiError ? ` (${error.code})` : "";
+        io.stderr.write(`shareroom: sync failed${code}: ${(error as Error).message}\n`);
         return false;
       }
       await sleep(delay);
@@ -275,15 +287,27 @@ async function follow(
         try {
           const result = await sync.flush(source.items());
           reportRefused(result, io, status);
-          save(result);
+          save();
           delay = 0;
           failed = undefined;
           pending = false;
         } catch (error) {
-          if (error instanceof ApiError && (error.status === 404 || error.status === 403)) {
+          if (error instanceof ApiError && error.gone) {
             status.clear();
             io.stderr.write(`shareroom: the share is gone from the server (${error.code}); stopping\n`);
             return 1;
+          }
+          // A refusal a flush throws is the request's own (even its empty sync was refused), not an item's.
+          if (error instanceof ApiError && (error.fatal || error.refusal)) {
+            status.clear();
+            io.stderr.write(
+              `shareroom: the server refuses this share's syncs (${error.code}: ${error.message}); stopping\n`,
+            );
+            return 1;
+          }
+          if (error instanceof ApiError && error.code === "share_too_large" && failed === undefined) {
+            status.clear();
+            io.stderr.write(`shareroom: the share is full (${error.message}); new items wait until some are removed\n`);
           }
           delay = Math.min(Math.max(delay * 2, 500), MAX_BACKOFF_MS);
           retryAt = Date.now() + delay;
@@ -314,14 +338,21 @@ async function follow(
 /** `share --end`: stops the session's follower (it makes the final sync), or syncs once when none runs. */
 async function endFollower(source: SessionSource, options: ShareOptions, io: ShareIo, server: string): Promise<number> {
   const follower = readFollower(source.key, io.env);
-  if (follower && follower.pid !== process.pid && isFollowerRunning(follower)) {
+  const status = follower && follower.pid !== process.pid ? followerStatus(follower) : "gone";
+  if (follower && status === "running") {
     process.kill(follower.pid, "SIGTERM");
-    for (let waited = 0; waited < 15_000 && isFollowerRunning(follower); waited += 100) await sleep(100);
+    for (let waited = 0; waited < 15_000 && followerStatus(follower) === "running"; waited += 100) await sleep(100);
     return 0;
   }
-  // A record left by a follower that died (its pid may be another process's by now) is dropped, never signalled.
-  rmSync(followerFile(source.key, io.env), { force: true });
-  const stored = readShares(io.env)[source.key];
+  if (follower && status === "unknown") {
+    io.stderr.write(
+      `shareroom: process ${follower.pid} may be this session's follower, but its start time cannot be read; left running\n`,
+    );
+  } else {
+    // A record left by a follower that died (its pid may be another process's by now) is dropped, never signalled.
+    rmSync(followerFile(source.key, io.env), { force: true });
+  }
+  const stored = await takeShare(source.key, source.oldKey, io.env);
   if (!stored) return 0;
   const sync = new ShareSync(
     { ...stored, server: stored.server || server },
@@ -329,7 +360,7 @@ async function endFollower(source: SessionSource, options: ShareOptions, io: Sha
   );
   const save = stateSaver(source.key, stored.id, sync, io.env);
   const ok = await flushUntilDone(source, sync, io, 3, save);
-  save(undefined, true);
+  save(true);
   if (options.json) io.stdout.write(`${JSON.stringify({ id: stored.id, url: stored.url, done: ok })}\n`);
   return ok ? 0 : 1;
 }

@@ -54,6 +54,14 @@ export class SessionSource {
     return this.agent === "gemini" ? `gemini:${basename(this.path, ".jsonl")}` : `${this.agent}:${this.nativeId}`;
   }
 
+  /**
+   * The key earlier versions stored a Gemini CLI session under, `gemini:<session id>`, while `key` finds no share;
+   * `undefined` for the other agents.
+   */
+  get oldKey(): string | undefined {
+    return this.agent === "gemini" ? `gemini:${this.nativeId}` : undefined;
+  }
+
   /** The agent's id of the session. */
   get nativeId(): string {
     return this.main.options.nativeId;

@@ -11,7 +11,7 @@ import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync }
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { lock } from "proper-lockfile";
-import { startTime } from "./process.ts";
+import { alive, startTime } from "./process.ts";
 
 /** One share made from this machine. Times are Unix ms. */
 export interface StoredShare {
@@ -63,7 +63,10 @@ export function readShares(env = process.env): Record<string, StoredShare> {
   return readJson<SharesFile>(join(configDir(env), "shares.json"))?.shares ?? {};
 }
 
-/** Longest a lock holder may go silent before another process takes the lock over, in ms (proper-lockfile's floor). */
+/**
+ * Longest a lock holder may go silent before another process takes the lock over, in ms: above proper-lockfile's
+ * floor of 2000 ms, and twice the interval at which a holder refreshes the lock (half this value).
+ */
 const LOCK_STALE_MS = 5_000;
 
 /**
@@ -95,6 +98,38 @@ export function saveShare(key: string, share: StoredShare, env = process.env): P
     shares[key] = share;
     writePrivate(join(configDir(env), "shares.json"), { version: 1, shares } satisfies SharesFile);
   });
+}
+
+/**
+ * The share of session `key`, else the one stored under `oldKey` (the key an earlier version gave the session),
+ * which is moved to `key` under the lock, with its sync state; `undefined` when neither is stored.
+ */
+export async function takeShare(
+  key: string,
+  oldKey: string | undefined,
+  env = process.env,
+): Promise<StoredShare | undefined> {
+  const stored = readShares(env)[key];
+  if (stored || !oldKey || oldKey === key || !readShares(env)[oldKey]) return stored;
+  return locked(env, () => {
+    const shares = readShares(env);
+    const moved = shares[key] ?? shares[oldKey];
+    if (!moved || shares[key]) return moved;
+    shares[key] = moved;
+    delete shares[oldKey];
+    writePrivate(join(configDir(env), "shares.json"), { version: 1, shares } satisfies SharesFile);
+    try {
+      renameSync(join(configDir(env), "state", `${keyFileName(oldKey)}.json`), syncStateFile(key, env));
+    } catch {
+      // No saved state: the resume sends everything.
+    }
+    return moved;
+  });
+}
+
+/** The file of session `key`'s saved sync state (sync-state.ts reads and writes it). */
+export function syncStateFile(key: string, env = process.env): string {
+  return join(configDir(env), "state", `${keyFileName(key)}.json`);
 }
 
 /** Forgets the share of session `key`. */
@@ -149,10 +184,9 @@ export interface FollowerRecord {
 
 /** Records this process as the follower of `key`, with its start time (so a reused pid is never mistaken for it). */
 export function claimFollower(key: string, env = process.env): void {
-  const path = followerFile(key, env);
-  mkdirSync(join(path, ".."), { recursive: true, mode: 0o700 });
   const record: FollowerRecord = { pid: process.pid, start: startTime(process.pid) ?? "" };
-  writeFileSync(path, `${JSON.stringify(record)}\n`, { mode: 0o600 });
+  // Through a rename: `share --end` never reads half a record, which it would take for none and drop.
+  writePrivate(followerFile(key, env), record);
 }
 
 /** Removes the follower record of `key` if it is this process's. */
@@ -169,10 +203,13 @@ export function readFollower(key: string, env = process.env): FollowerRecord | u
 }
 
 /**
- * Whether the process a follower record names is still that follower: alive, and started when the record says
- * (a pid the system gave to another process since has another start time). `false` when the start time cannot be
- * read on this system: never signal a process that might not be ours.
+ * What the process a follower record names is now: `running` (alive, and started when the record says), `gone` (no
+ * such process, or one with another start time: the system gave the pid to another process since), or `unknown`
+ * (alive, but its start time or the record's could not be read on this system). Only a `running` follower may be
+ * signalled; only a `gone` one's record may be dropped.
  */
-export function isFollowerRunning(record: FollowerRecord): boolean {
-  return record.start !== "" && startTime(record.pid) === record.start;
+export function followerStatus(record: FollowerRecord): "running" | "gone" | "unknown" {
+  const start = startTime(record.pid);
+  if (start !== undefined && record.start !== "") return start === record.start ? "running" : "gone";
+  return alive(record.pid) ? "unknown" : "gone";
 }

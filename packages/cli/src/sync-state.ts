@@ -5,8 +5,8 @@
  * A state older than the server's is safe too: it can only make the client send again what the server already has.
  */
 import { rmSync } from "node:fs";
-import { join } from "node:path";
-import { configDir, keyFileName, readJson, writePrivate } from "./store.ts";
+import { rec } from "@shareroom/shared/data";
+import { readJson, syncStateFile, writePrivate } from "./store.ts";
 import type { SyncSnapshot } from "./sync.ts";
 
 /** The saved state of one share. */
@@ -18,32 +18,27 @@ export interface SyncState extends SyncSnapshot {
   seq: number;
 }
 
-function stateFile(key: string, env: NodeJS.ProcessEnv): string {
-  return join(configDir(env), "state", `${keyFileName(key)}.json`);
-}
-
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value);
-
 /** The saved state of session `key` for share `shareId`; `undefined` when there is none usable. */
 export function readSyncState(key: string, shareId: string, env = process.env): SyncState | undefined {
-  const state = readJson<unknown>(stateFile(key, env));
-  if (!isRecord(state) || state.version !== 1 || state.share !== shareId || typeof state.seq !== "number") return;
-  const { items, refused } = state;
-  if (!isRecord(items) || !Object.values(items).every((hash) => typeof hash === "string")) return;
-  if (!isRecord(refused)) return;
-  for (const entry of Object.values(refused)) {
-    if (!isRecord(entry) || typeof entry.hash !== "string" || typeof entry.code !== "string") return;
+  const state = rec(readJson<unknown>(syncStateFile(key, env)));
+  if (state?.version !== 1 || state.share !== shareId || typeof state.seq !== "number") return;
+  const items = rec(state.items);
+  const refused = rec(state.refused);
+  if (!items || !Object.values(items).every((hash) => typeof hash === "string")) return;
+  if (!refused) return;
+  for (const value of Object.values(refused)) {
+    const entry = rec(value);
+    if (!entry || typeof entry.hash !== "string" || typeof entry.code !== "string") return;
   }
   return state as unknown as SyncState;
 }
 
 /** Saves the state of session `key`'s share `shareId`. */
 export function saveSyncState(key: string, shareId: string, seq: number, snapshot: SyncSnapshot, env = process.env) {
-  writePrivate(stateFile(key, env), { version: 1, share: shareId, seq, ...snapshot } satisfies SyncState);
+  writePrivate(syncStateFile(key, env), { version: 1, share: shareId, seq, ...snapshot } satisfies SyncState);
 }
 
 /** Deletes the saved state of session `key`. */
 export function forgetSyncState(key: string, env = process.env): void {
-  rmSync(stateFile(key, env), { force: true });
+  rmSync(syncStateFile(key, env), { force: true });
 }

@@ -2,9 +2,10 @@
  * Keeping a share equal to a session's items: each flush sends what changed since the server last acknowledged
  * it (by item key, so changes that pile up while the server is away coalesce), and the keys that disappeared in
  * the sync body's `removed` list (docs/agents.md, "Removal"). Nothing is marked sent before a 2xx, so a failed flush
- * loses nothing: the next one sends it again. What the server refuses (a 4xx other than 403/404/408/429, or an item
- * listed in a 200's `refused`) is skipped and reported instead of being sent again until it changes
- * (docs/agents.md, "Following a session live").
+ * loses nothing: the next one sends it again. What the server refuses (a 4xx with an item-level code, or an item
+ * listed in a 200's `refused`) is skipped and reported instead of being sent again until it changes; a full share
+ * (`share_too_large`) holds the items back until a removal is acknowledged (docs/agents.md, "Following a session
+ * live").
  */
 import { createHash } from "node:crypto";
 import { type Item, itemKey, MAX_ITEM_BYTES, MAX_ITEMS_PER_SYNC, MAX_REMOVALS_PER_SYNC } from "@shareroom/shared";
@@ -62,6 +63,11 @@ export class ShareSync {
   private readonly digests = new WeakMap<object, { hash: string; bytes: number }>();
   private readonly target: ShareTarget;
   private lastSeq = 0;
+  private changes = 0;
+  /** The `share_too_large` answer that holds items back, until a removal is acknowledged. */
+  private full: ApiError | undefined;
+  /** Whether this flush's empty sync showed that a refused request was refused for what it carried. */
+  private requestChecked = false;
 
   constructor(target: ShareTarget, snapshot?: SyncSnapshot) {
     this.target = target;
@@ -79,6 +85,11 @@ export class ShareSync {
   /** How many items are refused now (each is sent again only once it changes). */
   get refused(): number {
     return this.refusedItems.size;
+  }
+
+  /** How many times the state {@link snapshot} returns changed in this process (to know when to save it again). */
+  get revision(): number {
+    return this.changes;
   }
 
   /** The highest `seq` the server answered a sync with (0 before the first). */
@@ -129,21 +140,28 @@ export class ShareSync {
       .map(([key, value]) => ({ key, ...value }));
     const removed = [...this.acknowledged.keys()].filter((key) => !current.has(key));
     // A refused item that is gone needs no removal: the server never stored that version.
-    for (const key of [...this.refusedItems.keys()]) if (!current.has(key)) this.refusedItems.delete(key);
+    for (const key of [...this.refusedItems.keys()]) {
+      if (!current.has(key) && this.refusedItems.delete(key)) this.changes++;
+    }
     return { changed, removed };
   }
 
   /**
    * Sends every change of `items` since the last acknowledged state, in requests of at most 4 MiB of items. A
-   * request the server refuses is split until the refused item (or removal) is alone, which is then skipped and
-   * listed in the result; an item over `MAX_ITEM_BYTES` is refused here without being sent. Throws the
-   * {@link ApiError} of the first request that failed otherwise (unreachable, 5xx, 408/429, 403/404); what was
-   * acknowledged before it stays acknowledged.
+   * request refused with an item-level code ({@link ApiError.refusal}) is split until the refused item (or removal)
+   * is alone, which is then skipped and listed in the result; an empty sync first checks that the request itself is
+   * not what the server refuses. An item over `MAX_ITEM_BYTES` is refused here without being sent. After a
+   * `share_too_large` answer only removals are sent until one is acknowledged; until then the flush throws that
+   * answer again. Throws the {@link ApiError} of the first request that failed otherwise (unreachable, 5xx, 408/429,
+   * `share_too_large`, gone, fatal: a part of a split request refused with another code ends the split there), or
+   * the item-level error of the empty sync when the server refuses even that; what was acknowledged before it stays
+   * acknowledged.
    */
   async flush(items: Item[]): Promise<FlushResult> {
     const { changed, removed } = this.diff(items);
     const result: FlushResult = { sent: 0, removed: 0, redacted: 0, refused: [] };
     if (changed.length === 0 && removed.length === 0) return result;
+    this.requestChecked = false;
     const sendable = changed.filter((entry) => {
       if (entry.bytes <= MAX_ITEM_BYTES) return true;
       const message = `the item is ${entry.bytes} bytes of JSON; the server takes at most ${MAX_ITEM_BYTES}`;
@@ -165,13 +183,20 @@ export class ShareSync {
       bytes += entry.bytes;
     });
     if (batch.length > 0) batches.push(batch);
+    const removals: Unit[][] = [];
     for (let start = 0; start < removed.length; start += MAX_REMOVALS_PER_SYNC) {
-      const keys = removed.slice(start, start + MAX_REMOVALS_PER_SYNC);
-      const units: Unit[] = keys.map((key) => ({ key, removal: true }));
+      removals.push(removed.slice(start, start + MAX_REMOVALS_PER_SYNC).map((key) => ({ key, removal: true })));
+    }
+    if (this.full) {
+      // A full share takes no item; removals alone may make room.
+      for (const next of removals) await this.send(next, result);
+      if (this.full) throw this.full;
+    } else {
       // Removals ride with the last batch of items when there is room (the server applies them after its data).
       const last = batches.at(-1);
-      if (start === 0 && last && !last.some((unit) => "removal" in unit)) last.push(...units);
-      else batches.push(units);
+      const first = last ? removals.shift() : undefined;
+      if (last && first) last.push(...first);
+      batches.push(...removals);
     }
     for (const next of batches) await this.send(next, result);
     return result;
@@ -189,7 +214,14 @@ export class ShareSync {
     try {
       answer = await syncShare(this.target.server, this.target.id, this.target.secret, items, removed);
     } catch (error) {
+      if (error instanceof ApiError && error.code === "share_too_large") this.full = error;
       if (!(error instanceof ApiError) || !error.refusal) throw error;
+      if (!this.requestChecked) {
+        // A request refused for its secret or shape would have every item refused one by one: the empty sync,
+        // refused the same way, throws that instead.
+        await this.probe();
+        this.requestChecked = true;
+      }
       if (units.length === 1) {
         this.refuse(units[0] as Unit, error.code, error.message, result);
         return;
@@ -200,11 +232,13 @@ export class ShareSync {
       return;
     }
     this.lastSeq = Math.max(this.lastSeq, answer?.seq ?? 0);
+    this.changes++;
     const refusedAt = new Map((answer?.refused ?? []).map((refusal) => [refusal.index, refusal]));
     let index = 0;
     for (const unit of units) {
       if ("removal" in unit) {
         this.acknowledged.delete(unit.key);
+        this.full = undefined;
         result.removed++;
         continue;
       }
@@ -220,6 +254,7 @@ export class ShareSync {
   }
 
   private refuse(unit: Unit, code: string, message: string, result: FlushResult): void {
+    this.changes++;
     if ("removal" in unit) {
       // Sending the removal again would be refused again; the item stays on the server.
       this.acknowledged.delete(unit.key);

@@ -10,20 +10,22 @@ export interface Recorded {
   method: string;
   path: string;
   body: Record<string, unknown>;
+  /** The status it was answered with. */
+  status: number;
 }
 
 /** A running recorder. */
 export interface Recorder {
   origin: string;
   requests: Recorded[];
-  /** The next `count` syncs are answered 503 (a server that is away). */
-  failNext(count: number): void;
+  /** The next `count` syncs, after the `after` next ones, are answered 503 (a server that is away). */
+  failNext(count: number, after?: number): void;
   /**
    * From now on, a sync whose body contains `text` is answered `status` with `{error: {code}}` (a server refusing
    * what was sent, such as 413 `payload_too_large`); with `status` 200, the items containing it are listed in the
-   * answer's `refused` instead and the rest is accepted.
+   * answer's `refused` instead and the rest is accepted; with `code` null, the answer is an HTML page (a proxy's).
    */
-  refuse(text: string, status: number, code: string): void;
+  refuse(text: string, status: number, code: string | null): void;
   /** Answers later syncs with a `seq` counted from 1 again, as a server that lost its changes would. */
   lose(): void;
   close(): Promise<void>;
@@ -40,14 +42,19 @@ async function bodyOf(request: IncomingMessage): Promise<Record<string, unknown>
 export async function startRecorder(): Promise<Recorder> {
   const requests: Recorded[] = [];
   let failures = 0;
-  const refusals: { text: string; status: number; code: string }[] = [];
+  let failAfter = 0;
+  const refusals: { text: string; status: number; code: string | null }[] = [];
   let shares = 0;
   let seqBase = 0;
   const server: Server = createServer(async (request, response) => {
     const body = await bodyOf(request);
     const path = request.url ?? "/";
-    requests.push({ method: request.method ?? "GET", path, body });
+    const recorded: Recorded = { method: request.method ?? "GET", path, body, status: 200 };
+    requests.push(recorded);
     response.setHeader("content-type", "application/json");
+    response.on("finish", () => {
+      recorded.status = response.statusCode;
+    });
     if (request.method === "POST" && path === "/api/share") {
       shares++;
       const id = `share${String(shares).padStart(12, "0")}`;
@@ -55,7 +62,8 @@ export async function startRecorder(): Promise<Recorder> {
       return;
     }
     if (request.method === "POST" && path.endsWith("/sync")) {
-      if (failures > 0) {
+      if (failAfter > 0) failAfter--;
+      else if (failures > 0) {
         failures--;
         response.statusCode = 503;
         response.end(JSON.stringify({ error: { code: "internal_error", message: "away" } }));
@@ -65,6 +73,11 @@ export async function startRecorder(): Promise<Recorder> {
       const refusal = refusals.find((entry) => json.includes(entry.text));
       if (refusal && refusal.status !== 200) {
         response.statusCode = refusal.status;
+        if (refusal.code === null) {
+          response.setHeader("content-type", "text/html");
+          response.end("<html><body>Request refused by the proxy</body></html>");
+          return;
+        }
         response.end(JSON.stringify({ error: { code: refusal.code, message: "refused" } }));
         return;
       }
@@ -85,8 +98,9 @@ export async function startRecorder(): Promise<Recorder> {
   return {
     origin,
     requests,
-    failNext(count) {
+    failNext(count, after = 0) {
       failures = count;
+      failAfter = after;
     },
     lose() {
       seqBase = requests.length;

@@ -6,6 +6,7 @@ import {
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
   rmSync,
   statSync,
   writeFileSync,
@@ -108,6 +109,28 @@ describe("shareroom share", () => {
     expect(sentText(id)).toContain("a line the server takes");
   });
 
+  it("stops following with exit code 1 and says why when the server refuses the share's syncs (401)", async () => {
+    recorder.refuse("REFUSED-FOR-THE-SHARE", 401, "unauthorized");
+    const env = throwawayEnv();
+    const path = join(env.HOME!, "unauthorized.jsonl");
+    const row = {
+      type: "user",
+      uuid: "u1",
+      timestamp: "2026-12-01T10:00:00.000Z",
+      cwd: "/work",
+      message: { role: "user", content: "REFUSED-FOR-THE-SHARE" },
+    };
+    appendFileSync(path, `${JSON.stringify(row)}\n`);
+    const follower = start(["share", "--session", path, "--agent", "claude", "--server", recorder.origin], env);
+    try {
+      const running = new Promise<string>((resolve) => setTimeout(() => resolve("still following"), 10_000).unref());
+      expect(await Promise.race([follower.exit, running])).toBe(1);
+      expect(follower.stderr()).toContain("the server refuses this share's syncs (unauthorized: refused); stopping");
+    } finally {
+      follower.child.kill("SIGKILL");
+    }
+  });
+
   describe("resuming a share", () => {
     const row = (uuid: string, text: string) =>
       `${JSON.stringify({
@@ -160,6 +183,10 @@ describe("shareroom share", () => {
           .sort(),
       ).toEqual(["message", "part"]);
       expect(held(shared.id)).toEqual(await fullRead(shared.path, shared.env));
+      // The run that sent them saved that it did: the next one sends nothing.
+      const last = syncsOf(shared.id).length;
+      expect((await shared.again()).code).toBe(0);
+      expect(sentSince(shared.id, last)).toEqual([]);
     });
 
     it.each([
@@ -187,6 +214,31 @@ describe("shareroom share", () => {
       const sent = syncsOf(shared.id).length;
       expect((await shared.again()).code).toBe(0);
       expect(sentSince(shared.id, sent)).toHaveLength(all);
+    });
+
+    it("converges on a full read after a re-send for a server that lost changes is cut short", async () => {
+      // The recorder's seq counts requests since lose(): small for the first run, passed again by later ones.
+      recorder.lose();
+      const shared = await sharedOnce(4);
+      recorder.lose();
+      const lost = syncsOf(shared.id).length;
+      // The probe passes, the re-send fails, and the follower is killed while it waits to retry.
+      recorder.failNext(100, 1);
+      const follower = start(
+        shared.args.filter((arg) => arg !== "--once"),
+        shared.env,
+      );
+      await until(() => syncsOf(shared.id).some((request, index) => index > lost && request.status === 503));
+      follower.child.kill("SIGKILL");
+      await follower.exit;
+      recorder.failNext(0);
+      expect((await shared.again()).code).toBe(0);
+      const heldSince = new Map<string, string>();
+      for (const request of syncsOf(shared.id).slice(lost)) {
+        if (request.status !== 200) continue;
+        for (const item of request.body.data as Item[]) heldSince.set(itemKey(item), JSON.stringify(item));
+      }
+      expect(heldSince).toEqual(await fullRead(shared.path, shared.env));
     });
   });
 
@@ -248,6 +300,40 @@ describe("shareroom share", () => {
     expect(JSON.parse(again.stdout.split("\n")[0]!)).toMatchObject({ id, resumed: true });
     const shares = JSON.parse(readFileSync(join(env.XDG_CONFIG_HOME!, "shareroom", "shares.json"), "utf8")).shares;
     expect(Object.keys(shares)).toHaveLength(1);
+  });
+
+  it("resumes a Gemini CLI share an earlier version stored under the session id, moving it and its state to the new key", async () => {
+    const env = throwawayEnv({ SHAREROOM_URL: recorder.origin });
+    const chats = join(env.HOME!, ".gemini", "tmp", "project", "chats");
+    mkdirSync(chats, { recursive: true });
+    const path = join(chats, "session-2026-12-01T08-35-8addd1c8.jsonl");
+    copyFileSync(pathOf(SESSIONS.find((session) => session.agent === "gemini")!), path);
+    const args = ["share", "--session", path, "--agent", "gemini", "--once", "--json"];
+    const first = await run(args, env);
+    const { id } = JSON.parse(first.stdout.split("\n")[0]!);
+    // The store as the earlier version left it: keyed by the session id of the chat's first line.
+    const dir = join(env.XDG_CONFIG_HOME!, "shareroom");
+    const [newKey, oldKey] = [
+      "gemini:session-2026-12-01T08-35-8addd1c8",
+      "gemini:8addd1c8-b947-4f96-acca-e0129550dd66",
+    ];
+    const file = join(dir, "shares.json");
+    const store = JSON.parse(readFileSync(file, "utf8"));
+    store.shares = { [oldKey]: store.shares[newKey] };
+    writeFileSync(file, JSON.stringify(store));
+    const stateOf = (key: string) => join(dir, "state", `${key.replace(/[^A-Za-z0-9_.-]/g, "_")}.json`);
+    renameSync(stateOf(newKey), stateOf(oldKey));
+
+    const sent = syncsOf(id).length;
+    const again = await run(args, env);
+    expect(JSON.parse(again.stdout.split("\n")[0]!)).toMatchObject({ id, resumed: true });
+    expect(Object.keys(JSON.parse(readFileSync(file, "utf8")).shares)).toEqual([newKey]);
+    expect(existsSync(stateOf(newKey))).toBe(true);
+    expect(
+      syncsOf(id)
+        .slice(sent)
+        .flatMap((request) => request.body.data as unknown[]),
+    ).toEqual([]);
   });
 
   it("keeps the share's items when the followed transcript disappears", async () => {
@@ -345,6 +431,26 @@ describe("shareroom share", () => {
       }
     },
   );
+
+  it("`share --end` neither signals nor drops the record of a live process whose start time the record lacks", async () => {
+    const env = throwawayEnv({ SHAREROOM_URL: recorder.origin });
+    const path = join(env.HOME!, "unknown.jsonl");
+    copyFileSync(pathOf(SESSIONS[0]!), path);
+    const bystander = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+    try {
+      const running = join(env.XDG_CONFIG_HOME!, "shareroom", "running");
+      mkdirSync(running, { recursive: true });
+      const record = `${JSON.stringify({ pid: bystander.pid, start: "" })}\n`;
+      writeFileSync(join(running, "claude_unknown.pid"), record);
+      const ended = await run(["share", "--session", path, "--agent", "claude", "--end"], env);
+      expect(ended.code).toBe(0);
+      expect(ended.stderr).toContain(`process ${bystander.pid} may be this session's follower`);
+      expect(process.kill(bystander.pid!, 0)).toBe(true);
+      expect(readFileSync(join(running, "claude_unknown.pid"), "utf8")).toBe(record);
+    } finally {
+      bystander.kill("SIGKILL");
+    }
+  });
 
   it("redacts secrets in the transcript with the server's rules before they leave the machine", async () => {
     const env = throwawayEnv();

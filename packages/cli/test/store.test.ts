@@ -1,10 +1,11 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { claimFollower, followerFile, readFollower } from "../src/store.ts";
 
 const exec = promisify(execFile);
 const WRITER = fileURLToPath(new URL("./store-writer.ts", import.meta.url));
@@ -27,4 +28,16 @@ describe("the share store", () => {
     // No lock or temporary file is left behind.
     expect(readdirSync(join(home, "shareroom")).sort()).toEqual(["shares.json"]);
   }, 60_000);
+
+  it("writes a follower record whole and readable only by the user, even over a record of another mode", () => {
+    const env = { XDG_CONFIG_HOME: join(home, "follower") };
+    const path = followerFile("claude:s1", env);
+    mkdirSync(join(path, ".."), { recursive: true });
+    writeFileSync(path, "4242\n");
+    chmodSync(path, 0o644);
+    claimFollower("claude:s1", env);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(readFollower("claude:s1", env)).toEqual({ pid: process.pid, start: expect.stringMatching(/^proc:\d+$/) });
+    expect(readdirSync(join(path, ".."))).toEqual(["claude_s1.pid"]);
+  });
 });

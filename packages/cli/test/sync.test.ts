@@ -213,6 +213,84 @@ describe("syncing a session", () => {
     expect(syncs()).toHaveLength(count);
   });
 
+  it.each([
+    ["invalid_share_id", 400, "invalid_share_id"],
+    ["unauthorized", 401, "unauthorized"],
+    ["upgrade_required", 426, "upgrade_required"],
+    ["a code the client does not know", 422, "some_new_code"],
+    ["a proxy's HTML page", 400, null],
+  ] as const)("stops at a 4xx answer with %s, refusing no item and splitting nothing", async (name, status, code) => {
+    const marker = `SHARE-LEVEL-${status}-${code ?? "html"}`;
+    recorder.refuse(marker, status, code);
+    const chat = geminiChat(`share-level-${name.replace(/\W+/g, "-")}`);
+    chat.write(user("u1", 1, "question"));
+    chat.write(gemini("g1", 2, marker));
+    chat.write(user("u2", 3, "another question"));
+    const source = new SessionSource("gemini", chat.path);
+    source.poll();
+    const id = `share-level-${status}`;
+    const sync = new ShareSync({ server: recorder.origin, id, secret: "s" });
+    const before = syncs().length;
+    await expect(sync.flush(source.items())).rejects.toMatchObject({
+      status,
+      code: code ?? `http_${status}`,
+      fatal: true,
+    });
+    expect(syncs()).toHaveLength(before + 1);
+    expect(sync.refused).toBe(0);
+    expect(sync.synced).toBe(0);
+  });
+
+  it("holds the items back, refusing none, while the share is full, until a removal is acknowledged", async () => {
+    recorder.refuse("FILLS-THE-SHARE", 413, "share_too_large");
+    const chat = geminiChat("share-full");
+    chat.write(user("u1", 1, "question"));
+    chat.write(gemini("g1", 2, "answer"));
+    chat.write(user("u2", 3, "second question"));
+    const source = new SessionSource("gemini", chat.path);
+    source.poll();
+    const sync = new ShareSync({ server: recorder.origin, id: "share-full", secret: "s" });
+    await sync.flush(source.items());
+    chat.write(gemini("g2", 4, "an answer the share has no room for: FILLS-THE-SHARE"));
+    source.poll();
+    const full = { status: 413, code: "share_too_large", retryable: true };
+    await expect(sync.flush(source.items())).rejects.toMatchObject(full);
+    expect(sync.refused).toBe(0);
+    const count = syncs().length;
+    await expect(sync.flush(source.items())).rejects.toMatchObject(full);
+    expect(syncs()).toHaveLength(count);
+
+    chat.write({ $rewindTo: "u2" });
+    chat.write(user("u3", 5, "a question after the rewind"));
+    source.poll();
+    const result = await sync.flush(source.items());
+    expect(result.removed).toBe(2);
+    const [removal, ...rest] = syncs().slice(count);
+    expect(removal!.body.data).toEqual([]);
+    expect(removal!.body.removed).toHaveLength(2);
+    expect(JSON.stringify(rest.map((request) => request.body.data))).toContain("a question after the rewind");
+    expect(sync.refused).toBe(0);
+    expect(sync.synced).toBe(source.items().length);
+  });
+
+  it("throws an item-level refusal the empty sync gets too, instead of refusing every item", async () => {
+    recorder.refuse("REQUEST-REFUSED-SECRET", 400, "invalid_body");
+    const chat = geminiChat("request-refused");
+    chat.write(user("u1", 1, "question"));
+    chat.write(gemini("g1", 2, "answer"));
+    const source = new SessionSource("gemini", chat.path);
+    source.poll();
+    const sync = new ShareSync({ server: recorder.origin, id: "request-refused", secret: "REQUEST-REFUSED-SECRET" });
+    const before = syncs().length;
+    await expect(sync.flush(source.items())).rejects.toMatchObject({ status: 400, code: "invalid_body" });
+    expect(
+      syncs()
+        .slice(before)
+        .map((request) => (request.body.data as unknown[]).length),
+    ).toEqual([source.items().length, 0]);
+    expect(sync.refused).toBe(0);
+  });
+
   it.each(SESSIONS.filter((session) => session.agent !== "gemini"))(
     "leaves the server with exactly a full read's items after syncing along a few lines at a time ($name)",
     async (session) => {
