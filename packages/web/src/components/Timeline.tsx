@@ -1,7 +1,7 @@
 import { createWindowVirtualizer } from "@tanstack/solid-virtual";
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, untrack } from "solid-js";
 import { sameIds } from "../lib/share-store";
-import { typingIn } from "../lib/ui";
+import { setTargetId, typingIn } from "../lib/ui";
 import { MessageView } from "./MessageView";
 import { useShare } from "./share-context";
 
@@ -211,10 +211,26 @@ export function Timeline(props: {
     });
   };
 
-  /** Scrolls to the end, if still following: queued for a frame, by when the reader may have scrolled away. */
+  /**
+   * `scrollY` when the page last looked or scrolled (px). The page's own growth never moves the window up (rows
+   * inserted above push the content down under it; a shrinking document only clamps it at the end), so a window
+   * found higher than this away from the end was moved by the reader.
+   */
+  let lastScrollY = 0;
+
+  /**
+   * Scrolls to the end, if still following: queued for a frame, by when the reader may have scrolled away — also
+   * without input the page sees (a script, a find in the browser), which a window gone up away from the end shows.
+   */
   const scrollToEnd = () => {
+    if (following && window.scrollY < lastScrollY && !atBottom()) {
+      following = false;
+      unseenFrom = ids().length;
+      report();
+    }
     if (following && !readerScrolling())
       window.scrollTo({ top: document.documentElement.scrollHeight, behavior: "instant" });
+    lastScrollY = window.scrollY;
   };
 
   let frame = 0;
@@ -225,10 +241,16 @@ export function Timeline(props: {
     frame = requestAnimationFrame(() => {
       frame = 0;
       const bottom = atBottom();
+      const movedUp = window.scrollY < lastScrollY;
+      lastScrollY = window.scrollY;
       activeRow();
       // While the place is being held, scroll events are the page's own corrections, not the reader moving.
       if (settling > 0 && !readerScrolling()) return;
-      if (bottom !== following) {
+      if (following && !bottom && !movedUp && !readerScrolling()) {
+        // The end moved away from a reader who did not move up (rows inserted or grown above, older segments being
+        // applied, the virtualizer correcting its estimates): still following, so back to the end.
+        scrollToEnd();
+      } else if (bottom !== following) {
         following = bottom;
         if (!following) unseenFrom = ids().length;
         report();
@@ -347,6 +369,7 @@ export function Timeline(props: {
     if (!messageId) return false;
     let index = ids().indexOf(messageId);
     const ticket = ++navigation;
+    setTargetId(id);
     following = false;
     // The reader is going elsewhere: the old place is not to be held (the new one is taken once there).
     anchor = undefined;
@@ -363,8 +386,6 @@ export function Timeline(props: {
         virtualizer.scrollToIndex(index, { align: "start" });
       }
       if (element) {
-        for (const marked of document.querySelectorAll(".is-target")) marked.classList.remove("is-target");
-        element.classList.add("is-target");
         element.scrollIntoView({ block: "start", behavior: "instant" });
         rememberAnchor();
         report();
