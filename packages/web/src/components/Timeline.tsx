@@ -136,7 +136,7 @@ export function Timeline(props: {
   // Where the list starts in the document: follows everything above it (header, tabs) as it grows.
   const measureMargin = () => setMargin(Math.round(list.getBoundingClientRect().top + window.scrollY));
 
-  /** The message at the top of what the reader sees, and where its top edge was in the viewport (px). */
+  /** The part (else the message) at the top of what the reader sees, and where its top edge was in the viewport (px). */
   let anchor: { id: string; top: number } | undefined;
   /** Frames left in which the anchor is put back after a change (while > 0, scrolling does not move the anchor). */
   let settling = 0;
@@ -160,16 +160,24 @@ export function Timeline(props: {
   const rememberAnchor = () => {
     for (const row of list.querySelectorAll<HTMLElement>("[data-message-id]")) {
       const rect = row.getBoundingClientRect();
-      if (rect.bottom > FOLD_PX) {
-        anchor = { id: row.dataset.messageId!, top: rect.top };
-        return;
+      if (rect.bottom <= FOLD_PX) continue;
+      // The part being read, rather than its whole message: a long message's earlier parts may still arrive (an
+      // older segment) and land above it.
+      for (const part of row.querySelectorAll<HTMLElement>("[data-part-id]")) {
+        const partRect = part.getBoundingClientRect();
+        if (partRect.bottom > FOLD_PX) {
+          anchor = { id: part.id, top: partRect.top };
+          return;
+        }
       }
+      anchor = { id: row.dataset.messageId!, top: rect.top };
+      return;
     }
     anchor = undefined;
   };
 
   /**
-   * Puts the anchored message back where the reader saw it, measured in the DOM, over the next few frames (rows
+   * Puts the anchored part or message back where the reader saw it, measured in the DOM, over the next few frames (rows
    * render and are measured a frame or two after the data changes). The virtualizer already corrects for rows that
    * change size above the fold; this also covers rows inserted above it and anything it could not foresee.
    */
