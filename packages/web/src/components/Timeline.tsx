@@ -136,7 +136,7 @@ export function Timeline(props: {
   // Where the list starts in the document: follows everything above it (header, tabs) as it grows.
   const measureMargin = () => setMargin(Math.round(list.getBoundingClientRect().top + window.scrollY));
 
-  /** The part (else the message) at the top of what the reader sees, and where its top edge was in the viewport (px). */
+  /** The part (else message) at the top of what the reader sees, and where its top edge was in the viewport (px). */
   let anchor: { id: string; top: number } | undefined;
   /** Frames left in which the anchor is put back after a change (while > 0, scrolling does not move the anchor). */
   let settling = 0;
@@ -177,9 +177,9 @@ export function Timeline(props: {
   };
 
   /**
-   * Puts the anchored part or message back where the reader saw it, measured in the DOM, over the next few frames (rows
-   * render and are measured a frame or two after the data changes). The virtualizer already corrects for rows that
-   * change size above the fold; this also covers rows inserted above it and anything it could not foresee.
+   * Puts the anchored part or message back where the reader saw it, measured in the DOM, over the next few frames
+   * (rows render and are measured a frame or two after the data changes). The virtualizer already corrects for rows
+   * that change size above the fold; this also covers rows inserted above it and anything it could not foresee.
    */
   const holdPlace = () => {
     if (following || !anchor || readerScrolling()) return;
