@@ -30,6 +30,13 @@ export async function get(url: string, headers: Record<string, string> = {}): Pr
   return checked(response, `GET ${new URL(url).pathname}`);
 }
 
+/** What `POST /__bench/flush/:id` answers: seq, head object size and the head's segments (bytes). */
+export interface FlushAnswer {
+  seq: number;
+  headBytes: number;
+  segments: { name: string; bytes: number }[];
+}
+
 /** The bench's sessions worker: the product API plus the bench routes of bench/workers/sessions. */
 export class Sessions {
   readonly origin: string;
@@ -58,12 +65,17 @@ export class Sessions {
 
   /**
    * Makes the room write what it holds to R2 now (`flushNow()`, as `GET /data` does before reading). Answers the
-   * share's seq and the size of the head object in R2 afterwards.
+   * share's seq, the size of the head object in R2 afterwards, and the segments that head names (`bytes`: object size).
    */
-  async flush(id: string, redact = true): Promise<{ seq: number; headBytes: number }> {
+  async flush(id: string, redact = true): Promise<FlushAnswer> {
     const headers: Record<string, string> = redact ? {} : { "x-bench-redact": "false" };
     const response = await post(`${this.origin}/__bench/flush/${id}`, "", headers);
-    return (await response.json()) as { seq: number; headBytes: number };
+    return (await response.json()) as FlushAnswer;
+  }
+
+  /** Runs the share's idle compaction now (`POST /__bench/compact/:id`: the alarm's duties as 10 minutes from now). */
+  async compact(id: string): Promise<void> {
+    await (await post(`${this.origin}/__bench/compact/${id}`, "")).arrayBuffer();
   }
 
   /**

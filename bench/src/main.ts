@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: starts the workers on the local runtime, runs every suite against its same-run baseline, prints
- * the table and writes docs/performance.md with its charts. `BENCH_ONLY=storage,ingest,fanout,page` (or `--only …`)
+ * the table and writes docs/performance.md with its charts. `BENCH_ONLY=storage,memory,ingest,fanout,page` (or `--only …`)
  * runs some suites and leaves docs/ alone. Exits non-zero only when a suite could not run — a missed target is a
  * result.
  */
@@ -23,6 +23,7 @@ import { charts, consoleTable, figuresOf, type Machine, markdown, partialProse, 
 import { killNow, REPO, type Server, sessionsConfig, startWorker } from "./servers.ts";
 import { fanoutBatchesNeeded, runFanout } from "./suites/fanout.ts";
 import { runIngest } from "./suites/ingest.ts";
+import { memorySizes, runMemory } from "./suites/memory.ts";
 import { bundleSizes, measureFirstScreen, measurePage, measureReader, serveStatic, staticHtml } from "./suites/page.ts";
 import { runReconnect } from "./suites/reconnect.ts";
 import { runStorage } from "./suites/storage.ts";
@@ -33,7 +34,7 @@ const BENCH_VIEWER_CAP = 2_000;
 /** Syncs per share per minute the bench's sessions worker allows: the product's 600, times the limiters' 1,000. */
 const BENCH_SYNCS_PER_MINUTE = 600_000;
 
-const SUITES = ["storage", "ingest", "fanout", "page"] as const;
+const SUITES = ["storage", "memory", "ingest", "fanout", "page"] as const;
 type Suite = (typeof SUITES)[number];
 
 const STORAGE_PARTS = 20_000;
@@ -201,6 +202,20 @@ async function main(): Promise<number> {
         await stop(baselineServer);
         servers.splice(servers.indexOf(baselineServer), 1);
       }
+    }
+
+    if (only.has("memory")) {
+      await attempt("memory", async () => {
+        const sizes = memorySizes();
+        log(`memory: shares of ${sizes.join(", ")} MiB through ordinary syncs; isolate memory per storage path`);
+        results.memory = await runMemory(
+          sessions,
+          sessionsServer.child.pid!,
+          sessionsServer.inspectorPort!,
+          sizes,
+          log,
+        );
+      });
     }
 
     if (only.has("ingest")) {

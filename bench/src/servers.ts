@@ -17,6 +17,8 @@ export interface Server {
   child: ChildProcess;
   /** The tail of its stdout and stderr, shown when something fails. */
   log: () => string;
+  /** The inspector's loopback port (`wrangler dev --inspector-port`), for workers. */
+  inspectorPort?: number;
 }
 
 /** Spawns a server in its own process group and waits until `origin + readyPath` answers 200. */
@@ -71,12 +73,13 @@ export async function startWorker(
     "warn",
     ...Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
   ];
-  return start(name, "wrangler", args, {
+  const server = await start(name, "wrangler", args, {
     cwd: REPO,
     env: stackEnv(temp),
     origin: `http://127.0.0.1:${port}`,
     readyPath,
   });
+  return { ...server, inspectorPort: inspector };
 }
 
 interface WranglerConfig {

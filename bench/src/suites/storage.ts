@@ -22,8 +22,13 @@ export interface Checkpoint {
   liveBytes: number;
   itemsSent: number;
   ours: StorageStats;
-  /** Of `ours.r2BytesWritten`, the bytes of head rewrites (the rest: segments and blobs). */
+  /** Of `ours.r2BytesWritten`, the bytes of head rewrites. */
   oursHeadBytes: number;
+  /**
+   * Of `ours.r2BytesWritten`, the bytes of segment objects: each segment a head names counted once, when a head first
+   * names it (segments are immutable, named by their seq range). The rest is blobs (items over 1 MiB).
+   */
+  oursSegmentBytes: number;
   oursView: { reads: number; bytes: number };
   /** Median latency (ms) of the product's syncs since the previous checkpoint, and of its flushes. */
   oursSyncMs: number;
@@ -89,6 +94,8 @@ export async function runStorage(
   let baselineMs: number[] = [];
   let itemsSent = 0;
   let headBytes = 0;
+  let segmentBytes = 0;
+  const segmentsSeen = new Set<string>();
   let flushedSeq = 0;
   let modelWritten = emptySize;
   let modelRead = 0;
@@ -105,6 +112,11 @@ export async function runStorage(
     flushMs.push(now() - t);
     // A flush writes the head only when something changed since the last one.
     if (flushed.seq > flushedSeq) headBytes += flushed.headBytes;
+    for (const segment of flushed.segments) {
+      if (segmentsSeen.has(segment.name)) continue;
+      segmentsSeen.add(segment.name);
+      segmentBytes += segment.bytes;
+    }
     flushedSeq = flushed.seq;
     const parts = session.partsAfter[i]!;
     // The batch that crosses `baselineParts` is still replayed, so the checkpoint there has both sides.
@@ -128,6 +140,7 @@ export async function runStorage(
         itemsSent,
         ours: await sessions.stats(share.id),
         oursHeadBytes: headBytes,
+        oursSegmentBytes: segmentBytes,
         oursView: { reads: view.reads, bytes: view.bytes },
         oursSyncMs: median(syncMs),
         oursFlushMs: median(flushMs),
@@ -137,8 +150,12 @@ export async function runStorage(
         model: { r2BytesWritten: modelWritten, r2BytesRead: modelRead, snapshotBytes: sizes[i]! },
       };
       checkpoints.push(checkpoint);
+      const written = checkpoint.ours.r2BytesWritten;
       log(
-        `  ${parts} parts, ${i + 1} batches: ours ${(checkpoint.ours.r2BytesWritten / 1e6).toFixed(1)} MB written` +
+        `  ${parts} parts, ${i + 1} batches: ours ${(written / 1e6).toFixed(1)} MB written ` +
+          `(${(written / checkpoint.liveBytes).toFixed(2)}× live; head ${(headBytes / 1e6).toFixed(1)} MB, segments ` +
+          `${(segmentBytes / 1e6).toFixed(1)} MB, blobs ${((written - headBytes - segmentBytes) / 1e6).toFixed(1)} MB; ` +
+          `${flushed.segments.length} segments)` +
           (checkpoint.baseline ? `, baseline ${(checkpoint.baseline.r2BytesWritten / 1e6).toFixed(1)} MB` : "") +
           `, model ${(modelWritten / 1e6).toFixed(1)} MB (${((now() - started) / 1000).toFixed(0)} s)`,
       );

@@ -7,7 +7,8 @@
  * | route | what |
  * |---|---|
  * | `POST /__bench/noop` | reads the body and discards it: the floor for `POST /api/share/:id/sync` |
- * | `POST /__bench/flush/:id` | the share's `flushNow()` (what `GET /data` does before reading), without the read; answers `{seq, headBytes}`, the size of the head object now in R2 |
+ * | `POST /__bench/flush/:id` | the share's `flushNow()` (what `GET /data` does before reading), without the read; answers `{seq, headBytes, segments}`: the size of the head object now in R2 and the `{name, bytes}` of each segment it names |
+ * | `POST /__bench/compact/:id` | runs the share's alarm duties as 10 minutes from now (`tick`), so the idle compaction runs at once |
  * | `GET /__bench/bare/:name` | a viewer WebSocket on the bare Durable Object `name` (the fan-out floor) |
  * | `POST /__bench/bare/:name` | broadcasts the body, as is, to every viewer of `name`; answers the viewer count |
  * | `POST /__bench/bare/:name?durable=1` | the same, after writing the body to one SQLite row (the floor plus durability) |
@@ -17,7 +18,7 @@
 import { DurableObject } from "cloudflare:workers";
 import sessions, { ShareRoom as ProductShareRoom } from "../../../../packages/sessions/src/index";
 import { recordSpans, type SpanTotals, takeSpans } from "../../../../packages/sessions/src/room/spans";
-import { headKey } from "../../../../packages/sessions/src/storage/layout";
+import { type Head, headKey, IDLE_COMPACT_MS } from "../../../../packages/sessions/src/storage/layout";
 
 // Spans cost one clock read each; the bench reports them beside its figures (docs/performance.md).
 recordSpans();
@@ -86,8 +87,15 @@ async function bench(request: Request, env: BenchEnv, url: URL): Promise<Respons
     const rooms = request.headers.get("x-bench-redact") === "false" ? env.SHARE_ROOM_UNREDACTED : env.SHARE_ROOM;
     const flushed = await rooms.get(rooms.idFromName(name)).flushNow();
     if (!flushed.ok) return Response.json(flushed, { status: 404 });
-    const head = await env.SHARES.head(headKey(name));
-    return Response.json({ seq: flushed.value.seq, headBytes: head?.size ?? 0 });
+    const head = await env.SHARES.get(headKey(name));
+    const text = head ? await head.text() : "";
+    const segments = text ? (JSON.parse(text) as Head).segments.map(({ name, bytes }) => ({ name, bytes })) : [];
+    return Response.json({ seq: flushed.value.seq, headBytes: head?.size ?? 0, segments });
+  }
+  if (route === "compact" && name && request.method === "POST") {
+    const rooms = env.SHARE_ROOM;
+    await rooms.get(rooms.idFromName(name)).tick(Date.now() + IDLE_COMPACT_MS + 1);
+    return Response.json({ ok: true });
   }
   if (route === "spans" && name && request.method === "POST") {
     const rooms = (

@@ -4,14 +4,24 @@
  * only after the head that makes it safe is written (docs/storage.md, invariants 1 and 2).
  */
 import { SEGMENT_GRACE_MS, SEGMENT_MAX_BYTES, type SegmentInfo, TAIL_INLINE_MAX_BYTES } from "../storage/layout";
-import { deleteNames, putBlob, putHead, tailEntries, weightAbove, writeSegments } from "../storage/write";
+import {
+  deleteNames,
+  headerEntries,
+  putBlob,
+  putHead,
+  splitOversized,
+  tailEntries,
+  weightAbove,
+  writeSegments,
+} from "../storage/write";
 import type { RoomContext } from "./context";
 import { hasInbox, needsFlush } from "./duties";
 import { dropChunks, getChunks, type ShareRow, shareRow } from "./store";
 
 /**
  * Writes what changed since the last flush to R2: first every blob still held in SQLite, then the head with the
- * tail inline while the tail is small, else new segments and a head with an empty tail. Replaced objects are
+ * tail inline while the tail is small, else new segments and a head with an empty tail; every head also carries the
+ * header entries (`headerEntries`). Replaced objects are
  * queued for deletion only once that head is written.
  */
 export async function flush(room: RoomContext): Promise<void> {
@@ -21,10 +31,10 @@ export async function flush(room: RoomContext): Promise<void> {
   const lastHi = segments.at(-1)?.hi ?? 0;
   if (weightAbove(room.sql, lastHi) > TAIL_INLINE_MAX_BYTES) {
     const next = await writeSegments(room.r2, room.sql, share, segments, "flush");
-    await putHead(room.r2, share, next.segments, []);
+    await putHead(room.r2, share, next.segments, headerEntries(room.sql, share.seq));
     commitHead(room, share, next.segments, next.replaced);
   } else {
-    await putHead(room.r2, share, segments, tailEntries(room.sql, lastHi));
+    await putHead(room.r2, share, segments, [...headerEntries(room.sql, lastHi), ...tailEntries(room.sql, lastHi)]);
     commitHead(room, share, segments, []);
   }
 }
@@ -92,9 +102,10 @@ export async function collect(room: RoomContext, now: number): Promise<void> {
 }
 
 /**
- * Idle compaction: packs the tail and the small trailing segments into segments of at most
- * {@link SEGMENT_MAX_BYTES}, writes a head with an empty tail, and only then drops every item row (R2 now holds
- * them through that head; the next sync loads them back). Runs only with nothing unflushed.
+ * Idle compaction: splits every segment over {@link SEGMENT_MAX_BYTES} (written before segments were bounded), packs
+ * the tail and the trailing segments under half that into segments of at most that size, writes a head with an
+ * empty tail, and only then drops every item row (R2 now holds them through that head; the next sync loads them
+ * back). Runs only with nothing unflushed.
  */
 export async function compact(room: RoomContext): Promise<void> {
   let share = shareRow(room.sql)!;
@@ -102,10 +113,14 @@ export async function compact(room: RoomContext): Promise<void> {
   const segments = JSON.parse(share.segments) as SegmentInfo[];
   const lastHi = segments.at(-1)?.hi ?? 0;
   const small = segments.filter((segment) => segment.bytes < SEGMENT_MAX_BYTES / 2).length;
-  if (weightAbove(room.sql, lastHi) > 0 || small > 1) {
-    const next = await writeSegments(room.r2, room.sql, share, segments, "compact");
-    await putHead(room.r2, share, next.segments, []);
-    commitHead(room, share, next.segments, next.replaced);
+  const oversized = segments.some((segment) => segment.bytes > SEGMENT_MAX_BYTES);
+  if (weightAbove(room.sql, lastHi) > 0 || small > 1 || oversized) {
+    const split = await splitOversized(room.r2, room.sql, share, segments);
+    const next = await writeSegments(room.r2, room.sql, share, split.segments, "compact");
+    await putHead(room.r2, share, next.segments, headerEntries(room.sql, share.seq));
+    const named = new Set(next.segments.map((segment) => segment.name));
+    const replaced = [...split.replaced, ...next.replaced].filter((name) => !named.has(name));
+    commitHead(room, share, next.segments, replaced);
   }
   share = shareRow(room.sql)!;
   room.transaction(() => {

@@ -3,7 +3,7 @@
  * `shares/<id>/`, so deleting a share is one prefix listing:
  *
  * - `shares/<id>/head.json` — {@link Head}: share metadata, the list of segments, and the *tail* (entries changed
- *   since the newest segment, inline). Rewritten by the share's `ShareRoom` at most once per {@link FLUSH_DELAY_MS}.
+ *   since the newest segment, inline, and the header entries `session` and `model` whatever their seq). Rewritten by the share's `ShareRoom` at most once per {@link FLUSH_DELAY_MS}.
  * - `shares/<id>/segments/<lo>-<hi>.json` — {@link Segment}: the entries whose last change has a seq in (lo, hi],
  *   at most {@link SEGMENT_MAX_BYTES}. Immutable; replaced only by merged segments covering the same range.
  *   Entries are {@link StoredEntry}: removed keys appear as tombstones until a merge from seq 0 drops them.
@@ -14,20 +14,29 @@ import type { Entry } from "@shareroom/shared";
 /** The ShareRoom writes R2 at most this often (ms): R2 allows about one write per second to one key. */
 export const FLUSH_DELAY_MS = 1_000;
 
-/** The tail stays inline in the head while its entries add up to at most this many bytes of JSON. */
-export const TAIL_INLINE_MAX_BYTES = 256 * 1024;
+/**
+ * The tail stays inline in the head while its entries add up to at most this many bytes of JSON; past it, the
+ * flush appends it as a new segment. Every flush rewrites the head, so this bounds what a flush rewrites (about one
+ * CLI batch: the bench's batches average 18 KB of changes).
+ */
+export const TAIL_INLINE_MAX_BYTES = 16 * 1024;
 
 /**
- * A new segment is merged with the one before it while that one is not at least this many times larger, so
- * segment sizes grow geometrically: a share of N bytes has O(log N) segments and each byte is rewritten O(log N)
- * times (a size-tiered log-structured merge).
+ * Small segments (under {@link SMALL_SEGMENT_BYTES}) are merged this many at a time (or into the next segment that is
+ * not small), and every trailing segment that is not final merges into a final one once they add up to half of
+ * {@link SEGMENT_MAX_BYTES}; segments from half the maximum up are final. So each byte is written at most three
+ * times in segments (appended, merged once among small ones, merged once into a final segment), and a share has at
+ * most `factor − 1` small and 31 larger unfinished segments besides its final ones (docs/storage.md, "Compaction").
  */
-export const SEGMENT_GROWTH_FACTOR = 4;
+export const SEGMENT_TIER_FACTOR = 8;
+
+/** Segments under this many bytes are *small*: {@link SEGMENT_TIER_FACTOR} of them merge into one (a flush appends only tails over {@link TAIL_INLINE_MAX_BYTES}, so that one is not small). */
+export const SMALL_SEGMENT_BYTES = SEGMENT_TIER_FACTOR * TAIL_INLINE_MAX_BYTES;
 
 /**
  * A segment object is at most this many bytes (its entries as written, envelopes included; a single entry is
  * about 1 MiB at most), so writing, merging and reading one is a bounded step whatever the share's size: a 512 MiB
- * share has about 64 segments or more.
+ * share has 64–128 final segments (from half this size up), and a few dozen smaller ones at most.
  */
 export const SEGMENT_MAX_BYTES = 8 * 1024 * 1024;
 

@@ -9,11 +9,13 @@ import {
   blobKey,
   HEAD_VERSION,
   headKey,
-  SEGMENT_GROWTH_FACTOR,
   SEGMENT_MAX_BYTES,
+  SEGMENT_TIER_FACTOR,
   type SegmentInfo,
+  SMALL_SEGMENT_BYTES,
   segmentName,
   sharePrefix,
+  TAIL_INLINE_MAX_BYTES,
 } from "./layout";
 
 /** The R2 calls the room makes (the metered binding of `meter.ts`). */
@@ -68,6 +70,31 @@ export function tailEntries(sql: SqlStorage, lo: number): string[] {
     .map(storedEntryJson);
 }
 
+/**
+ * Keys whose latest entry every head carries, whatever its seq: the share page's header facts (title and agent from
+ * `session`, model names from `model`), so a first screen needs no old segment for them. The CLI re-sends both in
+ * almost every batch unchanged, so their entries keep old seqs and would otherwise sit in the oldest segment.
+ */
+export const HEADER_KEYS = ["session", "model"];
+
+/**
+ * The entries of {@link HEADER_KEYS} with seq at or below `lo` (those above are in the tail already), as entry JSON;
+ * each at most {@link TAIL_INLINE_MAX_BYTES} (a larger one stays in its segment only). Readers take the highest seq
+ * per key, so an entry both here and in a segment counts once.
+ */
+export function headerEntries(sql: SqlStorage, lo: number): string[] {
+  return sql
+    .exec<ItemRow>(
+      `SELECT key, seq, body, ref, epoch, removed, progress FROM items
+       WHERE key IN (SELECT value FROM json_each(?)) AND seq <= ? AND removed = 0 AND bytes <= ? ORDER BY seq`,
+      JSON.stringify(HEADER_KEYS),
+      lo,
+      TAIL_INLINE_MAX_BYTES,
+    )
+    .toArray()
+    .map(storedEntryJson);
+}
+
 /** What the rows with seq above `lo` weigh as entries (bytes). */
 export function weightAbove(sql: SqlStorage, lo: number): number {
   return (
@@ -80,13 +107,52 @@ export function weightAbove(sql: SqlStorage, lo: number): number {
 export type Mode = "flush" | "compact";
 
 /**
+ * How many of `segments` a new run of `bytes` (the rows above the newest segment, as a segment) leaves in place;
+ * the run swallows the rest. `flush`: size tiers — first the trailing small segments ({@link SMALL_SEGMENT_BYTES}),
+ * once {@link SEGMENT_TIER_FACTOR} of them are there with a small run, or whatever their number when the run itself
+ * is not small; then every trailing segment that is not final, once they add up to half of {@link SEGMENT_MAX_BYTES}
+ * with the run and the rows they hold weigh that much too (a segment of half the maximum or more is final;
+ * `weightAbove(lo)` gives the bytes of the rows above seq `lo`). A small segment is so merged at most once before
+ * the merge that makes it final, which no flush merges again: each byte is written at most three times in segments.
+ * `compact`: every trailing segment that is not final.
+ */
+export function mergeStart(
+  segments: SegmentInfo[],
+  bytes: number,
+  mode: Mode,
+  weightAbove: (lo: number) => number,
+): number {
+  const final = (segment: SegmentInfo) => segment.bytes >= SEGMENT_MAX_BYTES / 2;
+  let keep = segments.length;
+  if (mode === "compact") {
+    while (keep > 0 && !final(segments[keep - 1]!)) keep--;
+    return keep;
+  }
+  let run = bytes;
+  let small = 0;
+  while (keep - small > 0 && segments[keep - small - 1]!.bytes < SMALL_SEGMENT_BYTES) small++;
+  if (small > 0 && (run >= SMALL_SEGMENT_BYTES || small + 1 >= SEGMENT_TIER_FACTOR)) {
+    for (let i = 0; i < small; i++) run += segments[keep - 1 - i]!.bytes;
+    keep -= small;
+  }
+  let start = keep;
+  while (start > 0 && !final(segments[start - 1]!)) {
+    run += segments[start - 1]!.bytes;
+    start--;
+  }
+  if (start === keep || run < SEGMENT_MAX_BYTES / 2) return keep;
+  // What the merge would write, from the rows: a key changed again later weighs nothing here, so the listed sizes
+  // overstate it; a merge that would not make a final segment is left for later (else every flush would redo it).
+  const lo = start === 0 ? 0 : segments[start - 1]!.hi;
+  return weightAbove(lo) + SEGMENT_ENVELOPE_BYTES >= SEGMENT_MAX_BYTES / 2 ? start : keep;
+}
+
+/**
  * Writes the rows above the newest kept segment as new segments of at most {@link SEGMENT_MAX_BYTES} each (the
- * object's bytes: every entry as written, with its key and seq, and the segment's own envelope), and
- * returns the new list with the names it replaces. In `flush` mode, the newest segments are merged in while each is
- * not {@link SEGMENT_GROWTH_FACTOR}× larger than what is being written and the result still fits one segment (a
- * size-tiered merge); in `compact` mode, every trailing segment under half the maximum is merged in. Tombstones are
- * dropped when the run starts at seq 0 (nothing older remains for them to hide). Memory: one segment plus
- * {@link PAGE_ROWS} rows.
+ * object's bytes: every entry as written, with its key and seq, and the segment's own envelope), and returns the new
+ * list with the names it replaces; which trailing segments the run swallows is {@link mergeStart}'s rule for
+ * `mode`. Tombstones are dropped when the run starts at seq 0 (nothing older remains for them to hide). Memory: one
+ * segment plus {@link PAGE_ROWS} rows.
  */
 export async function writeSegments(
   bucket: RoomBucket,
@@ -95,19 +161,54 @@ export async function writeSegments(
   segments: SegmentInfo[],
   mode: Mode,
 ): Promise<{ segments: SegmentInfo[]; replaced: string[] }> {
-  let keep = segments.length;
-  let bytes = weightAbove(sql, segments.at(-1)?.hi ?? 0);
-  while (keep > 0) {
-    const previous = segments[keep - 1]!;
-    const merge =
-      mode === "flush"
-        ? previous.bytes <= SEGMENT_GROWTH_FACTOR * bytes && previous.bytes + bytes <= SEGMENT_MAX_BYTES
-        : previous.bytes < SEGMENT_MAX_BYTES / 2;
-    if (!merge) break;
-    bytes += previous.bytes;
-    keep--;
-  }
+  const weight = (lo: number) => weightAbove(sql, lo);
+  const keep = mergeStart(segments, weight(segments.at(-1)?.hi ?? 0) + SEGMENT_ENVELOPE_BYTES, mode, weight);
   const start = keep === 0 ? 0 : segments[keep - 1]!.hi;
+  const written = await writeRange(bucket, sql, share.id, start, share.seq);
+  const replaced = segments.slice(keep).map((segment) => segment.name);
+  return {
+    segments: [...segments.slice(0, keep), ...written],
+    replaced: replaced.filter((name) => !written.some((segment) => segment.name === name)),
+  };
+}
+
+/**
+ * Rewrites every segment over {@link SEGMENT_MAX_BYTES} (written before segments were bounded) as segments of at
+ * most that size covering the same seq range, from the rows; returns the new list and the names it replaces.
+ * Memory: one segment plus {@link PAGE_ROWS} rows.
+ */
+export async function splitOversized(
+  bucket: RoomBucket,
+  sql: SqlStorage,
+  share: ShareRow,
+  segments: SegmentInfo[],
+): Promise<{ segments: SegmentInfo[]; replaced: string[] }> {
+  const next: SegmentInfo[] = [];
+  const replaced: string[] = [];
+  for (const segment of segments) {
+    if (segment.bytes <= SEGMENT_MAX_BYTES) {
+      next.push(segment);
+      continue;
+    }
+    const written = await writeRange(bucket, sql, share.id, segment.lo, segment.hi);
+    next.push(...written);
+    if (!written.some((piece) => piece.name === segment.name)) replaced.push(segment.name);
+  }
+  return { segments: next, replaced };
+}
+
+/**
+ * Writes the rows with seq in (`start`, `end`] (each key's latest change) as contiguous segments of at most
+ * {@link SEGMENT_MAX_BYTES} covering exactly that range, and returns them. Each is queued for collection a day ahead
+ * before its PUT ({@link ORPHAN_GRACE_MS}). Tombstones are dropped when `start` is 0.
+ */
+async function writeRange(
+  bucket: RoomBucket,
+  sql: SqlStorage,
+  id: string,
+  start: number,
+  end: number,
+): Promise<SegmentInfo[]> {
   const dropTombstones = start === 0;
   const written: SegmentInfo[] = [];
   let lo = start;
@@ -119,7 +220,7 @@ export async function writeSegments(
     const name = segmentName(lo, hi);
     const body = segmentBody(lo, hi, entries);
     sql.exec("INSERT OR REPLACE INTO garbage (name, due) VALUES (?, ?)", name, Date.now() + ORPHAN_GRACE_MS);
-    await bucket.put(sharePrefix(share.id) + name, body, { httpMetadata: JSON_TYPE });
+    await bucket.put(sharePrefix(id) + name, body, { httpMetadata: JSON_TYPE });
     written.push({ name, lo, hi, bytes: body.byteLength });
     lo = hi;
     entries = [];
@@ -131,7 +232,7 @@ export async function writeSegments(
         `SELECT key, seq, body, ref, epoch, removed, progress FROM items
          WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
         cursor,
-        share.seq,
+        end,
         PAGE_ROWS,
       )
       .toArray();
@@ -146,12 +247,8 @@ export async function writeSegments(
     }
     if (rows.length < PAGE_ROWS) break;
   }
-  if (lo < share.seq || written.length === 0) await put(share.seq);
-  const replaced = segments.slice(keep).map((segment) => segment.name);
-  return {
-    segments: [...segments.slice(0, keep), ...written],
-    replaced: replaced.filter((name) => !written.some((segment) => segment.name === name)),
-  };
+  if (lo < end || written.length === 0) await put(end);
+  return written;
 }
 
 /** The JSON bytes of segment (lo, hi] holding `entries` (each an encoded entry JSON), in one buffer. */

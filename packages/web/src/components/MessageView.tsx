@@ -11,7 +11,7 @@ import {
   modelKeyOf,
   modelName,
 } from "../lib/session";
-import { minuteClock, showSteps } from "../lib/ui";
+import { minuteClock, showSteps, targetId } from "../lib/ui";
 import { Permalink } from "./Permalink";
 import { PartView } from "./parts";
 import { RedactedText } from "./RedactedText";
@@ -52,7 +52,12 @@ export function MessageView(props: { id: string; previousId?: string; last?: boo
   return (
     <article
       class="message"
-      classList={{ continued: continued(), reverted: reverted(), "reverted-hidden": reverted() && !showReverted() }}
+      classList={{
+        continued: continued(),
+        reverted: reverted(),
+        "reverted-hidden": reverted() && !showReverted(),
+        "is-target": targetId() === props.id,
+      }}
       id={props.id}
       data-message-id={props.id}
       data-role={role()}

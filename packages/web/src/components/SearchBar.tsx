@@ -127,9 +127,11 @@ export function SearchBar(props: {
       if (!answered()) return;
       const asked = `${answer.query}\u0000${filter()}`;
       if (asked !== shownFor) {
-        shownFor = asked;
         setAt(0);
         clearTimeout(jumpTimer);
+        // Until a match has been shown, the first one to appear is gone to: a shared link's query may match only
+        // older segments, still being read when the page opens.
+        shownFor = answer.total > 0 ? asked : "";
         if (answer.total > 0) jumpTimer = setTimeout(() => show(0), JUMP_AFTER_MS);
       } else if (at() >= answer.total) setAt(Math.max(0, answer.total - 1));
     }),

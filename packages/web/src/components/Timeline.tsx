@@ -1,7 +1,7 @@
 import { createWindowVirtualizer } from "@tanstack/solid-virtual";
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, untrack } from "solid-js";
 import { sameIds } from "../lib/share-store";
-import { typingIn } from "../lib/ui";
+import { setTargetId, typingIn } from "../lib/ui";
 import { MessageView } from "./MessageView";
 import { useShare } from "./share-context";
 
@@ -136,7 +136,7 @@ export function Timeline(props: {
   // Where the list starts in the document: follows everything above it (header, tabs) as it grows.
   const measureMargin = () => setMargin(Math.round(list.getBoundingClientRect().top + window.scrollY));
 
-  /** The message at the top of what the reader sees, and where its top edge was in the viewport (px). */
+  /** The part (else message) at the top of what the reader sees, and where its top edge was in the viewport (px). */
   let anchor: { id: string; top: number } | undefined;
   /** Frames left in which the anchor is put back after a change (while > 0, scrolling does not move the anchor). */
   let settling = 0;
@@ -160,18 +160,26 @@ export function Timeline(props: {
   const rememberAnchor = () => {
     for (const row of list.querySelectorAll<HTMLElement>("[data-message-id]")) {
       const rect = row.getBoundingClientRect();
-      if (rect.bottom > FOLD_PX) {
-        anchor = { id: row.dataset.messageId!, top: rect.top };
-        return;
+      if (rect.bottom <= FOLD_PX) continue;
+      // The part being read, rather than its whole message: a long message's earlier parts may still arrive (an
+      // older segment) and land above it.
+      for (const part of row.querySelectorAll<HTMLElement>("[data-part-id]")) {
+        const partRect = part.getBoundingClientRect();
+        if (partRect.bottom > FOLD_PX) {
+          anchor = { id: part.id, top: partRect.top };
+          return;
+        }
       }
+      anchor = { id: row.dataset.messageId!, top: rect.top };
+      return;
     }
     anchor = undefined;
   };
 
   /**
-   * Puts the anchored message back where the reader saw it, measured in the DOM, over the next few frames (rows
-   * render and are measured a frame or two after the data changes). The virtualizer already corrects for rows that
-   * change size above the fold; this also covers rows inserted above it and anything it could not foresee.
+   * Puts the anchored part or message back where the reader saw it, measured in the DOM, over the next few frames
+   * (rows render and are measured a frame or two after the data changes). The virtualizer already corrects for rows
+   * that change size above the fold; this also covers rows inserted above it and anything it could not foresee.
    */
   const holdPlace = () => {
     if (following || !anchor || readerScrolling()) return;
@@ -211,10 +219,26 @@ export function Timeline(props: {
     });
   };
 
-  /** Scrolls to the end, if still following: queued for a frame, by when the reader may have scrolled away. */
+  /**
+   * `scrollY` when the page last looked or scrolled (px). The page's own growth never moves the window up (rows
+   * inserted above push the content down under it; a shrinking document only clamps it at the end), so a window
+   * found higher than this away from the end was moved by the reader.
+   */
+  let lastScrollY = 0;
+
+  /**
+   * Scrolls to the end, if still following: queued for a frame, by when the reader may have scrolled away — also
+   * without input the page sees (a script, a find in the browser), which a window gone up away from the end shows.
+   */
   const scrollToEnd = () => {
+    if (following && window.scrollY < lastScrollY && !atBottom()) {
+      following = false;
+      unseenFrom = ids().length;
+      report();
+    }
     if (following && !readerScrolling())
       window.scrollTo({ top: document.documentElement.scrollHeight, behavior: "instant" });
+    lastScrollY = window.scrollY;
   };
 
   let frame = 0;
@@ -225,10 +249,16 @@ export function Timeline(props: {
     frame = requestAnimationFrame(() => {
       frame = 0;
       const bottom = atBottom();
+      const movedUp = window.scrollY < lastScrollY;
+      lastScrollY = window.scrollY;
       activeRow();
       // While the place is being held, scroll events are the page's own corrections, not the reader moving.
       if (settling > 0 && !readerScrolling()) return;
-      if (bottom !== following) {
+      if (following && !bottom && !movedUp && !readerScrolling()) {
+        // The end moved away from a reader who did not move up (rows inserted or grown above, older segments being
+        // applied, the virtualizer correcting its estimates): still following, so back to the end.
+        scrollToEnd();
+      } else if (bottom !== following) {
         following = bottom;
         if (!following) unseenFrom = ids().length;
         report();
@@ -347,6 +377,7 @@ export function Timeline(props: {
     if (!messageId) return false;
     let index = ids().indexOf(messageId);
     const ticket = ++navigation;
+    setTargetId(id);
     following = false;
     // The reader is going elsewhere: the old place is not to be held (the new one is taken once there).
     anchor = undefined;
@@ -363,8 +394,6 @@ export function Timeline(props: {
         virtualizer.scrollToIndex(index, { align: "start" });
       }
       if (element) {
-        for (const marked of document.querySelectorAll(".is-target")) marked.classList.remove("is-target");
-        element.classList.add("is-target");
         element.scrollIntoView({ block: "start", behavior: "instant" });
         rememberAnchor();
         report();

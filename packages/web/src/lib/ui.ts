@@ -32,6 +32,13 @@ export const [diffMode, setDiffMode] = persisted("diff-mode", ["unified", "split
 /** Whether each step's tokens and cost are shown under it (off: they stay in the message header's tooltip). */
 export const [showSteps, setShowSteps] = persisted("show-steps", ["on", "off"] as const, "off");
 
+/**
+ * The message or part id the reader last navigated to (deep link, find, turn index), marked `is-target` by its own
+ * view. A signal, not a class set on an element: the mark must survive the row re-rendering and the row being
+ * virtualized away and back, as happens while older segments are applied above it.
+ */
+export const [targetId, setTargetId] = createSignal<string>();
+
 const [toastText, setToastText] = createSignal("");
 let toastTimer: ReturnType<typeof setTimeout> | undefined;
 

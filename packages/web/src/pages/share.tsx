@@ -1,5 +1,5 @@
 import { SHARE_ID_PATTERN } from "@shareroom/shared/patterns";
-import { createEffect, createMemo, createSignal, Match, onCleanup, onMount, Show, Switch } from "solid-js";
+import { createEffect, createMemo, createSignal, Match, onCleanup, onMount, Show, Switch, untrack } from "solid-js";
 import { ConnectionStatus } from "../components/ConnectionStatus";
 import { FilesView } from "../components/FilesView";
 import { QUERY_PARAM, SearchBar, type SearchBarApi } from "../components/SearchBar";
@@ -106,10 +106,23 @@ function ShareView(props: { id: string }) {
     if (next) goTo(next.messageId);
   };
 
+  /** A deep link's id not in the share as far as it has been read yet: gone to once an older segment brings it. */
+  const [pendingLink, setPendingLink] = createSignal<string>();
+  createEffect(() => {
+    const id = pendingLink();
+    if (id === undefined) return;
+    // Every applied segment changes the messages (or, at the last, the completeness) read here.
+    share.store.messageIds();
+    const complete = share.complete();
+    if (untrack(() => timeline?.goTo(id)) || complete) setPendingLink(undefined);
+  });
+
   onMount(() => {
     const fromHash = () => {
       const id = decodeURIComponent(location.hash.slice(1));
-      if (id) timeline?.goTo(id);
+      if (!id) return;
+      if (timeline?.goTo(id)) setPendingLink(undefined);
+      else if (!share.complete()) setPendingLink(id);
     };
     if (location.hash.length > 1) requestAnimationFrame(fromHash);
     const onKey = (event: KeyboardEvent) => {

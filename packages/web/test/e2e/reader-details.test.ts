@@ -122,6 +122,11 @@ describe("a share whose CLI exited mid-turn", () => {
     await sync(share, items);
     const { page } = await openPage(browser, share.url, { viewport: { width: 390, height: 844 }, isMobile: true });
     await page.locator("[data-message-id]").first().waitFor();
+    await page.getByTestId("loading-older").waitFor({ state: "detached" });
+    await settledTop(page);
+    // The page follows the end it opens at; the offer is for a reader who went back up to read.
+    await page.keyboard.press("Home");
+    await expect.poll(() => page.evaluate(() => window.scrollY)).toBe(0);
     await settledTop(page);
     const last = items.filter((item) => item.type === "message").at(-1)!;
     await sync(share, [

@@ -6,7 +6,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesChanged, revertOf } from "../../src/lib/session";
 import { recorded, revertedCapture } from "../fixtures/items";
-import { api, createShare, launch, openPage, origin, POLL, reveal, sync, waitForSnapshot } from "./helpers";
+import { api, createShare, launch, openPage, origin, POLL, reveal, settledTop, sync, waitForSnapshot } from "./helpers";
 
 let browser: Browser;
 
@@ -308,6 +308,36 @@ describe("progressive loading", () => {
     const parts = await shownPartIds(page);
     expect(parts).toContain(served.kept.key.split("/")[2]);
     expect(parts).not.toContain(served.removed.key.split("/")[2]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("goes to and marks a deep-linked part that only an older segment holds, and keeps it there as more land", async () => {
+    const share = await createShare("ses_deep_segment");
+    const items = recorded();
+    await waitForSnapshot(share.id, (await sync(share, items)).seq);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    const served = await serveHead(page, share.id);
+    // The session's first read: far from the newest changes, in one of the older segments.
+    const read = String(items.find((item) => item.data.tool === "read")!.data.id);
+    await page.goto(`${share.url}#${read}`);
+    await page.locator("[data-message-id]").first().waitFor();
+    expect(await page.locator(`[id="${read}"]`).count()).toBe(0);
+    served.release();
+    const top = () =>
+      page.evaluate((id) => document.getElementById(id)?.getBoundingClientRect().top ?? Number.POSITIVE_INFINITY, read);
+    await expect.poll(top, POLL).toBeLessThan(200);
+    // Every older segment read, the ones landing above it too: the part is still where the link put it, and marked.
+    await expect.poll(() => page.getByTestId("loading-older").count(), POLL).toBe(0);
+    await settledTop(page);
+    expect(await top()).toBeLessThan(200);
+    expect(await top()).toBeGreaterThanOrEqual(0);
+    expect(await page.locator(`[id="${read}"]`).evaluate((element) => element.classList.contains("is-target"))).toBe(
+      true,
+    );
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -11,7 +11,7 @@ import { rec, str } from "../../lib/data";
 import { formatBytes } from "../../lib/format";
 import { isVisiblePart } from "../../lib/session";
 import { shownItem } from "../../lib/share-store";
-import { showSteps } from "../../lib/ui";
+import { showSteps, targetId } from "../../lib/ui";
 import { Permalink } from "../Permalink";
 import { useShare } from "../share-context";
 import { AgentPart } from "./agent";
@@ -57,7 +57,13 @@ export function PartBody(props: { part: Record<string, unknown>; partId: string;
   const type = () => str(props.part.type) ?? "unknown";
   return (
     <Show when={isShownPart(props.part)}>
-      <div class="part" id={props.partId} data-part-id={props.partId} data-part-type={type()}>
+      <div
+        class="part"
+        classList={{ "is-target": targetId() === props.partId }}
+        id={props.partId}
+        data-part-id={props.partId}
+        data-part-type={type()}
+      >
         <ErrorBoundary fallback={<span class="muted">This {type()} part could not be shown.</span>}>
           <Dynamic component={rendererOf(props.part)} part={props.part} cwd={props.cwd} />
         </ErrorBoundary>
@@ -115,7 +121,13 @@ export function PartView(props: { partKey: string; cwd?: string }) {
       </Match>
       <Match when={held()?.ref}>
         {(ref) => (
-          <div class="part placeholder" id={partId()} data-part-id={partId()} data-part-type="loading">
+          <div
+            class="part placeholder"
+            classList={{ "is-target": targetId() === partId() }}
+            id={partId()}
+            data-part-id={partId()}
+            data-part-type="loading"
+          >
             <Show
               when={held()?.failed}
               fallback={

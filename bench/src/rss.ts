@@ -1,0 +1,66 @@
+/**
+ * Memory of a local runtime, as the kernel counts it: the resident set of every `workerd` process in a server's
+ * process group (`/proc/<pid>/status`: `VmRSS` now, `VmHWM` its peak). Writing `5` to `/proc/<pid>/clear_refs`
+ * resets the peak to the current resident set (proc(5), https://man7.org/linux/man-pages/man5/proc.5.html), so the
+ * peak over one operation can be read without sampling.
+ */
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+
+/** The `workerd` processes whose process group is `group` (the pid of a server started in its own group). */
+export function workerdPids(group: number): number[] {
+  const pids: number[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+      // `pid (comm) state ppid pgrp …`: comm may hold spaces, so split after its closing parenthesis.
+      const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (comm === "workerd" && Number(fields[2]) === group) pids.push(Number(name));
+    } catch {
+      // The process ended while the list was read.
+    }
+  }
+  return pids;
+}
+
+/** A status field in bytes (`VmRSS`, `VmHWM`), summed over `pids`. */
+function statusBytes(pids: number[], field: "VmRSS" | "VmHWM"): number {
+  let total = 0;
+  for (const pid of pids) {
+    let status = "";
+    try {
+      status = readFileSync(`/proc/${pid}/status`, "utf8");
+    } catch {
+      // The process ended (wrangler runs short-lived workerd processes beside the server's).
+      continue;
+    }
+    const kib = new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1];
+    total += Number(kib ?? 0) * 1024;
+  }
+  return total;
+}
+
+/**
+ * Runs `task` and returns what the resident set of the workerd processes of process group `group` rose to above where it stood when the task started
+ * (bytes; 0 when it never rose), with the task's result. An upper bound on what the task held at once: it also counts
+ * garbage the runtime had not collected yet, and the local R2 store, which lives in the same process.
+ */
+export async function peakAbove<T>(group: number, task: () => Promise<T>): Promise<{ bytes: number; result: T }> {
+  const pids = workerdPids(group);
+  for (const pid of pids) {
+    try {
+      writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    } catch {
+      // The process ended.
+    }
+  }
+  const before = statusBytes(pids, "VmRSS");
+  const result = await task();
+  return { bytes: Math.max(0, statusBytes(pids, "VmHWM") - before), result };
+}
+
+/** The resident set of the workerd processes of process group `group` now (bytes). */
+export function residentBytes(group: number): number {
+  return statusBytes(workerdPids(group), "VmRSS");
+}

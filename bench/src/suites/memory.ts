@@ -1,0 +1,252 @@
+/**
+ * Memory of the storage paths, and what the first screen of a large share reads from R2. For each share size (MiB,
+ * `BENCH_MEMORY_MIB`, default 40 and 200; 500 on request, slow to generate and replay) a session of large tool
+ * outputs is generated (`outputScale`) and sent through ordinary syncs, with a flush after each (what the 1 s alarm
+ * does when the CLI sends a batch a second). Then each storage path runs alone while the kernel's peak resident set of the sessions worker's
+ * `workerd` process is read (`rss.ts`): the replay (syncs and their flushes, segment merges included), `GET /data`,
+ * `GET /snapshot`, legacy `GET /share_data`, the idle compaction, and the sync that loads the compacted share back
+ * (rehydration). The figure checked against the target is the resident set's peak rise over the operation: an
+ * upper bound on the bytes the path held at once (it also counts SQLite's pages, the local R2 store and garbage not
+ * yet collected). The isolate samples are shown beside it: closer to what the 128 MB isolate limit counts, but the
+ * inspector proxy of `wrangler dev` answers them unreliably while the worker is busy, so a peak can be missed.
+ *
+ * First screen: the page's first paint reads `GET /api/share/:id/head`, then the segments it lists, newest first
+ * (`packages/web/src/lib/live.ts`). The bench reads the same routes in the same order until it holds the header
+ * facts (the `session` and `model` items) and the latest turn (the last user message, every message after it, and
+ * all their parts, each at its final version), and counts the bytes of those responses: each is an R2 object as
+ * stored, so that is what R2 served.
+ */
+import type { Item } from "@shareroom/shared";
+import { Sessions } from "../api.ts";
+import { generateSession } from "../generate.ts";
+import { HeapProbe } from "../heap.ts";
+import { now } from "../measure.ts";
+import { peakAbove, residentBytes, workerdPids } from "../rss.ts";
+
+/** Tool outputs this many times larger than the default session's: about 9 KB per part. */
+const OUTPUT_SCALE = 10;
+/** Item JSON per part at {@link OUTPUT_SCALE}, measured on the generator (bytes), to size a session. */
+const BYTES_PER_PART = 9.4 * 1024;
+
+export interface MemoryOperation {
+  name: string;
+  /**
+   * Peak of the worker isolate's JavaScript memory (used heap + ArrayBuffer backing stores) above its level at the
+   * operation's start, after a garbage collection (bytes; `heap.ts`).
+   */
+  peakBytes: number;
+  /** Whether the inspector collected garbage before the operation (else its start level counts garbage). */
+  collected: boolean;
+  /**
+   * Peak resident set of the workerd process above the one at the operation's start (bytes; `rss.ts`): the figure
+   * checked against the target, an upper bound (SQLite's pages, the local R2 store and garbage count too).
+   */
+  residentBytes: number;
+  ms: number;
+}
+
+export interface FirstScreen {
+  /** Bytes of the head and segment responses read (each an R2 object). */
+  bytes: number;
+  /** Head + segments read. */
+  reads: number;
+  /** Segments the head listed. */
+  segments: number;
+  /** Bytes of the item JSON the first screen shows (the header facts and the latest turn). */
+  shownBytes: number;
+  /** Whether every first-screen key was found at its final version (false: the bench read everything). */
+  complete: boolean;
+}
+
+export interface MemoryRun {
+  label: string;
+  targetMiB: number;
+  parts: number;
+  syncs: number;
+  liveBytes: number;
+  /** Resident set of the sessions worker's workerd processes before the replay (bytes). */
+  residentBefore: number;
+  operations: MemoryOperation[];
+  firstScreen: FirstScreen;
+}
+
+/** The sizes to run (MiB): `BENCH_MEMORY_MIB=40,200,500`. */
+export function memorySizes(): number[] {
+  const value = process.env.BENCH_MEMORY_MIB ?? "40,200";
+  return value
+    .split(",")
+    .map(Number)
+    .filter((size) => size > 0);
+}
+
+/** Reads a response body to its end, dropping it (the bench holds nothing of it). Returns its byte length. */
+async function drain(response: Response): Promise<number> {
+  if (!response.ok) throw new Error(`${response.url} answered ${response.status}`);
+  let bytes = 0;
+  for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) bytes += chunk.byteLength;
+  return bytes;
+}
+
+/** The keys of the first screen in `final`: `session`, `model`, and the latest turn's messages and their parts. */
+function firstScreenKeys(final: Map<string, Item>): string[] {
+  const messages = [...final.values()]
+    .filter((item) => item.type === "message")
+    .map((item) => item.data as { id: string; role: string; time: { created: number } })
+    .sort((a, b) => a.time.created - b.time.created || (a.id < b.id ? -1 : 1));
+  const lastUser = messages.findLastIndex((message) => message.role === "user");
+  const turn = new Set(messages.slice(Math.max(0, lastUser)).map((message) => message.id));
+  const keys = ["session", "model"].filter((key) => final.has(key));
+  for (const [key, item] of final) {
+    if (item.type === "message" && turn.has((item.data as { id: string }).id)) keys.push(key);
+    if (item.type === "part" && turn.has((item.data as { messageID: string }).messageID)) keys.push(key);
+  }
+  return keys;
+}
+
+/** Reads the head and then segments newest first, as the page does, until the first screen is complete. */
+async function readFirstScreen(origin: string, id: string, final: Map<string, Item>): Promise<FirstScreen> {
+  const wanted = new Set(firstScreenKeys(final));
+  const shownBytes = [...wanted].reduce((sum, key) => sum + Buffer.byteLength(JSON.stringify(final.get(key))), 0);
+  const seen = new Set<string>();
+  const take = (entries: { key: string; item?: Item; ref?: unknown; removed?: boolean }[]) => {
+    for (const entry of entries) {
+      if (seen.has(entry.key)) continue;
+      // Newest first: the first entry read for a key is its winner.
+      seen.add(entry.key);
+      const matches = entry.ref !== undefined || JSON.stringify(entry.item) === JSON.stringify(final.get(entry.key));
+      if (matches) wanted.delete(entry.key);
+    }
+  };
+  const headResponse = await fetch(`${origin}/api/share/${id}/head`);
+  const headText = await headResponse.text();
+  const head = JSON.parse(headText) as {
+    segments: { name: string; lo: number; hi: number }[];
+    tail: { key: string; seq: number; item?: Item }[];
+  };
+  let bytes = Buffer.byteLength(headText);
+  let reads = 1;
+  take([...head.tail].sort((a, b) => b.seq - a.seq));
+  const order = [...head.segments].sort((a, b) => b.hi - a.hi);
+  for (const segment of order) {
+    if (wanted.size === 0) break;
+    const response = await fetch(`${origin}/api/share/${id}/${segment.name}`);
+    const text = await response.text();
+    if (!response.ok) throw new Error(`${segment.name} answered ${response.status}`);
+    bytes += Buffer.byteLength(text);
+    reads++;
+    const entries = (JSON.parse(text) as { entries: { key: string; seq: number; item?: Item }[] }).entries;
+    take(entries.sort((a, b) => b.seq - a.seq));
+  }
+  return { bytes, reads, segments: head.segments.length, shownBytes, complete: wanted.size === 0 };
+}
+
+/**
+ * Runs the suite on the sessions worker at `sessions`: its isolate measured through its inspector on
+ * `inspectorPort`, and the workerd processes of its server's process group `group`.
+ */
+export async function runMemory(
+  sessions: Sessions,
+  group: number,
+  inspectorPort: number,
+  sizes: number[],
+  log: (line: string) => void,
+): Promise<MemoryRun[]> {
+  const heap = await HeapProbe.connect(inspectorPort);
+  try {
+    return await runSizes(sessions, group, heap, sizes, log);
+  } finally {
+    heap.close();
+  }
+}
+
+async function runSizes(
+  sessions: Sessions,
+  group: number,
+  heap: HeapProbe,
+  sizes: number[],
+  log: (line: string) => void,
+): Promise<MemoryRun[]> {
+  if (workerdPids(group).length === 0) throw new Error(`no workerd process in process group ${group}`);
+  // A first share through every path, unmeasured: the runtime's own warm-up (code loaded and compiled, the first
+  // Durable Object and SQLite database opened, the heap grown to its working size) is no storage path's memory.
+  const warm = generateSession({ parts: 300, seed: 9, outputScale: OUTPUT_SCALE });
+  const warmShare = await sessions.create(warm.sessionID);
+  for (const batch of warm.batches) await sessions.sync(warmShare, Sessions.syncBody(warmShare, batch));
+  await sessions.flush(warmShare.id);
+  for (const path of [
+    `/api/share/${warmShare.id}/data`,
+    `/api/share/${warmShare.id}/snapshot`,
+    `/share_data?id=${warmShare.id}`,
+  ]) {
+    await drain(await fetch(sessions.origin + path));
+  }
+  await sessions.compact(warmShare.id);
+  await sessions.sync(warmShare, Sessions.syncBody(warmShare, [warm.final.get("session")!]));
+  const runs: MemoryRun[] = [];
+  for (const [index, targetMiB] of sizes.entries()) {
+    const parts = Math.round((targetMiB * 1024 * 1024) / BYTES_PER_PART);
+    let t = now();
+    const session = generateSession({ parts, seed: 10 + index, outputScale: OUTPUT_SCALE });
+    const liveBytes = session.liveBytesAfter.at(-1)!;
+    log(
+      `  ${targetMiB} MiB: generated ${parts} parts, ${(liveBytes / 2 ** 20).toFixed(0)} MiB live, ` +
+        `${session.batches.length} batches (${((now() - t) / 1000).toFixed(0)} s)`,
+    );
+    const share = await sessions.create(session.sessionID);
+    const operations: MemoryOperation[] = [];
+    const measure = async <T>(name: string, task: () => Promise<T>): Promise<T> => {
+      const started = now();
+      let resident = 0;
+      const { bytes, collected, result } = await heap.peakDuring(async () => {
+        const outcome = await peakAbove(group, task);
+        resident = outcome.bytes;
+        return outcome.result;
+      });
+      operations.push({ name, peakBytes: bytes, collected, residentBytes: resident, ms: now() - started });
+      log(
+        `    ${name}: workerd resident set +${(resident / 2 ** 20).toFixed(1)} MiB, isolate heap samples ` +
+          `+${(bytes / 2 ** 20).toFixed(1)} MiB${collected ? "" : " (no GC first)"} (${((now() - started) / 1000).toFixed(1)} s)`,
+      );
+      return result;
+    };
+    const residentBefore = residentBytes(group);
+    // A flush after every batch, as the 1 s alarm flushes when the CLI sends a batch a second: the segments R2
+    // holds are then those of a real session, not of one compressed into a minute.
+    await measure("replay: syncs and their flushes", async () => {
+      for (const batch of session.batches) {
+        await sessions.sync(share, Sessions.syncBody(share, batch));
+        await sessions.flush(share.id);
+      }
+    });
+    t = now();
+    const firstScreen = await readFirstScreen(sessions.origin, share.id, session.final);
+    log(
+      `    first screen: ${(firstScreen.bytes / 2 ** 20).toFixed(2)} MiB from R2 in ${firstScreen.reads} reads ` +
+        `(${firstScreen.segments} segments listed; ${(firstScreen.shownBytes / 1024).toFixed(0)} KiB shown` +
+        `${firstScreen.complete ? "" : "; INCOMPLETE"})`,
+    );
+    await measure("GET /data", async () => drain(await fetch(`${sessions.origin}/api/share/${share.id}/data`)));
+    await measure("GET /snapshot", async () => drain(await fetch(`${sessions.origin}/api/share/${share.id}/snapshot`)));
+    await measure("GET /share_data (legacy)", async () =>
+      drain(await fetch(`${sessions.origin}/share_data?id=${share.id}`)),
+    );
+    await measure("idle compaction", () => sessions.compact(share.id));
+    const session0 = session.final.get("session")!;
+    const touched = {
+      ...session0,
+      data: { ...(session0.data as object), title: "after the nap" },
+    } as Item;
+    await measure("rehydration (the next sync)", () => sessions.sync(share, Sessions.syncBody(share, [touched])));
+    runs.push({
+      label: `${targetMiB} MiB share`,
+      targetMiB,
+      parts,
+      syncs: session.batches.length,
+      liveBytes,
+      residentBefore,
+      operations,
+      firstScreen,
+    });
+  }
+  return runs;
+}
