@@ -27,7 +27,9 @@ const yieldToEventLoop = () => new Promise<void>((resolve) => setTimeout(resolve
  * them: `bytes` (the UTF-8 size of the item's JSON, at most `MAX_ITEM_BYTES`) bounds the characters of its string
  * values, so every item is scanned whole, within one call's scan budget (16 MiB), and none is cut to
  * `[redacted:over-limit]` for the size of its batch. The findings budget (`DEFAULT_REDACTION_BUDGET.maxFindings`) is
- * the whole sync's: each slice gets what the slices before it left, so past it the rest is redacted wholesale.
+ * the whole sync's: each slice gets what the slices before it left; once it is spent, every later slice is kept as
+ * it is up to its first finding and redacted wholesale from there (`redactItems` with `maxFindings` 0), so no secret
+ * past the cap is stored.
  */
 export async function redactEntries(entries: { item: Item; bytes: number }[]): Promise<RedactionReport> {
   const total: RedactionReport = { items: [], redacted: 0, capped: 0 };

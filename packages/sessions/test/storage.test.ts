@@ -134,6 +134,19 @@ describe("R2 layout", () => {
     expect((await snapshot(share.id)).entries).toHaveLength(60);
   });
 
+  it("keeps the number of segments bounded when one large part is re-sent whole on every flush", async () => {
+    const share = await createShare();
+    let maxSegments = 0;
+    for (let round = 0; round < 60; round++) {
+      // A part growing as it streams, sent whole each time: the segments list it over and over, the rows hold it once.
+      await sync(share, [part("prt_streaming", `${"b".repeat(200 * 1024)}${round}`)]);
+      await runDurableObjectAlarm(roomOf(share.id));
+      maxSegments = Math.max(maxSegments, (await head(share.id)).segments.length);
+    }
+    expect(maxSegments).toBeLessThanOrEqual(SEGMENT_TIER_FACTOR + 31);
+    expect((await snapshot(share.id)).entries).toHaveLength(1);
+  });
+
   it("carries the session and model entries in every head, so a first screen reads no old segment for them", async () => {
     const share = await createShare();
     const session = { type: "session", data: { id: "ses_1", title: "facts", time: { created: 1, updated: 2 } } };

@@ -142,9 +142,13 @@ export function mergeStart(
   }
   if (start === keep || run < SEGMENT_MAX_BYTES / 2) return keep;
   // What the merge would write, from the rows: a key changed again later weighs nothing here, so the listed sizes
-  // overstate it; a merge that would not make a final segment is left for later (else every flush would redo it).
+  // overstate it. A merge that would not make a final segment is left for later (else every flush would redo it),
+  // unless at least half of what the run lists is superseded (a part re-sent whole as it grows): then it merges into
+  // an unfinished segment of what is live, which rewrites at most half of what was appended since, so the segment
+  // count stays bounded and each byte is still written a bounded number of times.
   const lo = start === 0 ? 0 : segments[start - 1]!.hi;
-  return weightAbove(lo) + SEGMENT_ENVELOPE_BYTES >= SEGMENT_MAX_BYTES / 2 ? start : keep;
+  const live = weightAbove(lo) + SEGMENT_ENVELOPE_BYTES;
+  return live >= SEGMENT_MAX_BYTES / 2 || run >= 2 * live ? start : keep;
 }
 
 /**
