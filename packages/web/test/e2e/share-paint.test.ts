@@ -312,6 +312,36 @@ describe("progressive loading", () => {
     await context.close();
   });
 
+  it("still loads the whole share when the segment worker's script is gone (a redeploy under an open page)", async () => {
+    const share = await createShare("ses_segment_worker_gone");
+    await waitForSnapshot(share.id, (await sync(share, recorded())).seq);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    let workerScripts = 0;
+    await page.route("**/assets/segment.worker*", (route) => {
+      workerScripts++;
+      return route.fulfill({ status: 404, body: "gone" });
+    });
+    const served = await serveHead(page, share.id);
+    served.release();
+    await page.goto(share.url);
+    const firstId = served.firstMessage.key.slice("message/".length);
+    await expect
+      .poll(async () => {
+        await page.evaluate(() => window.scrollTo(0, 0));
+        return page.locator(`[data-message-id="${firstId}"]`).count();
+      }, POLL)
+      .toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId("loading-older").count(), POLL).toBe(0);
+    expect(workerScripts).toBeGreaterThan(0);
+    // Every segment was still read, the replaced one under its new name too.
+    expect(served.requested.filter((name) => name.startsWith("segments/")).at(-1)).toMatch(/\.v2\.json$/);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("goes to and marks a deep-linked part that only an older segment holds, and keeps it there as more land", async () => {
     const share = await createShare("ses_deep_segment");
     const items = recorded();
