@@ -372,6 +372,34 @@ describe("progressive loading", () => {
     await context.close();
   });
 
+  it("drops a deep link still waiting for its segment once the reader scrolls away by themselves", async () => {
+    const share = await createShare("ses_deep_segment_scrolled");
+    const items = recorded();
+    await waitForSnapshot(share.id, (await sync(share, items)).seq);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    const served = await serveHead(page, share.id);
+    const read = String(items.find((item) => item.data.tool === "read")!.data.id);
+    await page.goto(`${share.url}#${read}`);
+    await page.locator("[data-message-id]").first().waitFor();
+    expect(await page.locator(`[id="${read}"]`).count()).toBe(0);
+    // The reader reads on where they are before the link's segment arrives.
+    await page.mouse.move(640, 400);
+    await page.mouse.wheel(0, -200);
+    served.release();
+    await expect.poll(() => page.getByTestId("loading-older").count(), POLL).toBe(0);
+    await settledTop(page);
+    // The part arrived, but the page was not pulled there.
+    const marked = await page.locator(".is-target").count();
+    const top = await page.evaluate((id) => document.getElementById(id)?.getBoundingClientRect().top, read);
+    expect(marked).toBe(0);
+    expect(top === undefined || top < 0 || top > 800).toBe(true);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("never brings back a removed part from a segment whose read began before a `reset`", async () => {
     const share = await createShare("ses_reset_segments");
     await waitForSnapshot(share.id, (await sync(share, recorded())).seq);
