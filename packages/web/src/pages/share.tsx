@@ -293,6 +293,8 @@ function ShareView(props: { id: string }) {
           search={search}
           initial={initialQuery}
           timeline={() => document.querySelector<HTMLElement>("[data-testid=timeline]") ?? undefined}
+          loading={() => !share.complete()}
+          readerScrolled={readerScrolled}
           jump={(id, shown) => {
             setPendingLink(undefined);
             if (view() !== "conversation") showView("conversation");
