@@ -1,4 +1,4 @@
-import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount } from "solid-js";
+import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, untrack } from "solid-js";
 import type { ShareSearch } from "../lib/search";
 import { clearMarks, markCurrent, markMatches } from "../lib/search-highlight";
 import type { SearchFilter } from "../lib/search-index";
@@ -49,6 +49,14 @@ export function SearchBar(props: {
   /** The timeline element, whose rendered text is marked. */
   timeline: () => HTMLElement | undefined;
   jump: (id: string, shown: (element: HTMLElement) => void) => boolean;
+  /**
+   * Whether older segments are still being read. A search without matches yet goes to its first match once one
+   * appears only if no whole answer over the whole share said "no matches" (a shared link's query may match only
+   * older segments), and the reader has not scrolled meanwhile: a match a live change brings later is only counted.
+   */
+  loading: () => boolean;
+  /** Whether the reader has scrolled by themselves since the page opened. */
+  readerScrolled: () => boolean;
   onClose: () => void;
   ref?: (api: SearchBarApi) => void;
 }) {
@@ -122,18 +130,38 @@ export function SearchBar(props: {
     clearTimeout(jumpTimer);
     clearTimeout(urlTimer);
   });
+  /** Whether the current search has had no match yet: its first one is gone to if it appears in time. */
+  let matchless = false;
+  /** Whether an answer over the whole share (read whole, indexed, not a partial answer) said "no matches". */
+  let surelyMatchless = false;
+  const sure = (answer: { partial: boolean }) =>
+    !answer.partial && untrack(() => props.search.indexed() && !props.loading());
   createEffect(
     on(result, (answer) => {
       if (!answered()) return;
       const asked = `${answer.query}\u0000${filter()}`;
       if (asked !== shownFor) {
+        shownFor = asked;
+        matchless = answer.total === 0;
+        surelyMatchless = matchless && sure(answer);
         setAt(0);
         clearTimeout(jumpTimer);
-        // Until a match has been shown, the first one to appear is gone to: a shared link's query may match only
-        // older segments, still being read when the page opens.
-        shownFor = answer.total > 0 ? asked : "";
         if (answer.total > 0) jumpTimer = setTimeout(() => show(0), JUMP_AFTER_MS);
-      } else if (at() >= answer.total) setAt(Math.max(0, answer.total - 1));
+        return;
+      }
+      if (matchless && answer.total > 0) {
+        matchless = false;
+        // The first match of a search that had none: gone to if the answers before it were over part of the share
+        // only, and the reader has not moved on meanwhile.
+        if (!surelyMatchless && !untrack(props.readerScrolled)) {
+          setAt(0);
+          clearTimeout(jumpTimer);
+          jumpTimer = setTimeout(() => show(0), JUMP_AFTER_MS);
+          return;
+        }
+      }
+      if (matchless && sure(answer)) surelyMatchless = true;
+      if (at() >= answer.total) setAt(Math.max(0, answer.total - 1));
     }),
   );
 

@@ -63,6 +63,8 @@ export function Timeline(props: {
   onActiveMessage?: (index: number) => void;
   /** Whether the view follows the end; messages that arrived below since it stopped; far: over 2 screens from the end. */
   onFollowChange?: (following: boolean, unseen: number, far: boolean) => void;
+  /** The reader's own scroll input (wheel, scroll key, touch, a press on the scrollbar), as it happens. */
+  onReaderInput?: () => void;
 }) {
   const share = useShare();
   const ids = () => share.store.messageIds();
@@ -147,6 +149,7 @@ export function Timeline(props: {
 
   /** A wheel, key, touch or scrollbar input: the scrolling that follows is the reader's. */
   const readerInput = (away: boolean) => {
+    props.onReaderInput?.();
     readerUntil = Math.max(readerUntil, performance.now() + INPUT_GRACE_MS);
     // Nothing of the page's own is to move the window now: a place being held is dropped (taken anew afterwards).
     settling = 0;

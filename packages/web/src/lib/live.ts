@@ -13,10 +13,10 @@ import {
 } from "@shareroom/shared/live";
 import { WebSocket as ReconnectingWebSocket } from "partysocket";
 import { createSignal, onCleanup } from "solid-js";
-import { fetchBlob, fetchSnapshot } from "./api";
-import { fetchHead, type ShareHead, segmentsToRead } from "./head";
+import { fetchBlob, fetchSnapshot, LoadError } from "./api";
+import { fetchHead, fetchSegment, type SegmentRef, type ShareHead, type ShareSegment, segmentsToRead } from "./head";
 import { prefetchedPath } from "./prefetch";
-import { createSegmentReader } from "./segments";
+import { createSegmentReader, SegmentWorkerError } from "./segments";
 import { createShareStore } from "./share-store";
 
 /**
@@ -151,7 +151,7 @@ export function followShare(id: string) {
 
   function stop(): void {
     stopped = true;
-    segmentReader?.close();
+    closeSegmentReader();
     clearInterval(heartbeat);
     socket?.close(1000, "page closed");
   }
@@ -273,8 +273,10 @@ export function followShare(id: string) {
     }, HEARTBEAT_MS);
   }
 
-  /** Reads segments in a worker, started with the first segment to read. */
+  /** Reads segments in a worker, started with the first segment to read and ended when the reading ends. */
   let segmentReader: ReturnType<typeof createSegmentReader> | undefined;
+  /** Whether the segment worker failed (or could not start): segments are then read on the main thread. */
+  let segmentWorkerFailed = false;
   /** Seq ranges (inclusive) of the segments read so far. */
   const segmentsRead: [number, number][] = [];
   /** Whether every segment the head listed has been read. */
@@ -327,6 +329,15 @@ export function followShare(id: string) {
    * `reset`'s snapshot (a new {@link generation}) ends the read.
    */
   async function readSegments(head: ShareHead): Promise<void> {
+    try {
+      await readAllSegments(head);
+    } finally {
+      // Every segment read, or the read given up or replaced: a worker kept would only hold its memory.
+      closeSegmentReader();
+    }
+  }
+
+  async function readAllSegments(head: ShareHead): Promise<void> {
     const begun = generation;
     /** Whether this read is still wanted: the page is open and nothing replaced what it reads into. */
     const wanted = () => !stopped && generation === begun;
@@ -339,10 +350,9 @@ export function followShare(id: string) {
       }
       await quiet();
       if (!wanted()) return;
-      segmentReader ??= createSegmentReader();
-      let segment: Awaited<ReturnType<typeof segmentReader.read>>;
+      let segment: ShareSegment | "gone";
       try {
-        segment = await segmentReader.read(id, next);
+        segment = await readSegment(next);
       } catch {
         // The share stays as far as it was read; the older turns are missing until a reload.
         return;
@@ -361,9 +371,34 @@ export function followShare(id: string) {
       // again), so slices of a segment would cost that many times over.
       await quiet();
       if (!wanted()) return;
-      loadEager(store.apply(segment.chunks.flat()));
+      loadEager(store.apply(segment.entries));
       segmentsRead.push([next.lo, next.hi]);
     }
+  }
+
+  /**
+   * Reads one segment in the segment worker, or on the main thread (one long task, but the share still loads whole)
+   * once the worker has failed: its script gone after a redeploy under an open page, or no module workers.
+   * Throws {@link LoadError} when the segment itself cannot be read.
+   */
+  async function readSegment(segment: SegmentRef): Promise<ShareSegment | "gone"> {
+    if (!segmentWorkerFailed) {
+      try {
+        segmentReader ??= createSegmentReader();
+        const read = await segmentReader.read(id, segment);
+        return read === "gone" ? read : { lo: read.lo, hi: read.hi, entries: read.chunks.flat() };
+      } catch (error) {
+        if (!(error instanceof SegmentWorkerError) && error instanceof LoadError) throw error;
+        segmentWorkerFailed = true;
+        closeSegmentReader();
+      }
+    }
+    return fetchSegment(id, segment);
+  }
+
+  function closeSegmentReader(): void {
+    segmentReader?.close();
+    segmentReader = undefined;
   }
 
   /**

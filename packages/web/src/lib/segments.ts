@@ -29,13 +29,22 @@ export interface SegmentChunks {
 }
 
 /**
+ * The segment worker itself failed (its script did not load, say after a redeploy removed the hashed chunk under an
+ * open page, or a reply could not be received), as opposed to the segment it was reading: the page reads the
+ * segment on its main thread instead.
+ */
+export class SegmentWorkerError extends LoadError {}
+
+/**
  * Starts a segment worker. `read(id, segment)` resolves with the segment's entries in chunks (each chunk received in
  * a task of its own), or `"gone"` (404 `segment_not_found`: compaction replaced it); it rejects with
- * {@link LoadError} when the segment cannot be read. `close()` ends the worker; a read still going on then never
- * settles.
+ * {@link LoadError} when the segment cannot be read, and with {@link SegmentWorkerError} when the worker failed
+ * (every later read then rejects at once with it too). `close()` ends the worker; a read still going on then never
+ * settles. Throws what `new Worker` throws (no module workers, say).
  */
 export function createSegmentReader() {
   const worker = new Worker(new URL("./segment.worker.ts", import.meta.url), { type: "module" });
+  let broken: SegmentWorkerError | undefined;
   let tickets = 0;
   let current:
     | {
@@ -58,9 +67,26 @@ export function createSegmentReader() {
     else if (message.type === "gone") settle("gone");
     else fail(new LoadError(message.message));
   };
+  const breakDown = (reason: string) => {
+    broken ??= new SegmentWorkerError(reason);
+    const pending = current;
+    current = undefined;
+    worker.terminate();
+    pending?.fail(broken);
+  };
+  // An error event reaches the page when the script fails to load or throws outside its message handler.
+  worker.onerror = (event: ErrorEvent) => {
+    event.preventDefault();
+    breakDown(`segment worker failed: ${event.message || "its script did not load"}`);
+  };
+  worker.onmessageerror = () => breakDown("segment worker reply could not be received");
   return {
     read(id: string, segment: SegmentRef) {
       return new Promise<SegmentChunks | "gone">((settle, fail) => {
+        if (broken) {
+          fail(broken);
+          return;
+        }
         current = { ticket: ++tickets, chunks: [], settle, fail };
         worker.postMessage({ ticket: current.ticket, id, segment } satisfies SegmentRequest);
       });

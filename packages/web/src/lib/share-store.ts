@@ -551,5 +551,7 @@ export function createShareStore() {
     redactions,
     messageOfPart,
     items,
+    /** A number bumped whenever any part changes (tracked): for whoever waits for a part to arrive. */
+    partsVersion,
   };
 }

@@ -86,8 +86,19 @@ function ShareView(props: { id: string }) {
     history.replaceState(history.state, "", url);
   };
 
+  /** A deep link's id not in the share as far as it has been read yet: gone to once an older segment brings it. */
+  const [pendingLink, setPendingLink] = createSignal<string>();
+  /** Whether the reader has scrolled by themselves (wheel, key, touch, scrollbar) since the page opened. */
+  const [readerScrolled, setReaderScrolled] = createSignal(false);
+  /** The reader went elsewhere: a deep link still waiting for its segment is not to pull them back. */
+  const onReaderInput = () => {
+    setPendingLink(undefined);
+    setReaderScrolled(true);
+  };
+
   /** Shows the conversation and scrolls to a message or part; puts its id in the address bar. */
   const goTo = (id: string) => {
+    setPendingLink(undefined);
     const run = () => {
       if (timeline?.goTo(id)) {
         linkTo(id);
@@ -106,13 +117,18 @@ function ShareView(props: { id: string }) {
     if (next) goTo(next.messageId);
   };
 
-  /** A deep link's id not in the share as far as it has been read yet: gone to once an older segment brings it. */
-  const [pendingLink, setPendingLink] = createSignal<string>();
+  const goToLatest = () => {
+    setPendingLink(undefined);
+    timeline?.goToLatest();
+  };
+
   createEffect(() => {
     const id = pendingLink();
     if (id === undefined) return;
-    // Every applied segment changes the messages (or, at the last, the completeness) read here.
+    // Every applied segment changes the messages, or the parts of a message already listed (a part's segment may
+    // land after its message's), or at the last the completeness, read here.
     share.store.messageIds();
+    share.store.partsVersion();
     const complete = share.complete();
     if (untrack(() => timeline?.goTo(id)) || complete) setPendingLink(undefined);
   });
@@ -140,7 +156,7 @@ function ShareView(props: { id: string }) {
       else if (event.key === "?") setHelping(true);
       else if (event.key === "j") stepTurn(1);
       else if (event.key === "k") stepTurn(-1);
-      else if (event.key === "G") timeline?.goToLatest();
+      else if (event.key === "G") goToLatest();
       else return;
       event.preventDefault();
     };
@@ -171,12 +187,7 @@ function ShareView(props: { id: string }) {
         <ConnectionStatus state={share.connection()} running={running()} />
         <Show when={view() === "conversation" && offerLatest()}>
           {/* On a phone the offer sits in the top bar, off the conversation. */}
-          <button
-            type="button"
-            class="jump-latest-bar"
-            onClick={() => timeline?.goToLatest()}
-            data-testid="jump-latest-bar"
-          >
+          <button type="button" class="jump-latest-bar" onClick={goToLatest} data-testid="jump-latest-bar">
             Latest{follow().unseen > 0 ? ` (${follow().unseen} new)` : ""}
           </button>
         </Show>
@@ -249,6 +260,7 @@ function ShareView(props: { id: string }) {
                 }}
                 onActiveMessage={setActiveIndex}
                 onFollowChange={(following, unseen, far) => setFollow({ following, unseen, far })}
+                onReaderInput={onReaderInput}
               />
               <Show when={messageIds().length === 0}>
                 <p class="empty muted" data-testid="share-empty">
@@ -269,7 +281,7 @@ function ShareView(props: { id: string }) {
         </aside>
       </div>
       <Show when={view() === "conversation" && offerLatest() && messageIds().length > 0}>
-        <button type="button" class="jump-latest" onClick={() => timeline?.goToLatest()} data-testid="jump-latest">
+        <button type="button" class="jump-latest" onClick={goToLatest} data-testid="jump-latest">
           Jump to latest
           <Show when={follow().unseen > 0}>
             <span class="count">{follow().unseen} new</span>
@@ -281,7 +293,10 @@ function ShareView(props: { id: string }) {
           search={search}
           initial={initialQuery}
           timeline={() => document.querySelector<HTMLElement>("[data-testid=timeline]") ?? undefined}
+          loading={() => !share.complete()}
+          readerScrolled={readerScrolled}
           jump={(id, shown) => {
+            setPendingLink(undefined);
             if (view() !== "conversation") showView("conversation");
             return timeline?.goTo(id, shown) ?? false;
           }}

@@ -166,6 +166,34 @@ describe("find", () => {
     await expect.poll(() => count.textContent()).toBe(`1 of ${all + 2}`);
     await page.close();
   });
+
+  it("counts a match a live change brings to a query that had none, without moving the reader there", async () => {
+    const items = recorded();
+    const sessionID = String(items.find((item) => item.type === "session")!.data.id);
+    const share = await shareOf("ses_find_late_match", items);
+    const { page } = await openShare(share.url);
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await settledTop(page);
+    await page.keyboard.press("/");
+    const count = page.getByTestId("search-count");
+    await page.getByTestId("search-input").fill("quokkaquux");
+    await expect.poll(() => count.textContent()).toBe("No matches");
+    const message = items.filter((item) => item.type === "message").at(-1)!;
+    const partId = makeId("prt", 9_100_000);
+    await sync(share, [
+      {
+        type: "part",
+        data: { id: partId, messageID: message.data.id, sessionID, type: "text", text: "A quokkaquux, at last." },
+      },
+    ]);
+    await expect.poll(() => count.textContent()).toBe("1 of 1");
+    // Proving that nothing happens takes a wait: well past the pause after which find would have jumped.
+    await page.waitForTimeout(1_000);
+    await settledTop(page);
+    expect(await page.evaluate(() => window.scrollY)).toBeLessThan(100);
+    expect(await rendered(page, partId)).toBe(false);
+    await page.close();
+  });
 });
 
 /** The px each of `presses` PageDown presses moves the window, each measured once the scroll has settled. */

@@ -312,6 +312,36 @@ describe("progressive loading", () => {
     await context.close();
   });
 
+  it("still loads the whole share when the segment worker's script is gone (a redeploy under an open page)", async () => {
+    const share = await createShare("ses_segment_worker_gone");
+    await waitForSnapshot(share.id, (await sync(share, recorded())).seq);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    let workerScripts = 0;
+    await page.route("**/assets/segment.worker*", (route) => {
+      workerScripts++;
+      return route.fulfill({ status: 404, body: "gone" });
+    });
+    const served = await serveHead(page, share.id);
+    served.release();
+    await page.goto(share.url);
+    const firstId = served.firstMessage.key.slice("message/".length);
+    await expect
+      .poll(async () => {
+        await page.evaluate(() => window.scrollTo(0, 0));
+        return page.locator(`[data-message-id="${firstId}"]`).count();
+      }, POLL)
+      .toBeGreaterThan(0);
+    await expect.poll(() => page.getByTestId("loading-older").count(), POLL).toBe(0);
+    expect(workerScripts).toBeGreaterThan(0);
+    // Every segment was still read, the replaced one under its new name too.
+    expect(served.requested.filter((name) => name.startsWith("segments/")).at(-1)).toMatch(/\.v2\.json$/);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
   it("goes to and marks a deep-linked part that only an older segment holds, and keeps it there as more land", async () => {
     const share = await createShare("ses_deep_segment");
     const items = recorded();
@@ -338,6 +368,34 @@ describe("progressive loading", () => {
     expect(await page.locator(`[id="${read}"]`).evaluate((element) => element.classList.contains("is-target"))).toBe(
       true,
     );
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("drops a deep link still waiting for its segment once the reader scrolls away by themselves", async () => {
+    const share = await createShare("ses_deep_segment_scrolled");
+    const items = recorded();
+    await waitForSnapshot(share.id, (await sync(share, items)).seq);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    const served = await serveHead(page, share.id);
+    const read = String(items.find((item) => item.data.tool === "read")!.data.id);
+    await page.goto(`${share.url}#${read}`);
+    await page.locator("[data-message-id]").first().waitFor();
+    expect(await page.locator(`[id="${read}"]`).count()).toBe(0);
+    // The reader reads on where they are before the link's segment arrives.
+    await page.mouse.move(640, 400);
+    await page.mouse.wheel(0, -200);
+    served.release();
+    await expect.poll(() => page.getByTestId("loading-older").count(), POLL).toBe(0);
+    await settledTop(page);
+    // The part arrived, but the page was not pulled there.
+    const marked = await page.locator(".is-target").count();
+    const top = await page.evaluate((id) => document.getElementById(id)?.getBoundingClientRect().top, read);
+    expect(marked).toBe(0);
+    expect(top === undefined || top < 0 || top > 800).toBe(true);
     expect(errors).toEqual([]);
     await context.close();
   });
