@@ -272,6 +272,27 @@ describe("progressive loading", () => {
     };
   }
 
+  /**
+   * Opens a share of the recorded capture at a deep link to its first read part (far from the newest changes, in one
+   * of the older segments), with segment reads held back by {@link serveHead} until `served.release()`; the part is
+   * not rendered yet when this returns.
+   */
+  async function openDeepLinkToOlderPart(sessionID: string) {
+    const share = await createShare(sessionID);
+    const items = recorded();
+    await waitForSnapshot(share.id, (await sync(share, items)).seq);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(String(error)));
+    const served = await serveHead(page, share.id);
+    const read = String(items.find((item) => item.data.tool === "read")!.data.id);
+    await page.goto(`${share.url}#${read}`);
+    await page.locator("[data-message-id]").first().waitFor();
+    expect(await page.locator(`[id="${read}"]`).count()).toBe(0);
+    return { context, page, errors, served, read };
+  }
+
   it("shows the newest changes from the head at once, then reads older segments newest first", async () => {
     const share = await createShare("ses_progressive");
     await waitForSnapshot(share.id, (await sync(share, recorded())).seq);
@@ -343,19 +364,7 @@ describe("progressive loading", () => {
   });
 
   it("goes to and marks a deep-linked part that only an older segment holds, and keeps it there as more land", async () => {
-    const share = await createShare("ses_deep_segment");
-    const items = recorded();
-    await waitForSnapshot(share.id, (await sync(share, items)).seq);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(String(error)));
-    const served = await serveHead(page, share.id);
-    // The session's first read: far from the newest changes, in one of the older segments.
-    const read = String(items.find((item) => item.data.tool === "read")!.data.id);
-    await page.goto(`${share.url}#${read}`);
-    await page.locator("[data-message-id]").first().waitFor();
-    expect(await page.locator(`[id="${read}"]`).count()).toBe(0);
+    const { context, page, errors, served, read } = await openDeepLinkToOlderPart("ses_deep_segment");
     served.release();
     const top = () =>
       page.evaluate((id) => document.getElementById(id)?.getBoundingClientRect().top ?? Number.POSITIVE_INFINITY, read);
@@ -373,18 +382,7 @@ describe("progressive loading", () => {
   });
 
   it("drops a deep link still waiting for its segment once the reader scrolls away by themselves", async () => {
-    const share = await createShare("ses_deep_segment_scrolled");
-    const items = recorded();
-    await waitForSnapshot(share.id, (await sync(share, items)).seq);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(String(error)));
-    const served = await serveHead(page, share.id);
-    const read = String(items.find((item) => item.data.tool === "read")!.data.id);
-    await page.goto(`${share.url}#${read}`);
-    await page.locator("[data-message-id]").first().waitFor();
-    expect(await page.locator(`[id="${read}"]`).count()).toBe(0);
+    const { context, page, errors, served, read } = await openDeepLinkToOlderPart("ses_deep_segment_scrolled");
     // The reader reads on where they are before the link's segment arrives.
     await page.mouse.move(640, 400);
     await page.mouse.wheel(0, -200);
