@@ -1,7 +1,8 @@
 /**
  * Sync ingest: latency and throughput of `POST /api/share/:id/sync` for 10 KB, 100 KB and 5 MB batches, against the
  * floor in the same runtime (`POST /__bench/noop`, which reads the body and discards it), and the same syncs into a
- * ShareRoom with redaction off (`x-bench-redact: false`) for the redaction cost.
+ * ShareRoom with redaction off (`x-bench-redact: false`), and the redaction step alone on the same batches
+ * (`/__bench/redact`), for the redaction cost.
  *
  * - latency: one request at a time; floor, product and product-without-redaction take turns on the same body (the
  *   order rotates every request), so all three see the same machine state. After each product sync the bench makes
@@ -22,12 +23,15 @@ export interface SizeClass {
   bytes: number;
   latencyRequests: number;
   throughputRequests: number;
+  /** Distinct batches of this size the redaction measure redacts, and how many times each (after a warm-up pass). */
+  redactBatches: number;
+  redactRepeat: number;
 }
 
 export const SIZE_CLASSES: SizeClass[] = [
-  { name: "10 KB", bytes: 10_000, latencyRequests: 150, throughputRequests: 200 },
-  { name: "100 KB", bytes: 100_000, latencyRequests: 60, throughputRequests: 80 },
-  { name: "5 MB", bytes: 5_000_000, latencyRequests: 12, throughputRequests: 8 },
+  { name: "10 KB", bytes: 10_000, latencyRequests: 150, throughputRequests: 200, redactBatches: 40, redactRepeat: 25 },
+  { name: "100 KB", bytes: 100_000, latencyRequests: 60, throughputRequests: 80, redactBatches: 20, redactRepeat: 15 },
+  { name: "5 MB", bytes: 5_000_000, latencyRequests: 12, throughputRequests: 8, redactBatches: 3, redactRepeat: 4 },
 ];
 
 const WARMUP = 3;
@@ -49,11 +53,22 @@ export interface IngestRun {
   size: SizeClass;
   bodyBytes: number;
   /**
-   * Redaction's cost per sync (ms): the median, over the latency requests, of (product − product without
-   * redaction) on the same body, sent back to back. The median keeps a flush alarm that happens to land on one
-   * side of a pair from deciding the figure.
+   * Redaction's cost per sync (ms): the wall time of `redactEntries` (what the room runs on a sync's changed items)
+   * on this size's batches, in the same workerd, timed over many repetitions in one request (`/__bench/redact`), so
+   * neither the clock's millisecond steps nor the HTTP path's jitter move it.
    */
   redactionMs: number;
+  /**
+   * The same step inside the product's syncs (ms): the mean of the room's `redact` span over the latency syncs, less
+   * its mean in the room with redaction off. The clock steps in whole milliseconds, so a 10 KB sync's span reads 0 or
+   * 1; the mean over many syncs is what it says.
+   */
+  redactionSpanMs: number;
+  /**
+   * The same cost seen from the client (ms): the median, over the latency requests, of (product − product without
+   * redaction) on the same body, sent back to back. Noisier: it is the difference of two ~10 ms latencies.
+   */
+  redactionLatencyMs: number;
   latency: { floor: Latency; ours: Latency; unredacted: Latency };
   /** Mean ms per sync of each span of the room's sync path (`room/spans.ts`), over the product's latency syncs. */
   spans: { name: string; ms: number }[];
@@ -126,6 +141,9 @@ export async function runIngest(
       batches.slice(from, to).map((batch) => Sessions.syncBody(share, batch));
     const samples: Record<Target, number[]> = { floor: [], ours: [], unredacted: [] };
     const spans: SpanTotals = {};
+    const redactSpans: Record<Exclude<Target, "floor">, number[]> = { ours: [], unredacted: [] };
+    const redactBatches = batches.slice(0, size.redactBatches);
+    const redactRepeat = size.redactRepeat;
     const prepared = Object.fromEntries(
       TARGETS.map((target) => [target, bodies(shares[target], 0, size.latencyRequests + WARMUP)]),
     ) as Record<Target, string[]>;
@@ -137,10 +155,14 @@ export async function runIngest(
         if (target !== "floor") {
           const taken = await sessions.spans(shares[target].id, target === "ours");
           if (r >= WARMUP && target === "ours") addSpans(spans, taken);
+          if (r >= WARMUP) redactSpans[target].push(taken.redact?.ms ?? 0);
         }
       }
     }
     const bodyBytes = mean(prepared.ours.map((body) => Buffer.byteLength(body)));
+    const redaction = (await (
+      await post(`${sessions.origin}/__bench/redact?repeat=${redactRepeat}`, JSON.stringify(redactBatches))
+    ).json()) as { ms: number; runs: number };
 
     const throughput = {} as Record<Target, Throughput>;
     for (const target of TARGETS) {
@@ -164,7 +186,9 @@ export async function runIngest(
     const run: IngestRun = {
       size,
       bodyBytes,
-      redactionMs: percentile(
+      redactionMs: redaction.ms / redaction.runs,
+      redactionSpanMs: mean(redactSpans.ours) - mean(redactSpans.unredacted),
+      redactionLatencyMs: percentile(
         samples.ours.map((ms, r) => ms - samples.unredacted[r]!),
         50,
       ),
@@ -180,7 +204,8 @@ export async function runIngest(
     log(
       `  ${size.name}: p50 ours ${run.latency.ours.p50.toFixed(1)} ms, unredacted ${run.latency.unredacted.p50.toFixed(1)} ms, ` +
         `floor ${run.latency.floor.p50.toFixed(1)} ms; ${throughput.ours.requestsPerSecond.toFixed(1)} vs ` +
-        `${throughput.floor.requestsPerSecond.toFixed(1)} req/s`,
+        `${throughput.floor.requestsPerSecond.toFixed(1)} req/s; redaction ${run.redactionMs.toFixed(2)} ms per batch, ` +
+        `${run.redactionSpanMs.toFixed(2)} ms by the room's span, ${run.redactionLatencyMs.toFixed(2)} ms by latency`,
     );
     log(`    spans per sync: ${spansLine(run.spans)}`);
   }

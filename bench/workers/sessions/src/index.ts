@@ -12,11 +12,15 @@
  * | `GET /__bench/bare/:name` | a viewer WebSocket on the bare Durable Object `name` (the fan-out floor) |
  * | `POST /__bench/bare/:name` | broadcasts the body, as is, to every viewer of `name`; answers the viewer count |
  * | `POST /__bench/bare/:name?durable=1` | the same, after writing the body to one SQLite row (the floor plus durability) |
+ * | `POST /__bench/redact?repeat=N` | redacts the body's batches (`[[item, …], …]`) as the room redacts a sync's changed items (`redactEntries`), every batch `N` times after one warm-up pass; answers `{ms, runs}`: the wall time of the timed passes and how many batch redactions they made |
  * | `POST /__bench/spans/:id` | the sync-path spans (`packages/sessions/src/room/spans.ts`) the share's room recorded since the last call: `{name: {ms, count}}` |
  * | any product route or `/__bench/flush` + `x-bench-redact: false` | the same, served by {@link ShareRoomUnredacted} |
  */
+
 import { DurableObject } from "cloudflare:workers";
+import type { Item } from "@shareroom/shared";
 import sessions, { ShareRoom as ProductShareRoom } from "../../../../packages/sessions/src/index";
+import { redactEntries } from "../../../../packages/sessions/src/redact";
 import { recordSpans, type SpanTotals, takeSpans } from "../../../../packages/sessions/src/room/spans";
 import { type Head, headKey, IDLE_COMPACT_MS } from "../../../../packages/sessions/src/storage/layout";
 
@@ -96,6 +100,19 @@ async function bench(request: Request, env: BenchEnv, url: URL): Promise<Respons
     const rooms = env.SHARE_ROOM;
     await rooms.get(rooms.idFromName(name)).tick(Date.now() + IDLE_COMPACT_MS + 1);
     return Response.json({ ok: true });
+  }
+  if (route === "redact" && request.method === "POST") {
+    const batches = (await request.json()) as Item[][];
+    const repeat = Math.max(1, Number(url.searchParams.get("repeat")) || 1);
+    // Sizes once, as the room has them from the body's check before it redacts.
+    const sized = batches.map((batch) => batch.map((item) => ({ item, bytes: JSON.stringify(item).length })));
+    const pass = async () => {
+      for (const batch of sized) await redactEntries(batch.map(({ item, bytes }) => ({ item, bytes })));
+    };
+    await pass();
+    const started = performance.now();
+    for (let r = 0; r < repeat; r++) await pass();
+    return Response.json({ ms: performance.now() - started, runs: repeat * batches.length });
   }
   if (route === "spans" && name && request.method === "POST") {
     const rooms = (
