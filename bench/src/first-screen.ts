@@ -87,6 +87,19 @@ async function trace(browser: Browser, url: string): Promise<void> {
       new PerformanceObserver((list) => {
         for (const entry of list.getEntries()) window.__longTasks.push([entry.startTime, entry.duration]);
       }).observe({ type: "longtask", buffered: true });`);
+    // Requests of the page's workers too (the segment worker's reads), which the page's resource timing leaves out.
+    const started = Date.now();
+    const requests: string[] = [];
+    page.on("requestfinished", async (request) => {
+      const size = await request.sizes().catch(() => ({ responseBodySize: Number.NaN }));
+      const timing = request.timing();
+      const at = timing.startTime - started;
+      requests.push(
+        `${String(Math.round(at)).padStart(6)} → ${String(Math.round(at + timing.responseStart)).padStart(6)} → ` +
+          `${String(Math.round(at + timing.responseEnd)).padStart(6)} ms  ${size.responseBodySize} B  ` +
+          `${new URL(request.url()).pathname} (${request.frame() ? "page" : "worker"})`,
+      );
+    });
     const cdp = await context.newCDPSession(page);
     await cdp.send("Profiler.enable");
     await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
@@ -125,6 +138,8 @@ async function trace(browser: Browser, url: string): Promise<void> {
           .slice(0, 5),
       };
     });
+    log(`trace: requests (ms from the goto, as Playwright saw them):`);
+    for (const line of requests) log(`  ${line}`);
     log(`trace: marks ${JSON.stringify(report.marks)}`);
     log(
       `  document: first byte ${report.document[0]} ms, end ${report.document[1]} ms; DCL ${report.domContentLoaded}`,
