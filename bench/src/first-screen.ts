@@ -132,7 +132,7 @@ async function trace(browser: Browser, url: string): Promise<void> {
         longTasks: w.__longTasks.map(([start, duration]) => [Math.round(start), Math.round(duration)]),
         domChars: document.body.textContent?.length ?? 0,
         domNodes: document.getElementsByTagName("*").length,
-        largest: [...document.querySelectorAll<HTMLElement>("[data-part-id]")]
+        largest: Array.from(document.querySelectorAll<HTMLElement>("[data-part-id]"))
           .map((part) => [part.id, part.textContent?.length ?? 0, part.getBoundingClientRect().height] as const)
           .sort((a, b) => b[1] - a[1])
           .slice(0, 5),
