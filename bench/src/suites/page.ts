@@ -62,7 +62,7 @@ const SCROLL_PX = 800;
  * Runs in the page before any of its scripts: records when the first message was painted and when messages first
  * filled the viewport (the frame after the one in which they were laid out), in ms since navigation start.
  */
-const MARKS_SCRIPT = `(() => {
+export const MARKS_SCRIPT = `(() => {
   const marks = {};
   window.__benchMarks = marks;
   const check = () => {

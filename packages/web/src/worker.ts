@@ -79,6 +79,7 @@ export default {
         preview.existence === "missing" ? 404 : 200,
         preview.preload,
         preview.facts && firstPaint(preview.facts, address, previewsOn(env) ? `${address}/og.png` : undefined),
+        preview.newestSegment ? [preview.newestSegment] : [],
       );
       page.headers.set("vary", "Accept");
       return page;

@@ -2,19 +2,29 @@ import { createEffect, createMemo, createSignal, on, onCleanup, Show } from "sol
 import { grammarOf, highlight, highlightNow } from "../lib/highlight";
 import { hasRedaction } from "../lib/redaction";
 import { focusableWhenScrolling } from "../lib/scroll-focus";
-import { displayText } from "../lib/text";
+import { cutText, displayText } from "../lib/text";
 import { Clamp } from "./Clamp";
 import { RedactedText } from "./RedactedText";
 
 /**
  * Untrusted source code (a file written or read) as text, then coloured by highlight.js once its grammar has loaded
  * (lib/highlight.ts). The colours change nothing else, so the block keeps its size. Text with redaction markers stays
- * plain so the markers show as badges. `startLine` adds a line-number gutter; `lines` clamps (default 16).
+ * plain so the markers show as badges. `startLine` adds a line-number gutter; `lines` clamps (default 16). Code too
+ * large to lay out at once (`cutText`) is rendered, and coloured, cut to its first lines until "Show all".
  */
 export function Code(props: { text: string; language?: string; startLine?: number; lines?: number }) {
-  const text = createMemo(() => displayText(props.text).replace(/\n$/, ""));
+  const whole = createMemo(() => displayText(props.text).replace(/\n$/, ""));
+  const [all, setAll] = createSignal(false);
+  const cut = createMemo(() => (all() ? undefined : cutText(whole(), (props.lines ?? 16) + 2)));
+  /** What is rendered: the whole text, or its start while cut. */
+  const text = () => cut() ?? whole();
   const grammar = createMemo(() => (hasRedaction(text()) ? undefined : grammarOf(props.language)));
-  const lineCount = createMemo(() => text().split("\n").length);
+  const lineCount = createMemo(() => {
+    let lines = 1;
+    for (let i = whole().indexOf("\n"); i !== -1; i = whole().indexOf("\n", i + 1)) lines++;
+    return lines;
+  });
+  const shownLines = () => (cut() === undefined ? lineCount() : text().split("\n").length);
   const [later, setLater] = createSignal<string>();
   // Coloured at once when highlight.js and the grammar are already loaded (no flash of plain text).
   const now = createMemo(() => {
@@ -38,10 +48,10 @@ export function Code(props: { text: string; language?: string; startLine?: numbe
   const gutter = createMemo(() => {
     const start = props.startLine;
     if (start === undefined) return undefined;
-    return Array.from({ length: lineCount() }, (_, i) => String(start + i)).join("\n");
+    return Array.from({ length: shownLines() }, (_, i) => String(start + i)).join("\n");
   });
   return (
-    <Clamp total={lineCount()} lines={props.lines ?? 16}>
+    <Clamp total={lineCount()} lines={props.lines ?? 16} cut={cut() !== undefined} onToggle={setAll}>
       <div class="code-block" data-language={grammar() ?? "text"}>
         <Show when={gutter()}>
           <pre class="gutter" aria-hidden="true">

@@ -1,6 +1,6 @@
 import { createEffect, createMemo, createSignal, For, on, onCleanup, onMount, untrack } from "solid-js";
 import type { ShareSearch } from "../lib/search";
-import { clearMarks, markCurrent, markMatches } from "../lib/search-highlight";
+import { clearMarks, markCurrent, markMatches, matchRanges } from "../lib/search-highlight";
 import type { SearchFilter } from "../lib/search-index";
 
 /** How long typing must pause before find scrolls to the first match of the new query (ms). */
@@ -97,6 +97,11 @@ export function SearchBar(props: {
     props.jump(place.hit.partId ?? place.hit.messageId, (element) => {
       // The row may render after the bar closed: a closed search marks nothing.
       if (closed) return;
+      // A text too large to lay out shows only its start (Clamp's `data-cut`): a match past it needs the rest.
+      const cut = element.querySelectorAll<HTMLElement>("[data-cut] > .clamp-toggle");
+      if (cut.length > 0 && matchRanges(element, text, place.nth + 1).length <= place.nth) {
+        for (const button of cut) button.click();
+      }
       let range = markCurrent(element, text, place.nth);
       if (!range) {
         // The match may be folded away (reasoning, a subagent's prompt): open what folds it.

@@ -1,23 +1,26 @@
-import { createMemo } from "solid-js";
-import { displayText } from "../lib/text";
+import { createMemo, createSignal } from "solid-js";
+import { cutText, displayText } from "../lib/text";
 import { Clamp } from "./Clamp";
 import { RedactedText } from "./RedactedText";
 
 /**
  * Untrusted text (tool output, prompts) in a `<pre>`, set as text — never parsed as HTML — with redaction markers
- * as badges, and clamped to `lines` lines (default 14) with "Show all".
+ * as badges, and clamped to `lines` lines (default 14) with "Show all". A text too large to lay out at once
+ * (`cutText`) is rendered cut to its first lines until "Show all".
  */
 export function TextBlock(props: { text: string; class?: string; lines?: number }) {
   const text = createMemo(() => displayText(props.text));
+  const [all, setAll] = createSignal(false);
+  const cut = createMemo(() => (all() ? undefined : cutText(text(), (props.lines ?? 14) + 2)));
   const total = createMemo(() => {
     let lines = 1;
     for (let i = text().indexOf("\n"); i !== -1; i = text().indexOf("\n", i + 1)) lines++;
     return lines;
   });
   return (
-    <Clamp total={total()} lines={props.lines} long={text().length > 6000}>
+    <Clamp total={total()} lines={props.lines} long={text().length > 6000} cut={cut() !== undefined} onToggle={setAll}>
       <pre class={props.class}>
-        <RedactedText text={text()} />
+        <RedactedText text={cut() ?? text()} />
       </pre>
     </Clamp>
   );

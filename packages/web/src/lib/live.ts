@@ -281,6 +281,11 @@ export function followShare(id: string) {
   const segmentsRead: [number, number][] = [];
   /** Whether every segment the head listed has been read. */
   const [complete, setComplete] = createSignal(false);
+  /**
+   * The read of the newest segment, begun as soon as the head is known (before its tail is even rendered): it holds
+   * the latest turn, which the first screen waits for. {@link readAllSegments} takes it as its first read.
+   */
+  let early: { segment: SegmentRef; read: Promise<ShareSegment | "gone"> } | undefined;
 
   /** Waits until the browser is idle (or a frame has passed), so reading old segments never delays the reader. */
   const idle = () =>
@@ -348,11 +353,13 @@ export function followShare(id: string) {
         setComplete(true);
         return;
       }
-      await quiet();
+      const started = early?.segment === next ? early.read : undefined;
+      early = undefined;
+      if (!started) await quiet();
       if (!wanted()) return;
       let segment: ShareSegment | "gone";
       try {
-        segment = await readSegment(next);
+        segment = await (started ?? readSegment(next));
       } catch {
         // The share stays as far as it was read; the older turns are missing until a reload.
         return;
@@ -414,6 +421,12 @@ export function followShare(id: string) {
     if (head === null) {
       setLoad("not_found");
       return true;
+    }
+    const newest = segmentsToRead(head.segments, segmentsRead)[0];
+    if (newest) {
+      early = { segment: newest, read: readSegment(newest) };
+      // Taken (and its failure handled) by readAllSegments; until then, a failure is no unhandled rejection.
+      early.read.catch(() => undefined);
     }
     loadEager(store.apply(head.tail));
     since = Math.max(since, head.seq);

@@ -30,3 +30,33 @@ export function prettyJson(value: unknown): string {
     return String(value);
   }
 }
+
+/**
+ * Text longer than this (UTF-16 units) is shown cut until the reader asks for all of it: laying out a tool output
+ * of 500 KB takes the browser most of a second, for a block that shows its first dozen lines anyway.
+ */
+export const CUT_ABOVE_CHARS = 20_000;
+
+/** At most this many UTF-16 units of a cut text are shown (a few lines of even very wide output). */
+export const CUT_KEEP_CHARS = 4_000;
+
+/**
+ * The start of `text` to show while it is cut: its first `lines` lines, at most {@link CUT_KEEP_CHARS} units (never
+ * ending inside a surrogate pair). `undefined` when `text` is short enough ({@link CUT_ABOVE_CHARS}) to show whole.
+ */
+export function cutText(text: string, lines: number): string | undefined {
+  if (text.length <= CUT_ABOVE_CHARS) return undefined;
+  let end = 0;
+  for (let line = 0; line < lines && end < CUT_KEEP_CHARS; line++) {
+    const next = text.indexOf("\n", end);
+    if (next === -1) {
+      end = text.length;
+      break;
+    }
+    end = next + 1;
+  }
+  end = Math.min(end, CUT_KEEP_CHARS);
+  const last = text.charCodeAt(end - 1);
+  if (last >= 0xd800 && last <= 0xdbff) end--;
+  return text.slice(0, end).replace(/\n$/, "");
+}

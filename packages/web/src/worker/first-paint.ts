@@ -50,6 +50,26 @@ export function factsOfHead(head: Data, headBytes: number): PreviewFacts {
   };
 }
 
+/**
+ * The name (`segments/<lo>-<hi>.json`) of the segment with the highest `hi` in a head's `segments`, if any: the one
+ * the page reads first. A name that is not a plain file under `segments/` is passed over.
+ */
+export function newestSegmentName(segments: unknown): string | undefined {
+  let newest: { name: string; hi: number } | undefined;
+  for (const value of Array.isArray(segments) ? segments : []) {
+    const name = str(rec(value)?.name);
+    const hi = num(rec(value)?.hi);
+    if (
+      name &&
+      hi !== undefined &&
+      /^segments\/[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name) &&
+      (!newest || hi > newest.hi)
+    )
+      newest = { name, hi };
+  }
+  return newest?.name;
+}
+
 /** `Claude Code 2.1.332 · claude-sonnet-4 · $0.42 · 1.2 MB`: the facts known, in that order. */
 export function factsLine(facts: PreviewFacts): string {
   return [

@@ -11,7 +11,8 @@ import { securityHeaders } from "./policy";
  * The SPA (`/` of the asset layer) answered with `status` and {@link securityHeaders}. For a 404 the `<html>`
  * element carries `data-status="404"`, so the page shows its not-found view at once, without asking the API again.
  * `preload` (a same-origin path) is announced in the head, so the browser fetches it while the scripts load (the
- * share page passes its head or snapshot). `paint` (a share's {@link FirstPaint}) replaces the document title, adds
+ * share page passes its head or snapshot); `also` are more same-origin paths fetched early the same way (the newest
+ * segment), announced after it. `paint` (a share's {@link FirstPaint}) replaces the document title, adds
  * its meta tags to the head and its header before the SPA's root, so the share's facts show before any script runs.
  * Never cached: the same HTML is 200 for a share and 404 after its deletion.
  */
@@ -21,6 +22,7 @@ export async function servePage(
   status: 200 | 404,
   preload?: string,
   paint?: FirstPaint,
+  also: readonly string[] = [],
 ): Promise<Response> {
   const url = new URL(request.url);
   // Only the method is kept: conditional headers could turn a 404 into a 304, and the asset layer needs nothing else.
@@ -58,12 +60,12 @@ export async function servePage(
       element(element) {
         if (paint) element.append(paint.head, { html: true });
         // `crossorigin` makes the preload match the page's own fetch() (cors mode, same-origin credentials).
-        element.append(
-          `<link rel="preload" href="${preload.replace(/[^A-Za-z0-9/_.%-]/g, "")}" as="fetch" crossorigin="anonymous">`,
-          {
-            html: true,
-          },
-        );
+        for (const path of [preload, ...also]) {
+          element.append(
+            `<link rel="preload" href="${path.replace(/[^A-Za-z0-9/_.%-]/g, "")}" as="fetch" crossorigin="anonymous">`,
+            { html: true },
+          );
+        }
       },
     });
   }

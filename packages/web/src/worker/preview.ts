@@ -4,7 +4,7 @@
  */
 import type { ShareSummary } from "@shareroom/shared";
 import { errorCode, num, rec, str } from "../lib/data";
-import { factsOfHead, type PreviewFacts, previewsOn } from "./first-paint";
+import { factsOfHead, newestSegmentName, type PreviewFacts, previewsOn } from "./first-paint";
 import { NO_FACTS, previewPng, type RenderPreview } from "./preview-png";
 import type { ShareExistence } from "./share";
 
@@ -19,6 +19,11 @@ export interface SharePreview {
   existence: ShareExistence;
   /** Same-origin path the page reads first: the head where the server has one, else the snapshot. */
   preload?: string;
+  /**
+   * Same-origin path of the head's newest segment, when it lists any: the first screen's latest turn is there, so
+   * the browser fetches it (into its HTTP cache; segments are immutable) while the scripts load.
+   */
+  newestSegment?: string;
   facts?: PreviewFacts;
   /**
    * What names this version of the share's content: the head's `ETag` (its seq and the stored object's ETag), else
@@ -42,9 +47,11 @@ export async function sharePreview(get: ApiGet, id: string): Promise<SharePrevie
       const head = rec(JSON.parse(text));
       if (!head) return { existence: "exists", preload: snapshot };
       const seq = num(head.seq);
+      const newest = newestSegmentName(head.segments);
       return {
         existence: "exists",
         preload: `/api/share/${encodeURIComponent(id)}/head`,
+        ...(newest ? { newestSegment: `${base}/${newest}` } : {}),
         facts: factsOfHead(head, new TextEncoder().encode(text).byteLength),
         version: response.headers.get("etag") ?? (seq !== undefined ? `seq-${seq}` : undefined),
       };

@@ -287,6 +287,36 @@ describe("attachments, notes and redaction", () => {
     expect(await harness.page.locator('[data-case="fake-marker"] img').count()).toBe(0);
   });
 
+  it("renders an output and a file too large to lay out cut to their first lines, and all of them on Show all", async () => {
+    const lines = Array.from({ length: 6000 }, (_, i) => `line ${i + 1}: ${"x".repeat(40)}`).join("\n");
+    const bash = recordedTool("bash");
+    const huge = { ...bash, state: { ...(bash.state as object), output: lines } };
+    const view = await part("bash-huge", huge);
+    const output = view.locator(".output");
+    expect(await output.textContent()).toContain("line 1: ");
+    expect(await output.textContent()).not.toContain("line 6000: ");
+    expect((await output.textContent())?.length).toBeLessThan(4_000);
+    const toggle = view.locator("[data-cut] > .clamp-toggle");
+    expect(await toggle.textContent()).toBe("Show all 6000 lines");
+    await toggle.click();
+    expect(await output.textContent()).toContain("line 6000: ");
+    expect(await view.locator("[data-cut]").count()).toBe(0);
+    await view.locator(".clamp-toggle").click();
+    expect(await output.textContent()).not.toContain("line 6000: ");
+
+    const write = recordedTool("write");
+    const file = {
+      ...write,
+      state: { ...(write.state as object), input: { ...(write.state as { input: object }).input, content: lines } },
+    };
+    const code = await part("write-huge", file);
+    expect(await code.locator("pre.code").textContent()).not.toContain("line 6000: ");
+    expect((await code.locator("pre.gutter").textContent())?.split("\n").length).toBeLessThan(40);
+    await code.locator("[data-cut] > .clamp-toggle").click();
+    expect(await code.locator("pre.code").textContent()).toContain("line 6000: ");
+    expect((await code.locator("pre.gutter").textContent())?.split("\n").at(-1)).toBe("6000");
+  });
+
   it("renders every recorded part without an error", async () => {
     const parts = recorded().filter((item) => item.type === "part");
     for (const [index, item] of parts.entries()) await part(`all-${index}`, item.data);

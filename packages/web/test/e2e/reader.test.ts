@@ -194,6 +194,32 @@ describe("find", () => {
     expect(await rendered(page, partId)).toBe(false);
     await page.close();
   });
+
+  it("finds a match past the cut of an output too large to lay out, and shows the output whole to mark it", async () => {
+    const items = recorded();
+    const bash = items.filter((item) => item.data.tool === "bash").at(-1)!;
+    const state = bash.data.state as Record<string, unknown>;
+    const lines = Array.from({ length: 5000 }, (_, i) => `line ${i + 1}: ${"y".repeat(40)}`);
+    state.output = [...lines, "wombatwidget at the very end"].join("\n");
+    const share = await shareOf("ses_find_cut_output", items);
+    const { page, errors } = await openShare(share.url);
+    const partId = String(bash.data.id);
+    await page.evaluate((id) => document.getElementById(id)?.scrollIntoView(), partId);
+    const cut = page.locator(`[id="${partId}"] [data-cut]`);
+    await cut.waitFor();
+    expect(await page.locator(`[id="${partId}"] .output`).textContent()).not.toContain("wombatwidget");
+
+    await page.keyboard.press("/");
+    await page.getByTestId("search-input").fill("wombatwidget");
+    await expect.poll(() => page.getByTestId("search-count").textContent()).toBe("1 of 1");
+    await expect.poll(() => page.locator(".is-target").getAttribute("id")).toBe(partId);
+    await cut.waitFor({ state: "detached" });
+    await expect
+      .poll(() => page.evaluate(() => [...(CSS.highlights.get("search-current") ?? [])].map(String)))
+      .toEqual(["wombatwidget"]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
 });
 
 /** The px each of `presses` PageDown presses moves the window, each measured once the scroll has settled. */

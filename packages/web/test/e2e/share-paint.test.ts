@@ -124,6 +124,11 @@ describe("the first paint", () => {
       // A server with heads gives the facts too: the agent, its model and the share's size.
       expect(html).toMatch(/data-testid="first-paint-facts">opencode 1\.18\.33 · [^<]+ · [0-9.]+[kKMG]?B</);
       expect(html).toContain(`<link rel="preload" href="/api/share/${share.id}/head"`);
+      // And the newest segment it lists, which holds the latest turn.
+      const { segments } = (await head.json()) as { segments: { name: string; hi: number }[] };
+      const newest = [...segments].sort((a, b) => b.hi - a.hi)[0];
+      expect(newest).toBeDefined();
+      expect(html).toContain(`<link rel="preload" href="/api/share/${share.id}/${newest!.name}"`);
     } else {
       expect(html).toContain(`<link rel="preload" href="/api/share/${share.id}/snapshot"`);
     }
@@ -251,13 +256,19 @@ describe("progressive loading", () => {
     });
     await page.route(`**/api/share/${shareId}/segments/*`, async (route) => {
       const name = new URL(route.request().url()).pathname.split(`/api/share/${shareId}/`)[1]!;
+      const listed = (s: { name: string; lo: number; hi: number }) =>
+        s.name === name || `segments/${s.lo}-${s.hi}.v2.json` === name;
+      // The HTML's preload of the real head's newest segment, which this head does not list.
+      if (!segments.some(listed)) {
+        return route.fulfill({ status: 404, json: { error: { code: "segment_not_found", message: "not listed" } } });
+      }
       requested.push(name);
       await released;
       if (name === oldest.name) {
         compacted = true;
         return route.fulfill({ status: 404, json: { error: { code: "segment_not_found", message: "replaced" } } });
       }
-      const segment = segments.find((s) => s.name === name || `segments/${s.lo}-${s.hi}.v2.json` === name);
+      const segment = segments.find(listed);
       return segment
         ? route.fulfill({ json: { lo: segment.lo, hi: segment.hi, entries: segment.entries } })
         : route.fulfill({ status: 404, json: { error: { code: "segment_not_found", message: "no such segment" } } });
@@ -422,7 +433,9 @@ describe("progressive loading", () => {
     page.on("response", (response) => {
       const path = new URL(response.url()).pathname;
       if (path.endsWith("/snapshot") && response.status() === 200) snapshots++;
-      if (path.includes("/segments/")) segmentsAnswered++;
+      // Of the segments this head lists (not the HTML's preload of the real head's newest one).
+      if (path.includes("/segments/") && served.requested.includes(path.split(`/api/share/${share.id}/`)[1]!))
+        segmentsAnswered++;
     });
     await page.goto(share.url);
     await expect.poll(() => served.requested.some((name) => name.startsWith("segments/")), POLL).toBe(true);

@@ -5,7 +5,14 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it, vi } from "vitest";
-import { factsLine, factsOfHead, firstPaint, type PreviewFacts, previewsOn } from "../../src/worker/first-paint";
+import {
+  factsLine,
+  factsOfHead,
+  firstPaint,
+  newestSegmentName,
+  type PreviewFacts,
+  previewsOn,
+} from "../../src/worker/first-paint";
 import { previewPng } from "../../src/worker/preview-png";
 import { previewSvg, svgText, wrapText } from "../../src/worker/preview-svg";
 import { sfntOfWoff } from "../../src/worker/woff";
@@ -42,6 +49,19 @@ describe("first paint facts", () => {
       bytes: 2_000,
     });
     expect(factsLine(facts)).toBe("Claude Code 2.1.332 · claude-sonnet-4 · $0.75 · 2KB");
+  });
+
+  it("names the newest segment a head lists (the page reads it first), and only a plain segment file", () => {
+    const listed = [
+      { name: "segments/1-4.json", lo: 1, hi: 4, bytes: 10 },
+      { name: "segments/7-8.json", lo: 7, hi: 8, bytes: 10 },
+      { name: "segments/5-6.json", lo: 5, hi: 6, bytes: 10 },
+    ];
+    expect(newestSegmentName(listed)).toBe("segments/7-8.json");
+    expect(newestSegmentName([])).toBeUndefined();
+    expect(newestSegmentName(undefined)).toBeUndefined();
+    expect(newestSegmentName([{ name: "segments/../admin", lo: 1, hi: 9 }])).toBeUndefined();
+    expect(newestSegmentName([{ name: "../head.json", lo: 1, hi: 9 }, ...listed])).toBe("segments/7-8.json");
   });
 
   it("leaves the cost out when older messages are in segments, and adds the segments to the size", () => {
