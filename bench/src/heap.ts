@@ -7,7 +7,8 @@
  *
  * The local R2 store is a worker of its own in the same workerd process (Miniflare's `r2:bucket`), reachable only on
  * workerd's own inspector socket, which wrangler opens on a port of its choosing: {@link HeapProbe.connectIsolate}
- * finds it from the process's listening sockets (`/proc/<pid>/fd` and `/proc/net/tcp`, proc(5)).
+ * finds it from the process's listening sockets (`/proc/<pid>/fd` and `/proc/net/tcp`, proc(5)), asking each for
+ * `/json/list` — which also sends that request to workerd's Cap'n Proto debug port, so callers make it opt-in.
  */
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import WebSocket from "ws";

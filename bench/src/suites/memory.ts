@@ -12,7 +12,7 @@
  * that the resident set is not charged with what the product does not run, the sessions worker runs without wrangler's
  * local trace collector (`X_LOCAL_OBSERVABILITY=false`, `servers.ts`: it stores a span of every request and binding
  * call in the same process); the local R2 store does run there (Miniflare's `r2:bucket` worker and its files), so
- * the peak of its isolate's heap is sampled too and shown beside ours.
+ * the peak of its isolate's heap is sampled too and shown beside ours with `BENCH_SAMPLE_R2_STORE=1`.
  *
  * First screen: the page's first paint reads `GET /api/share/:id/head`, then the segments it lists, newest first
  * (`packages/web/src/lib/live.ts`). The bench reads the same routes in the same order until it holds the header
@@ -161,10 +161,17 @@ export async function runMemory(
   log: (line: string) => void,
 ): Promise<MemoryRun[]> {
   const heap = await HeapProbe.connect(inspectorPort);
-  const simulator = await HeapProbe.connectIsolate(workerdPids(group), "r2:bucket").catch((error: unknown) => {
-    log(`  the local R2 store's isolate is not sampled: ${error instanceof Error ? error.message : String(error)}`);
-    return null;
-  });
+  // Opt-in: finding workerd's inspector socket sends an HTTP request to each socket the process listens on, and one
+  // of them speaks Cap'n Proto (the debug port); a run once failed right after that connection broke.
+  const simulator =
+    process.env.BENCH_SAMPLE_R2_STORE === "1"
+      ? await HeapProbe.connectIsolate(workerdPids(group), "r2:bucket").catch((error: unknown) => {
+          log(
+            `  the local R2 store's isolate is not sampled: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          return null;
+        })
+      : null;
   try {
     return await runSizes(sessions, group, heap, simulator, sizes, log);
   } finally {
