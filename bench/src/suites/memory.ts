@@ -162,7 +162,7 @@ export async function runMemory(
 ): Promise<MemoryRun[]> {
   const heap = await HeapProbe.connect(inspectorPort);
   // Opt-in: finding workerd's inspector socket sends an HTTP request to each socket the process listens on, and one
-  // of them speaks Cap'n Proto (the debug port); a run once failed right after that connection broke.
+  // of them speaks Cap'n Proto (the debug port), which logs a broken RPC connection.
   const simulator =
     process.env.BENCH_SAMPLE_R2_STORE === "1"
       ? await HeapProbe.connectIsolate(workerdPids(group), "r2:bucket").catch((error: unknown) => {
@@ -214,6 +214,11 @@ async function runSizes(
       `  ${targetMiB} MiB: generated ${parts} parts, ${(liveBytes / 2 ** 20).toFixed(0)} MiB live, ` +
         `${session.batches.length} batches (${((now() - t) / 1000).toFixed(0)} s)`,
     );
+    // Generating a large session blocks this process for longer than the server keeps an idle connection open; a
+    // request on that stale socket fails (a POST is not retried), so one GET drops it first.
+    await fetch(`${sessions.origin}/api/health`)
+      .then((response) => response.arrayBuffer())
+      .catch(() => undefined);
     const share = await sessions.create(session.sessionID);
     const operations: MemoryOperation[] = [];
     const measure = async <T>(name: string, task: () => Promise<T>): Promise<T> => {
