@@ -4,7 +4,13 @@
  * ArrayBuffer backing stores (where a worker's `Uint8Array`s live). The worker's Durable Objects run in the same
  * isolate; the local R2 store and SQLite do not. This is what a deployed isolate's 128 MB limit counts.
  * Protocol: https://chromedevtools.github.io/devtools-protocol/tot/Runtime/#method-getHeapUsage
+ *
+ * The local R2 store is a worker of its own in the same workerd process (Miniflare's `r2:bucket`), reachable only on
+ * workerd's own inspector socket, which wrangler opens on a port of its choosing: {@link HeapProbe.connectIsolate}
+ * finds it from the process's listening sockets (`/proc/<pid>/fd` and `/proc/net/tcp`, proc(5)), asking each for
+ * `/json/list` — which also sends that request to workerd's Cap'n Proto debug port, so callers make it opt-in.
  */
+import { readdirSync, readFileSync, readlinkSync } from "node:fs";
 import WebSocket from "ws";
 
 interface HeapUsage {
@@ -31,7 +37,30 @@ export class HeapProbe {
 
   /** Connects to the inspector on loopback port `port`. */
   static async connect(port: number): Promise<HeapProbe> {
-    const socket = new WebSocket(`ws://127.0.0.1:${port}/ws`);
+    return HeapProbe.open(`ws://127.0.0.1:${port}/ws`);
+  }
+
+  /**
+   * Connects to isolate `name` (a workerd service name, e.g. `r2:bucket`) on the inspector socket of one of the
+   * workerd processes `pids`. Errors: when no listening socket of theirs lists that isolate.
+   */
+  static async connectIsolate(pids: number[], name: string): Promise<HeapProbe> {
+    for (const port of listeningPorts(pids)) {
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/json/list`, { signal: AbortSignal.timeout(2_000) });
+        const list = (await response.json()) as { id?: string }[];
+        if (Array.isArray(list) && list.some((target) => target.id === name)) {
+          return await HeapProbe.open(`ws://127.0.0.1:${port}/${name}`);
+        }
+      } catch {
+        // Not an inspector socket.
+      }
+    }
+    throw new Error(`no inspector of workerd processes ${pids.join(", ")} lists isolate ${name}`);
+  }
+
+  private static async open(url: string): Promise<HeapProbe> {
+    const socket = new WebSocket(url);
     await new Promise<void>((resolve, reject) => {
       socket.once("open", () => resolve());
       socket.once("error", reject);
@@ -56,7 +85,7 @@ export class HeapProbe {
 
   /** Bytes the isolate holds now: used heap plus ArrayBuffer backing stores. */
   async held(): Promise<number> {
-    const usage = await this.call<HeapUsage>("Runtime.getHeapUsage");
+    const usage = await this.call<HeapUsage>("Runtime.getHeapUsage", 5_000);
     return usage.usedSize + (usage.backingStorageSize ?? 0);
   }
 
@@ -76,7 +105,8 @@ export class HeapProbe {
     let running = true;
     const sampling = (async () => {
       while (running) {
-        peak = Math.max(peak, await this.held());
+        // A sample the inspector does not answer in time is skipped: a busy isolate must not end the run.
+        peak = Math.max(peak, await this.held().catch(() => peak));
         await new Promise((resolve) => setTimeout(resolve, everyMs));
       }
     })();
@@ -92,4 +122,27 @@ export class HeapProbe {
   close(): void {
     this.socket.close();
   }
+}
+
+/** Loopback TCP ports the processes `pids` listen on (IPv4). */
+function listeningPorts(pids: number[]): number[] {
+  const inodes = new Set<string>();
+  for (const pid of pids) {
+    try {
+      for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`, { encoding: "utf8" });
+        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        if (inode) inodes.add(inode);
+      }
+    } catch {
+      // The process ended.
+    }
+  }
+  const ports: number[] = [];
+  // `sl local_address rem_address st … inode`: state 0A is LISTEN; the address is hex `IP:PORT`.
+  for (const line of readFileSync("/proc/net/tcp", "utf8").split("\n").slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[3] === "0A" && inodes.has(fields[9] ?? "")) ports.push(Number.parseInt(fields[1]!.split(":")[1]!, 16));
+  }
+  return ports;
 }

@@ -119,8 +119,8 @@ function memoryFigures(runs: MemoryRun[]): Figure[] {
     const top = worst(run);
     figures.push({
       suite: "memory",
-      measure: `peak rise of the workerd resident set during each storage path, ${run.label} (${formatBytes(run.liveBytes)} live, ${formatCount(run.parts)} parts); isolate heap samples in brackets`,
-      ours: `${formatBytes(top.residentBytes)} (${top.name}); ${run.operations.map((operation) => `${operation.name} ${formatBytes(operation.residentBytes)} [${formatBytes(operation.peakBytes)}]`).join(", ")}`,
+      measure: `peak rise of the workerd resident set during each storage path, ${run.label} (${formatBytes(run.liveBytes)} live, ${formatCount(run.parts)} parts); isolate heap samples in brackets (ours; the local R2 store's)`,
+      ours: `${formatBytes(top.residentBytes)} (${top.name}); ${run.operations.map((operation) => `${operation.name} ${formatBytes(operation.residentBytes)} [${formatBytes(operation.peakBytes)}${operation.simulatorBytes === null || operation.simulatorBytes === undefined ? "" : `; ${formatBytes(operation.simulatorBytes)}`}]`).join(", ")}`,
       baseline: formatBytes(run.liveBytes),
       against: "the share's live bytes (what a path holding the whole share holds)",
       ratio: top.residentBytes / run.liveBytes,

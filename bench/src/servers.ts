@@ -75,7 +75,10 @@ export async function startWorker(
   ];
   const server = await start(name, "wrangler", args, {
     cwd: REPO,
-    env: stackEnv(temp),
+    // Without wrangler's local trace collector: it runs in the measured workerd process and stores a span of every
+    // request and binding call there, which a deployed worker does not (it would count in the memory suite's
+    // resident set and in every latency).
+    env: stackEnv(temp, { X_LOCAL_OBSERVABILITY: "false" }),
     origin: `http://127.0.0.1:${port}`,
     readyPath,
   });

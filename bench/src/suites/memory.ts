@@ -8,7 +8,11 @@
  * (rehydration). The figure checked against the target is the resident set's peak rise over the operation: an
  * upper bound on the bytes the path held at once (it also counts SQLite's pages, the local R2 store and garbage not
  * yet collected). The isolate samples are shown beside it: closer to what the 128 MB isolate limit counts, but the
- * inspector proxy of `wrangler dev` answers them unreliably while the worker is busy, so a peak can be missed.
+ * inspector proxy of `wrangler dev` answers them unreliably while the worker is busy, so a peak can be missed. So
+ * that the resident set is not charged with what the product does not run, the sessions worker runs without wrangler's
+ * local trace collector (`X_LOCAL_OBSERVABILITY=false`, `servers.ts`: it stores a span of every request and binding
+ * call in the same process); the local R2 store does run there (Miniflare's `r2:bucket` worker and its files), so
+ * the peak of its isolate's heap is sampled too and shown beside ours with `BENCH_SAMPLE_R2_STORE=1`.
  *
  * First screen: the page's first paint reads `GET /api/share/:id/head`, then the segments it lists, newest first
  * (`packages/web/src/lib/live.ts`). The bench reads the same routes in the same order until it holds the header
@@ -35,6 +39,11 @@ export interface MemoryOperation {
    * operation's start, after a garbage collection (bytes; `heap.ts`).
    */
   peakBytes: number;
+  /**
+   * Peak of the local R2 store's isolate (`r2:bucket`) above its level at the start, after a garbage collection
+   * (bytes): part of the resident set that a deployed worker does not hold. `null` when it could not be sampled.
+   */
+  simulatorBytes: number | null;
   /** Whether the inspector collected garbage before the operation (else its start level counts garbage). */
   collected: boolean;
   /**
@@ -152,10 +161,22 @@ export async function runMemory(
   log: (line: string) => void,
 ): Promise<MemoryRun[]> {
   const heap = await HeapProbe.connect(inspectorPort);
+  // Opt-in: finding workerd's inspector socket sends an HTTP request to each socket the process listens on, and one
+  // of them speaks Cap'n Proto (the debug port), which logs a broken RPC connection.
+  const simulator =
+    process.env.BENCH_SAMPLE_R2_STORE === "1"
+      ? await HeapProbe.connectIsolate(workerdPids(group), "r2:bucket").catch((error: unknown) => {
+          log(
+            `  the local R2 store's isolate is not sampled: ${error instanceof Error ? error.message : String(error)}`,
+          );
+          return null;
+        })
+      : null;
   try {
-    return await runSizes(sessions, group, heap, sizes, log);
+    return await runSizes(sessions, group, heap, simulator, sizes, log);
   } finally {
     heap.close();
+    simulator?.close();
   }
 }
 
@@ -163,6 +184,7 @@ async function runSizes(
   sessions: Sessions,
   group: number,
   heap: HeapProbe,
+  simulator: HeapProbe | null,
   sizes: number[],
   log: (line: string) => void,
 ): Promise<MemoryRun[]> {
@@ -192,20 +214,41 @@ async function runSizes(
       `  ${targetMiB} MiB: generated ${parts} parts, ${(liveBytes / 2 ** 20).toFixed(0)} MiB live, ` +
         `${session.batches.length} batches (${((now() - t) / 1000).toFixed(0)} s)`,
     );
+    // Generating a large session blocks this process for longer than the server keeps an idle connection open; a
+    // request on that stale socket fails (a POST is not retried), so one GET drops it first.
+    await fetch(`${sessions.origin}/api/health`)
+      .then((response) => response.arrayBuffer())
+      .catch(() => undefined);
     const share = await sessions.create(session.sessionID);
     const operations: MemoryOperation[] = [];
     const measure = async <T>(name: string, task: () => Promise<T>): Promise<T> => {
       const started = now();
       let resident = 0;
-      const { bytes, collected, result } = await heap.peakDuring(async () => {
+      let simulatorBytes: number | null = null;
+      const measured = async () => {
         const outcome = await peakAbove(group, task);
         resident = outcome.bytes;
         return outcome.result;
+      };
+      const { bytes, collected, result } = await heap.peakDuring(async () => {
+        if (!simulator) return measured();
+        const sampled = await simulator.peakDuring(measured);
+        simulatorBytes = sampled.bytes;
+        return sampled.result;
       });
-      operations.push({ name, peakBytes: bytes, collected, residentBytes: resident, ms: now() - started });
+      operations.push({
+        name,
+        peakBytes: bytes,
+        simulatorBytes,
+        collected,
+        residentBytes: resident,
+        ms: now() - started,
+      });
+      const mib = (value: number) => (value / 2 ** 20).toFixed(1);
       log(
-        `    ${name}: workerd resident set +${(resident / 2 ** 20).toFixed(1)} MiB, isolate heap samples ` +
-          `+${(bytes / 2 ** 20).toFixed(1)} MiB${collected ? "" : " (no GC first)"} (${((now() - started) / 1000).toFixed(1)} s)`,
+        `    ${name}: workerd resident set +${mib(resident)} MiB, isolate heap samples ` +
+          `+${mib(bytes)} MiB${collected ? "" : " (no GC first)"}` +
+          `${simulatorBytes === null ? "" : `, local R2 store's isolate +${mib(simulatorBytes)} MiB`} (${((now() - started) / 1000).toFixed(1)} s)`,
       );
       return result;
     };

@@ -1,17 +1,24 @@
 /**
- * Loading a compacted share's rows back from R2, in bounded steps: the head, then one segment at a time, each
- * written to `items` in its own transaction. A missing or unreadable head or segment is an error, never an empty
- * share; a head older than what the room last wrote is one too.
+ * Loading a compacted share's rows back from R2, in bounded steps: the head, then each segment streamed entry by
+ * entry (`scanEntries`), written to `items` in transactions of at most {@link HYDRATE_BATCH_BYTES}. So what a load
+ * holds at once is one such batch and one entry, whatever the share's size (docs/storage.md, "Memory"). A missing or
+ * unreadable head or segment is an error, never an empty share; a head older than what the room last wrote is one
+ * too.
  */
 import { progressOf } from "../merge";
-import { type Head, headKey, type Segment, type StoredEntry, sharePrefix } from "../storage/layout";
+import { type Head, headKey, type StoredEntry, sharePrefix } from "../storage/layout";
+import { StorageError, scanEntries } from "../storage/read";
 import type { RoomBucket } from "../storage/write";
 import type { ShareRow } from "./store";
+
+/** Entry bytes (as stored in a segment) written to `items` per transaction while loading rows back. */
+export const HYDRATE_BATCH_BYTES = 1024 * 1024;
 
 /** R2 does not hold what the head promised (yet): the caller keeps the work for later. */
 export class HydrationError extends Error {}
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 async function readJson<T>(bucket: RoomBucket, key: string): Promise<T> {
   const object = await bucket.get(key);
@@ -63,8 +70,43 @@ function insertEntries(sql: SqlStorage, entries: StoredEntry[]): void {
 }
 
 /**
- * Loads every row of `share` back from R2 into `items` and marks the share hydrated. Each segment is one
- * transaction (a crash in between leaves `hydrated = 0`, and the next attempt redoes what is missing).
+ * Streams segment `key` into `items`, one transaction per {@link HYDRATE_BATCH_BYTES} of entries. Errors:
+ * {@link HydrationError} when it is missing or not a segment; R2 errors as thrown.
+ */
+async function loadSegment(
+  bucket: RoomBucket,
+  sql: SqlStorage,
+  transaction: (run: () => void) => void,
+  key: string,
+): Promise<void> {
+  const object = await bucket.get(key);
+  if (!object) throw new HydrationError(`${key} is missing`);
+  let batch: StoredEntry[] = [];
+  let bytes = 0;
+  const write = () => {
+    const entries = batch;
+    batch = [];
+    bytes = 0;
+    if (entries.length > 0) transaction(() => insertEntries(sql, entries));
+  };
+  try {
+    await scanEntries(object.body, (entry) => {
+      batch.push(JSON.parse(decoder.decode(entry)) as StoredEntry);
+      bytes += entry.byteLength;
+      if (bytes >= HYDRATE_BATCH_BYTES) write();
+    });
+  } catch (error) {
+    if (error instanceof StorageError || error instanceof SyntaxError)
+      throw new HydrationError(`${key} is not a segment`);
+    throw error;
+  }
+  write();
+}
+
+/**
+ * Loads every row of `share` back from R2 into `items` and marks the share hydrated, in bounded steps (see the
+ * module doc). A crash in between leaves `hydrated = 0`, and the next attempt redoes what is missing (an entry
+ * replaces a row only with a higher seq, so a redo is harmless).
  * Errors: {@link HydrationError} for a missing, unreadable or stale head or segment; R2 errors as thrown.
  */
 export async function hydrate(
@@ -77,10 +119,7 @@ export async function hydrate(
   if (head.seq !== share.flushed_seq) {
     throw new HydrationError(`head is at seq ${head.seq}, the room wrote ${share.flushed_seq}`);
   }
-  for (const info of head.segments) {
-    const segment = await readJson<Segment>(bucket, sharePrefix(share.id) + info.name);
-    transaction(() => insertEntries(sql, segment.entries as StoredEntry[]));
-  }
+  for (const info of head.segments) await loadSegment(bucket, sql, transaction, sharePrefix(share.id) + info.name);
   transaction(() => {
     insertEntries(sql, head.tail as StoredEntry[]);
     // Blobs queued for collection may be named again by the rows just loaded; those stay.

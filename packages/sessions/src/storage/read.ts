@@ -6,9 +6,10 @@
  * 1. **Index.** The head is read whole (it is bounded: its inline tail stays under `TAIL_INLINE_MAX_BYTES`), then
  *    each segment it names is streamed once, one at a time, with {@link scanEntries}: per key only the winning entry's
  *    place is kept (the highest `seq` across tail and segments; a tombstone `{key, seq, removed: true}` that wins
- *    removes the key). What a read holds is this index — one key, one seq and a byte range per live key, about
- *    100 bytes per item plus its key — and every segment of at most {@link KEEP_SEGMENT_BYTES} in all kept whole
- *    from this pass.
+ *    removes the key). Only an entry's first bytes are decoded for this ({@link entryPlace}: key, seq, and whether it
+ *    is an item, a blob reference or a tombstone), never the item itself. What a read holds is this index — one key,
+ *    one seq and a byte range per live key, about 100 bytes per item plus its key — and every segment of at most
+ *    {@link KEEP_SEGMENT_BYTES} in all kept whole from this pass.
  * 2. **Stream.** Winners are emitted in key order, taken in batches whose entries outside the kept segments add up
  *    to at most {@link STREAM_BATCH_BYTES} (known from the index's byte ranges). An entry of a kept segment is
  *    sliced from memory; the others of a batch are grouped by segment, and ranges of one segment closer than
@@ -16,14 +17,17 @@
  *    them per batch), so winners spread over many segments cost a few GETs per segment and batch, not one per
  *    entry. Blobs are read one at a time.
  *
- * So the memory of a read is the index plus at most `KEEP_SEGMENT_BYTES + 2 × STREAM_BATCH_BYTES` (8 + 2 × 4 MiB)
- * plus one item (a blob, at most `MAX_ITEM_BYTES`), not the share. Every failure before the first
+ * So the memory of a read is the index plus at most `KEEP_SEGMENT_BYTES + 2 × STREAM_BATCH_BYTES` (2 + 2 × 4 MiB)
+ * plus one item (a blob, at most `MAX_ITEM_BYTES`), not the share. A segment entry is emitted as the text it is
+ * stored as (the room writes every entry with `JSON.stringify`, so that text is what re-serializing it would give):
+ * `/snapshot` and `/data` parse no item, so the garbage a read leaves for V8 stays about one batch, not a multiple
+ * of the share. Every failure before the first
  * byte of a body is a {@link StorageError} (the route answers 503 `storage_unavailable` with `Retry-After`): a head
  * that cannot be read or parsed, a segment the head names that is missing (after re-reading the head three times,
  * since a compaction may have replaced it), a blob the winners reference that is missing, or R2 failing. A failure
  * after it errors the stream, so a client never receives a truncated body that parses.
  */
-import type { Entry, Item, ShareSnapshot } from "@shareroom/shared";
+import type { Item, ShareSnapshot } from "@shareroom/shared";
 import { blobKey, type Head, headKey, type SegmentInfo, type StoredEntry, sharePrefix } from "./layout";
 
 /**
@@ -36,7 +40,7 @@ export class StorageError extends Error {}
 export const STORAGE_RETRY_AFTER_S = 5;
 
 /** Segments of at most this many bytes in all are kept in memory from the index pass instead of read again. */
-export const KEEP_SEGMENT_BYTES = 8 * 1024 * 1024;
+export const KEEP_SEGMENT_BYTES = 2 * 1024 * 1024;
 
 /** The stream pass reads winners in key-order batches of at most this many bytes of entries read by range. */
 export const STREAM_BATCH_BYTES = 4 * 1024 * 1024;
@@ -230,6 +234,14 @@ export class ShareIndex {
    * doc). Errors: {@link StorageError} when R2 fails or a segment changed or vanished since the index pass.
    */
   async *entries(from = 0, to = this.winners.length): AsyncGenerator<[Winner, StoredEntry]> {
+    for await (const [winner, text] of this.texts(from, to)) yield [winner, parseEntry(text)];
+  }
+
+  /**
+   * The JSON texts of the stored entries of the winners in index range `[from, to)`, as {@link entries} reads them:
+   * a segment entry as stored, a tail entry serialized from the head. Errors: as {@link entries}.
+   */
+  async *texts(from = 0, to = this.winners.length): AsyncGenerator<[Winner, string]> {
     let at = from;
     while (at < to) {
       let end = at;
@@ -244,7 +256,7 @@ export class ShareIndex {
       const ranged = await this.readRanged(this.winners.slice(at, end));
       for (let i = at; i < end; i++) {
         const winner = this.winners[i]!;
-        yield [winner, this.parse(winner, ranged.get(winner))];
+        yield [winner, this.text(winner, ranged.get(winner))];
       }
       at = end;
     }
@@ -255,11 +267,11 @@ export class ShareIndex {
     return winner.segment >= 0 && this.segments[winner.segment]!.bytes === null;
   }
 
-  /** The entry of a winner from the tail, a kept segment, or its bytes read by range. */
-  private parse(winner: Winner, ranged: Uint8Array | undefined): StoredEntry {
-    if (winner.segment < 0) return this.head.tail[winner.start] as StoredEntry;
+  /** The entry text of a winner from the tail, a kept segment, or its bytes read by range. */
+  private text(winner: Winner, ranged: Uint8Array | undefined): string {
+    if (winner.segment < 0) return JSON.stringify(this.head.tail[winner.start]);
     const bytes = ranged ?? this.segments[winner.segment]!.bytes!.subarray(winner.start, winner.end);
-    return JSON.parse(decoder.decode(bytes)) as StoredEntry;
+    return decoder.decode(bytes);
   }
 
   /**
@@ -327,7 +339,12 @@ export class ShareIndex {
    * `JSON.stringify`, so the text is what re-serializing the parsed item would give, without holding both).
    * Errors: {@link StorageError} for a missing blob.
    */
-  async itemJson(winner: Winner, entry: StoredEntry): Promise<string> {
+  async itemJson(winner: Winner, entry: StoredEntry | string): Promise<string> {
+    if (typeof entry === "string") {
+      const inline = inlineItemJson(winner, entry);
+      if (inline !== null) return inline;
+      return this.itemJson(winner, parseEntry(entry));
+    }
     if ("item" in entry) return JSON.stringify(entry.item);
     if (!("ref" in entry)) throw new StorageError(`share ${this.id}: ${winner.key} has no item`);
     const object = await r2(`share ${this.id}: reading blob ${entry.ref.hash}`, () =>
@@ -371,13 +388,70 @@ export class ShareIndex {
   }
 }
 
-/** Adds one stored entry's place to the index if it is newer than what the index holds for its key. */
-function consider(latest: Map<string, Winner>, entry: StoredEntry, segment: number, start: number, end: number) {
-  const seen = latest.get(entry.key);
-  if (seen && seen.seq >= entry.seq) return;
+/** What the index needs of a stored entry: its key and seq, whether it is a tombstone, its blob's hash if any. */
+interface Place {
+  key: string;
+  seq: number;
+  removed: boolean;
+  blob?: string;
+}
+
+/**
+ * `{"key":<string>,"seq":<integer>,` and then `"item":`, `"ref":{…}` or `"removed":true`: how the room writes every
+ * stored entry (`storedEntryJson` in `room/live.ts`), fields in that order.
+ */
+const ENTRY_START = /^\{"key":("(?:[^"\\]|\\.)*"),"seq":(\d+),"(item|ref|removed)":/;
+const REF_HASH = /^\{"hash":"([0-9a-f]{64})"/;
+
+/** Bytes of an entry's start decoded to find its {@link Place}: its key (at most a few hundred bytes) and seq. */
+const PLACE_PREFIX_BYTES = 1024;
+
+/**
+ * The {@link Place} of a stored entry from its first bytes alone, or from the whole entry parsed when it is not
+ * written in the room's field order (a hand-written or older segment). Errors: `SyntaxError` for bytes that are not
+ * an entry.
+ */
+export function entryPlace(bytes: Uint8Array): Place {
+  const start = decoder.decode(bytes.subarray(0, PLACE_PREFIX_BYTES));
+  const match = ENTRY_START.exec(start);
+  if (match) {
+    const key = JSON.parse(match[1]!) as string;
+    const seq = Number(match[2]);
+    if (match[3] === "removed") return { key, seq, removed: true };
+    if (match[3] === "item") return { key, seq, removed: false };
+    const hash = REF_HASH.exec(start.slice(match[0].length))?.[1];
+    if (hash) return { key, seq, removed: false, blob: hash };
+  }
+  const entry = JSON.parse(decoder.decode(bytes)) as StoredEntry;
   const removed = "removed" in entry && entry.removed === true;
-  const blob = !removed && "ref" in entry ? entry.ref.hash : undefined;
-  latest.set(entry.key, { key: entry.key, seq: entry.seq, segment, start, end, removed, blob });
+  return { key: entry.key, seq: entry.seq, removed, blob: !removed && "ref" in entry ? entry.ref.hash : undefined };
+}
+
+/** A stored entry parsed from its text. */
+function parseEntry(text: string): StoredEntry {
+  return JSON.parse(text) as StoredEntry;
+}
+
+/**
+ * The item JSON inside an entry text written as `{"key":…,"seq":…,"item":<item>}` or `…,"item":<item>,"epoch":<n>}`
+ * (the room's field order), sliced out without parsing it; `null` for any other entry (a blob reference, a hand-written
+ * order), which the caller parses instead.
+ */
+function inlineItemJson(winner: Winner, text: string): string | null {
+  const prefix = `{"key":${JSON.stringify(winner.key)},"seq":${winner.seq},"item":`;
+  if (!text.startsWith(prefix)) return null;
+  // An item is a JSON object, so it ends in `}`: a trailing `,"epoch":<digits>}` can only be the entry's own field.
+  const epoch = /,"epoch":\d+\}$/.exec(text);
+  const end = epoch ? epoch.index : text.length - 1;
+  const item = text.slice(prefix.length, end);
+  return item.startsWith("{") && item.endsWith("}") ? item : null;
+}
+
+/** Adds one stored entry's place to the index if it is newer than what the index holds for its key. */
+function consider(latest: Map<string, Winner>, place: Place, segment: number, start: number, end: number) {
+  const seen = latest.get(place.key);
+  if (seen && seen.seq >= place.seq) return;
+  latest.set(place.key, { ...place, segment, start, end });
 }
 
 /**
@@ -422,25 +496,25 @@ export async function openShare(
         : object.body;
       await r2(`share ${id}: reading ${info.name}`, () =>
         scanEntries(body, (bytes, start, end) => {
-          consider(latest, JSON.parse(decoder.decode(bytes)) as StoredEntry, index, start, end);
+          consider(latest, entryPlace(bytes), index, start, end);
         }),
       );
       if (keep) kept += object.size;
       segments.push({ info, etag: object.etag, size: object.size, bytes: keep ? concat(chunks) : null });
     }
     if (missing) continue;
-    for (const [index, entry] of head.tail.entries()) consider(latest, entry as StoredEntry, -1, index, index);
+    for (const [index, entry] of head.tail.entries()) {
+      const stored = entry as StoredEntry;
+      const removed = "removed" in stored && stored.removed === true;
+      const blob = !removed && "ref" in stored ? stored.ref.hash : undefined;
+      consider(latest, { key: stored.key, seq: stored.seq, removed, blob }, -1, index, index);
+    }
     const winners = [...latest.values()].filter((winner) => !winner.removed);
     latest.clear();
     winners.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return new ShareIndex(bucket, id, head, etag, winners, segments);
   }
   throw new StorageError(`share ${id}: a segment the head names is missing`);
-}
-
-/** The live entries of a stored one: a tombstone never reaches a reader. */
-function live(entry: StoredEntry): Entry {
-  return entry as Entry;
 }
 
 /**
@@ -451,8 +525,8 @@ export async function* snapshotJson(index: ShareIndex): AsyncGenerator<string> {
   const { head } = index;
   yield `{"id":${JSON.stringify(head.id)},"createdAt":${JSON.stringify(head.createdAt)},"updatedAt":${JSON.stringify(head.updatedAt)},"seq":${JSON.stringify(head.seq)},"entries":[`;
   let first = true;
-  for await (const [, entry] of index.entries()) {
-    yield (first ? "" : ",") + JSON.stringify(live(entry));
+  for await (const [, text] of index.texts()) {
+    yield (first ? "" : ",") + text;
     first = false;
   }
   yield "]}";
@@ -465,8 +539,8 @@ export async function* snapshotJson(index: ShareIndex): AsyncGenerator<string> {
 export async function* itemsJson(index: ShareIndex): AsyncGenerator<string> {
   yield "[";
   let first = true;
-  for await (const [winner, entry] of index.entries()) {
-    yield (first ? "" : ",") + (await index.itemJson(winner, entry));
+  for await (const [winner, text] of index.texts()) {
+    yield (first ? "" : ",") + (await index.itemJson(winner, text));
     first = false;
   }
   yield "]";
