@@ -833,21 +833,14 @@ function targetsSection(figures: Figure[], results: Results): string {
   if (missedIngest.length > 0 && results.ingest) closing.push(ingestClosing(results.ingest));
   const pages = results.page?.runs ?? [];
   if (missedPage.length > 0 && pages.length > 0) {
-    const details = pages
-      .map(
-        (run) =>
-          `${run.share}: viewport at ${formatMs(run.ours.viewportMs)}, of which the snapshot response ended at ` +
-          `${formatMs(run.ours.snapshotMs)}`,
-      )
-      .join("; ");
+    const details = missedPage.map((figure) => `${figure.measure}: ${figure.ours} (${figure.target})`).join("; ");
     closing.push(
-      `- **Page.** ${details}. The page waits for the whole snapshot (one JSON body of every entry) and parses it ` +
-        "before it renders anything, so the first paint grows with the share however little of it fits on " +
-        "screen; the static floor starts painting while its HTML is still arriving. What would close it: let the " +
-        "first paint need only part of the share — e.g. a snapshot route that can answer the newest messages " +
-        "first (packages/sessions) and a page that renders them while the rest loads (packages/web) — and " +
-        "compress the snapshot in transit (JSON of tool output compresses about 5–10×; production Cloudflare " +
-        "compresses responses, the local runtime does not).",
+      `- **Page.** ${details}. The first screen of a large share needs the head and the newest segment ` +
+        "(`packages/web/src/lib/segments.ts`), which the HTML preloads; the newest segment is read whole (about 0.8 MB " +
+        "for the 200 MiB share, a few hundred ms through the local runtime), and a text part of that turn is laid " +
+        "out whole unless it is a tool output or file over 20,000 characters (shown cut until Show all). What " +
+        "would close it: a ranged read of the newest segment's last entries first, and markdown text cut the same " +
+        "way. The figure swings by a few hundred ms between runs on this shared machine.",
     );
   }
   if (missedStorage.length > 0) {
