@@ -422,7 +422,11 @@ export function entryPlace(bytes: Uint8Array): Place {
     const hash = REF_HASH.exec(start.slice(match[0].length))?.[1];
     if (hash) return { key, seq, removed: false, blob: hash };
   }
-  const entry = JSON.parse(decoder.decode(bytes)) as StoredEntry;
+  return placeOf(JSON.parse(decoder.decode(bytes)) as StoredEntry);
+}
+
+/** The {@link Place} of a parsed stored entry. */
+function placeOf(entry: StoredEntry): Place {
   const removed = "removed" in entry && entry.removed === true;
   return { key: entry.key, seq: entry.seq, removed, blob: !removed && "ref" in entry ? entry.ref.hash : undefined };
 }
@@ -503,12 +507,7 @@ export async function openShare(
       segments.push({ info, etag: object.etag, size: object.size, bytes: keep ? concat(chunks) : null });
     }
     if (missing) continue;
-    for (const [index, entry] of head.tail.entries()) {
-      const stored = entry as StoredEntry;
-      const removed = "removed" in stored && stored.removed === true;
-      const blob = !removed && "ref" in stored ? stored.ref.hash : undefined;
-      consider(latest, { key: stored.key, seq: stored.seq, removed, blob }, -1, index, index);
-    }
+    for (const [index, entry] of head.tail.entries()) consider(latest, placeOf(entry as StoredEntry), -1, index, index);
     const winners = [...latest.values()].filter((winner) => !winner.removed);
     latest.clear();
     winners.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
