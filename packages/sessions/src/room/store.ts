@@ -118,37 +118,24 @@ const ON_CONFLICT = ` ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, bytes 
  * row's; a row over {@link UPSERT_ALONE_CHARS} alone. Call inside a transaction.
  */
 export function upsertItems(sql: SqlStorage, rows: readonly ItemWrite[]): void {
-  let chunk: unknown[][] = [];
+  let chunk: SqlStorageValue[][] = [];
   let chars = 0;
   const write = () => {
-    if (chunk.length === 1) {
-      sql.exec(UPSERT_ONE + ON_CONFLICT, ...(chunk[0] as SqlStorageValue[]));
-    } else if (chunk.length > 1) {
-      sql.exec(UPSERT_MANY + ON_CONFLICT, JSON.stringify(chunk));
-    }
+    if (chunk.length === 1) sql.exec(UPSERT_ONE + ON_CONFLICT, ...chunk[0]!);
+    else if (chunk.length > 1) sql.exec(UPSERT_MANY + ON_CONFLICT, JSON.stringify(chunk));
     chunk = [];
     chars = 0;
   };
   for (const row of rows) {
+    const values = [row.key, row.seq, row.bytes, row.body, row.ref, row.hash, row.progress, row.epoch];
     const size = (row.body?.length ?? 0) + (row.ref?.length ?? 0) + (row.progress?.length ?? 0) + row.key.length;
     if (size > UPSERT_ALONE_CHARS) {
-      sql.exec(
-        UPSERT_ONE + ON_CONFLICT,
-        row.key,
-        row.seq,
-        row.bytes,
-        row.body,
-        row.ref,
-        row.hash,
-        row.progress,
-        row.epoch,
-      );
+      sql.exec(UPSERT_ONE + ON_CONFLICT, ...values);
       continue;
     }
     if (chars + size > UPSERT_CHUNK_CHARS) write();
-    chunk.push([row.key, row.seq, row.bytes, row.body, row.ref, row.hash, row.progress, row.epoch]);
+    chunk.push(values);
     chars += size;
-    if (chars > UPSERT_CHUNK_CHARS) write();
   }
   write();
 }
