@@ -9,13 +9,17 @@
  * (docs/performance.md, "Where the time goes"). The count is kept in the room's synchronous key-value storage beside
  * its rows, so neither hibernation, eviction nor a deploy starts a fresh one.
  */
+import { RATE_LIMIT_RETRY_AFTER_SECONDS } from "../middleware/errors";
 import { positiveVar } from "./vars";
 
-/** The window the budget counts in (ms): a clock minute, as the `ratelimits` bindings' `period` of 60 s. */
-export const SYNC_BUDGET_WINDOW_MS = 60_000;
+/**
+ * The window the budget counts in (ms): a clock minute, the `Retry-After` of its 429 (and the `ratelimits`
+ * bindings' `period` of 60 s), so a refused client waits one full window.
+ */
+export const SYNC_BUDGET_WINDOW_MS = RATE_LIMIT_RETRY_AFTER_SECONDS * 1000;
 
 /** Syncs per share per window when `SYNCS_PER_SHARE_PER_MINUTE` is unset: the CLI sends about 60. */
-export const DEFAULT_SYNCS_PER_MINUTE = 600;
+const DEFAULT_SYNCS_PER_MINUTE = 600;
 
 /** The key of the count in the room's key-value storage: `{window, used}` (window = Unix ms ÷ the window). */
 const BUDGET_KEY = "sync-budget";
