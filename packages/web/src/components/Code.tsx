@@ -2,7 +2,7 @@ import { createEffect, createMemo, createSignal, on, onCleanup, Show } from "sol
 import { grammarOf, highlight, highlightNow } from "../lib/highlight";
 import { hasRedaction } from "../lib/redaction";
 import { focusableWhenScrolling } from "../lib/scroll-focus";
-import { cutText, displayText } from "../lib/text";
+import { countLines, cutText, displayText } from "../lib/text";
 import { Clamp } from "./Clamp";
 import { RedactedText } from "./RedactedText";
 
@@ -19,12 +19,8 @@ export function Code(props: { text: string; language?: string; startLine?: numbe
   /** What is rendered: the whole text, or its start while cut. */
   const text = () => cut() ?? whole();
   const grammar = createMemo(() => (hasRedaction(text()) ? undefined : grammarOf(props.language)));
-  const lineCount = createMemo(() => {
-    let lines = 1;
-    for (let i = whole().indexOf("\n"); i !== -1; i = whole().indexOf("\n", i + 1)) lines++;
-    return lines;
-  });
-  const shownLines = () => (cut() === undefined ? lineCount() : text().split("\n").length);
+  const lineCount = createMemo(() => countLines(whole()));
+  const shownLines = () => (cut() === undefined ? lineCount() : countLines(text()));
   const [later, setLater] = createSignal<string>();
   // Coloured at once when highlight.js and the grammar are already loaded (no flash of plain text).
   const now = createMemo(() => {

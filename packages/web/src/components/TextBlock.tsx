@@ -1,5 +1,5 @@
 import { createMemo, createSignal } from "solid-js";
-import { cutText, displayText } from "../lib/text";
+import { countLines, cutText, displayText } from "../lib/text";
 import { Clamp } from "./Clamp";
 import { RedactedText } from "./RedactedText";
 
@@ -12,11 +12,7 @@ export function TextBlock(props: { text: string; class?: string; lines?: number 
   const text = createMemo(() => displayText(props.text));
   const [all, setAll] = createSignal(false);
   const cut = createMemo(() => (all() ? undefined : cutText(text(), (props.lines ?? 14) + 2)));
-  const total = createMemo(() => {
-    let lines = 1;
-    for (let i = text().indexOf("\n"); i !== -1; i = text().indexOf("\n", i + 1)) lines++;
-    return lines;
-  });
+  const total = createMemo(() => countLines(text()));
   return (
     <Clamp total={total()} lines={props.lines} long={text().length > 6000} cut={cut() !== undefined} onToggle={setAll}>
       <pre class={props.class}>

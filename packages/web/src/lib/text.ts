@@ -60,3 +60,10 @@ export function cutText(text: string, lines: number): string | undefined {
   if (last >= 0xd800 && last <= 0xdbff) end--;
   return text.slice(0, end).replace(/\n$/, "");
 }
+
+/** The number of lines of `text` (line breaks + 1), counted without splitting it. */
+export function countLines(text: string): number {
+  let lines = 1;
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) lines++;
+  return lines;
+}
