@@ -12,6 +12,7 @@ import { EntrySchema } from "@shareroom/shared/live";
 import { LoadError } from "./api";
 import { errorCode, num, rec, str } from "./data";
 import { takePrefetched } from "./prefetch";
+import { newestFirst } from "./segment-order";
 import type { StoredEntry, Tombstone } from "./share-store";
 
 /** One segment the head lists: the changes with `lo <= seq <= hi`, `bytes` long (its JSON body). */
@@ -134,11 +135,10 @@ export async function fetchSegment(id: string, segment: SegmentRef): Promise<Sha
 }
 
 /**
- * The order segments are read in: newest first (highest `hi`), because the newest segments hold the changes
- * nearest the end of the conversation, where the reader starts. Segments fully covered by seq ranges already
+ * The order segments are read in: {@link newestFirst}. Segments fully covered by seq ranges already
  * read (`done`, inclusive `[lo, hi]` pairs) are left out.
  */
 export function segmentsToRead(segments: readonly SegmentRef[], done: readonly [number, number][]): SegmentRef[] {
   const covered = (segment: SegmentRef) => done.some(([lo, hi]) => lo <= segment.lo && segment.hi <= hi);
-  return segments.filter((segment) => !covered(segment)).sort((a, b) => b.hi - a.hi || b.lo - a.lo);
+  return segments.filter((segment) => !covered(segment)).sort(newestFirst);
 }

@@ -5,6 +5,7 @@
  */
 import { num, rec, str } from "../lib/data";
 import { formatBytes, formatCost } from "../lib/format";
+import { newestFirst } from "../lib/segment-order";
 import { agentLabel, agentOf, computeTotals, type Data, modelKeyOf, modelName, modelNamesOf } from "../lib/session";
 
 /** The facts of a share shown in its first paint and its link preview. */
@@ -51,21 +52,19 @@ export function factsOfHead(head: Data, headBytes: number): PreviewFacts {
 }
 
 /**
- * The name (`segments/<lo>-<hi>.json`) of the segment with the highest `hi` in a head's `segments`, if any: the one
- * the page reads first. A name that is not a plain file under `segments/` is passed over.
+ * The name (`segments/<lo>-<hi>.json`) of the segment the page reads first ({@link newestFirst}) among a head's
+ * `segments`, if any. A name that is not a plain file under `segments/` is passed over.
  */
 export function newestSegmentName(segments: unknown): string | undefined {
-  let newest: { name: string; hi: number } | undefined;
+  let newest: { name: string; lo: number; hi: number } | undefined;
   for (const value of Array.isArray(segments) ? segments : []) {
     const name = str(rec(value)?.name);
+    const lo = num(rec(value)?.lo);
     const hi = num(rec(value)?.hi);
-    if (
-      name &&
-      hi !== undefined &&
-      /^segments\/[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name) &&
-      (!newest || hi > newest.hi)
-    )
-      newest = { name, hi };
+    if (!name || lo === undefined || hi === undefined || !/^segments\/[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name))
+      continue;
+    const segment = { name, lo, hi };
+    if (!newest || newestFirst(segment, newest) < 0) newest = segment;
   }
   return newest?.name;
 }

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { describe, expect, it, vi } from "vitest";
+import { segmentsToRead } from "../../src/lib/head";
 import {
   factsLine,
   factsOfHead,
@@ -62,6 +63,12 @@ describe("first paint facts", () => {
     expect(newestSegmentName(undefined)).toBeUndefined();
     expect(newestSegmentName([{ name: "segments/../admin", lo: 1, hi: 9 }])).toBeUndefined();
     expect(newestSegmentName([{ name: "../head.json", lo: 1, hi: 9 }, ...listed])).toBe("segments/7-8.json");
+    // Two segments ending at the same seq (a compaction's merge beside what it replaced): the one the page reads first.
+    const tied = [
+      { name: "segments/3-8.json", lo: 3, hi: 8, bytes: 10 },
+      { name: "segments/7-8.json", lo: 7, hi: 8, bytes: 10 },
+    ];
+    expect(newestSegmentName(tied)).toBe(segmentsToRead(tied, [])[0]!.name);
   });
 
   it("leaves the cost out when older messages are in segments, and adds the segments to the size", () => {
