@@ -11,7 +11,7 @@ import {
   modelKeyOf,
   modelName,
 } from "../lib/session";
-import { minuteClock, showSteps, targetId } from "../lib/ui";
+import { isTarget, minuteClock, showSteps } from "../lib/ui";
 import { Permalink } from "./Permalink";
 import { PartView } from "./parts";
 import { RedactedText } from "./RedactedText";
@@ -56,7 +56,7 @@ export function MessageView(props: { id: string; previousId?: string; last?: boo
         continued: continued(),
         reverted: reverted(),
         "reverted-hidden": reverted() && !showReverted(),
-        "is-target": targetId() === props.id,
+        "is-target": isTarget(props.id),
       }}
       id={props.id}
       data-message-id={props.id}

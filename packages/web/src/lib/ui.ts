@@ -1,5 +1,5 @@
 /** Small page-wide helpers: reader preferences kept in localStorage, the clipboard, and a polite status toast. */
-import { type Accessor, createSignal } from "solid-js";
+import { type Accessor, createRoot, createSelector, createSignal } from "solid-js";
 
 /** Reads a preference saved by {@link persisted}; `fallback` when absent, unreadable or not one of `allowed`. */
 function readPreference<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
@@ -38,6 +38,12 @@ export const [showSteps, setShowSteps] = persisted("show-steps", ["on", "off"] a
  * virtualized away and back, as happens while older segments are applied above it.
  */
 export const [targetId, setTargetId] = createSignal<string>();
+
+/**
+ * Whether `id` is {@link targetId}: a selector, so a new target re-runs the check of the row losing the mark and the
+ * row gaining it only, not of every rendered row. Owned by a root of its own, as it lives as long as the page.
+ */
+export const isTarget = createRoot(() => createSelector(targetId));
 
 const [toastText, setToastText] = createSignal("");
 let toastTimer: ReturnType<typeof setTimeout> | undefined;

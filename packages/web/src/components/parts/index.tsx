@@ -11,7 +11,7 @@ import { rec, str } from "../../lib/data";
 import { formatBytes } from "../../lib/format";
 import { isVisiblePart } from "../../lib/session";
 import { shownItem } from "../../lib/share-store";
-import { showSteps, targetId } from "../../lib/ui";
+import { isTarget, showSteps } from "../../lib/ui";
 import { Permalink } from "../Permalink";
 import { useShare } from "../share-context";
 import { AgentPart } from "./agent";
@@ -59,7 +59,7 @@ export function PartBody(props: { part: Record<string, unknown>; partId: string;
     <Show when={isShownPart(props.part)}>
       <div
         class="part"
-        classList={{ "is-target": targetId() === props.partId }}
+        classList={{ "is-target": isTarget(props.partId) }}
         id={props.partId}
         data-part-id={props.partId}
         data-part-type={type()}
@@ -123,7 +123,7 @@ export function PartView(props: { partKey: string; cwd?: string }) {
         {(ref) => (
           <div
             class="part placeholder"
-            classList={{ "is-target": targetId() === partId() }}
+            classList={{ "is-target": isTarget(partId()) }}
             id={partId()}
             data-part-id={partId()}
             data-part-type="loading"
