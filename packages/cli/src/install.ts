@@ -114,19 +114,7 @@ export function codexHookHash(eventLabel: string, command: string, timeout: numb
     hooks: [{ async: false, command, timeout: Math.max(1, timeout), type: "command" }],
   };
   if (matcher !== undefined) identity.matcher = matcher;
-  const canonical = (value: unknown): unknown =>
-    Array.isArray(value)
-      ? value.map(canonical)
-      : value && typeof value === "object"
-        ? Object.fromEntries(
-            Object.keys(value)
-              .sort()
-              .map((key) => [key, canonical((value as Json)[key])]),
-          )
-        : value;
-  return `sha256:${createHash("sha256")
-    .update(JSON.stringify(canonical(identity)))
-    .digest("hex")}`;
+  return `sha256:${createHash("sha256").update(canonicalJson(identity)).digest("hex")}`;
 }
 
 /** A TOML table as smol-toml parses it. */
@@ -135,7 +123,10 @@ type Table = Record<string, unknown>;
 /** `value` as a table; smol-toml's dates are objects too, but values. */
 const table = (value: unknown): Table | undefined => (value instanceof Date ? undefined : rec(value));
 
-/** JSON with sorted keys, to compare two parsed documents whatever order their tables came in. */
+/**
+ * JSON with sorted keys and no spaces: to compare two parsed documents whatever order their tables came in, and the
+ * canonical form Codex hashes ({@link codexHookHash}).
+ */
 function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_, inner) => {
     const tab = table(inner);

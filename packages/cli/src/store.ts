@@ -58,9 +58,19 @@ export function writePrivate(path: string, value: unknown): void {
   renameSync(temp, path);
 }
 
+/** The file of every stored share (`shares.json` in the config folder); it also names the folder's lock. */
+function sharesPath(env: NodeJS.ProcessEnv): string {
+  return join(configDir(env), "shares.json");
+}
+
 /** Every stored share, by session key. */
 export function readShares(env = process.env): Record<string, StoredShare> {
-  return readJson<SharesFile>(join(configDir(env), "shares.json"))?.shares ?? {};
+  return readJson<SharesFile>(sharesPath(env))?.shares ?? {};
+}
+
+/** Replaces `shares.json` with `shares` (call holding the lock). */
+function writeShares(shares: Record<string, StoredShare>, env: NodeJS.ProcessEnv): void {
+  writePrivate(sharesPath(env), { version: 1, shares } satisfies SharesFile);
 }
 
 /**
@@ -76,8 +86,8 @@ const LOCK_STALE_MS = 5_000;
 async function locked<T>(env: NodeJS.ProcessEnv, change: () => T): Promise<T> {
   const dir = configDir(env);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const release = await lock(join(dir, "shares.json"), {
-    lockfilePath: join(dir, "shares.json.lock"),
+  const release = await lock(sharesPath(env), {
+    lockfilePath: `${sharesPath(env)}.lock`,
     realpath: false,
     stale: LOCK_STALE_MS,
     retries: { retries: 60, factor: 1.3, minTimeout: 5, maxTimeout: 250, randomize: true },
@@ -96,7 +106,7 @@ export function saveShare(key: string, share: StoredShare, env = process.env): P
   return locked(env, () => {
     const shares = readShares(env);
     shares[key] = share;
-    writePrivate(join(configDir(env), "shares.json"), { version: 1, shares } satisfies SharesFile);
+    writeShares(shares, env);
   });
 }
 
@@ -109,17 +119,18 @@ export async function takeShare(
   oldKey: string | undefined,
   env = process.env,
 ): Promise<StoredShare | undefined> {
-  const stored = readShares(env)[key];
-  if (stored || !oldKey || oldKey === key || !readShares(env)[oldKey]) return stored;
+  const before = readShares(env);
+  const stored = before[key];
+  if (stored || !oldKey || oldKey === key || !before[oldKey]) return stored;
   return locked(env, () => {
     const shares = readShares(env);
     const moved = shares[key] ?? shares[oldKey];
     if (!moved || shares[key]) return moved;
     shares[key] = moved;
     delete shares[oldKey];
-    writePrivate(join(configDir(env), "shares.json"), { version: 1, shares } satisfies SharesFile);
+    writeShares(shares, env);
     try {
-      renameSync(join(configDir(env), "state", `${keyFileName(oldKey)}.json`), syncStateFile(key, env));
+      renameSync(syncStateFile(oldKey, env), syncStateFile(key, env));
     } catch {
       // No saved state: the resume sends everything.
     }
@@ -137,7 +148,7 @@ export function forgetShare(key: string, env = process.env): Promise<void> {
   return locked(env, () => {
     const shares = readShares(env);
     delete shares[key];
-    writePrivate(join(configDir(env), "shares.json"), { version: 1, shares } satisfies SharesFile);
+    writeShares(shares, env);
   });
 }
 
@@ -166,7 +177,7 @@ export function resolveServer(flag: string | undefined, env = process.env): stri
 }
 
 /** A session key as a file name. */
-export function keyFileName(key: string): string {
+function keyFileName(key: string): string {
   return key.replace(/[^A-Za-z0-9_.-]/g, "_");
 }
 
