@@ -46,6 +46,19 @@ function geminiChat(name: string) {
   return { path, write };
 }
 
+/**
+ * A {@link geminiChat} holding `records`, read once by a {@link SessionSource}, and a {@link ShareSync} to the
+ * recorder's share `share` (nothing sent yet).
+ */
+function followChat(name: string, records: unknown[], share: { id: string; secret: string }) {
+  const chat = geminiChat(name);
+  for (const record of records) chat.write(record);
+  const source = new SessionSource("gemini", chat.path);
+  source.poll();
+  const sync = new ShareSync({ server: recorder.origin, ...share });
+  return { chat, source, sync };
+}
+
 const user = (id: string, second: number, text: string) => ({
   id,
   timestamp: `2026-12-01T09:00:${String(second).padStart(2, "0")}.000Z`,
@@ -63,14 +76,16 @@ const gemini = (id: string, second: number, text: string) => ({
 
 describe("syncing a session", () => {
   it("removes the messages a Gemini CLI rewind drops, with their parts, through the sync's removed list", async () => {
-    const chat = geminiChat("rewind");
-    chat.write(user("u1", 1, "first question"));
-    chat.write(gemini("g1", 2, "first answer"));
-    chat.write(user("u2", 3, "second question"));
-    chat.write(gemini("g2", 4, "second answer"));
-    const source = new SessionSource("gemini", chat.path);
-    source.poll();
-    const sync = new ShareSync({ server: recorder.origin, id: "rewound", secret: "s" });
+    const { chat, source, sync } = followChat(
+      "rewind",
+      [
+        user("u1", 1, "first question"),
+        gemini("g1", 2, "first answer"),
+        user("u2", 3, "second question"),
+        gemini("g2", 4, "second answer"),
+      ],
+      { id: "rewound", secret: "s" },
+    );
     await sync.flush(source.items());
     const before = keysOf(syncs().at(-1)!.body);
     const dropped = before.filter((key) => key !== "session").slice(4);
@@ -88,12 +103,10 @@ describe("syncing a session", () => {
   });
 
   it("upserts a Gemini CLI record appended again with the same id", async () => {
-    const chat = geminiChat("upsert");
-    chat.write(user("u1", 1, "question"));
-    chat.write(gemini("g1", 2, ""));
-    const source = new SessionSource("gemini", chat.path);
-    source.poll();
-    const sync = new ShareSync({ server: recorder.origin, id: "upserted", secret: "s" });
+    const { chat, source, sync } = followChat("upsert", [user("u1", 1, "question"), gemini("g1", 2, "")], {
+      id: "upserted",
+      secret: "s",
+    });
     await sync.flush(source.items());
     chat.write(gemini("g1", 2, "the whole answer"));
     source.poll();
@@ -105,11 +118,7 @@ describe("syncing a session", () => {
   });
 
   it("sends only what changed since the server acknowledged, and nothing when nothing changed", async () => {
-    const chat = geminiChat("delta");
-    chat.write(user("u1", 1, "question"));
-    const source = new SessionSource("gemini", chat.path);
-    source.poll();
-    const sync = new ShareSync({ server: recorder.origin, id: "delta", secret: "s" });
+    const { chat, source, sync } = followChat("delta", [user("u1", 1, "question")], { id: "delta", secret: "s" });
     await sync.flush(source.items());
     const count = syncs().length;
     expect(await sync.flush(source.items())).toEqual({ sent: 0, removed: 0, redacted: 0, refused: [] });
@@ -121,11 +130,7 @@ describe("syncing a session", () => {
   });
 
   it("keeps every change while the server is away and sends them, coalesced by key, once it answers", async () => {
-    const chat = geminiChat("away");
-    chat.write(user("u1", 1, "question"));
-    const source = new SessionSource("gemini", chat.path);
-    source.poll();
-    const sync = new ShareSync({ server: recorder.origin, id: "away", secret: "s" });
+    const { chat, source, sync } = followChat("away", [user("u1", 1, "question")], { id: "away", secret: "s" });
     await sync.flush(source.items());
     recorder.failNext(2);
     chat.write(gemini("g1", 2, "partial"));
@@ -145,13 +150,15 @@ describe("syncing a session", () => {
 
   it("skips an item the server refuses with a 4xx, reports its code, and keeps every other item flowing", async () => {
     recorder.refuse("REFUSED-BY-413", 413, "payload_too_large");
-    const chat = geminiChat("refused-4xx");
-    chat.write(user("u1", 1, "question"));
-    chat.write(gemini("g1", 2, "an answer the server refuses: REFUSED-BY-413"));
-    chat.write(user("u2", 3, "a question after it"));
-    const source = new SessionSource("gemini", chat.path);
-    source.poll();
-    const sync = new ShareSync({ server: recorder.origin, id: "refused-4xx", secret: "s" });
+    const { chat, source, sync } = followChat(
+      "refused-4xx",
+      [
+        user("u1", 1, "question"),
+        gemini("g1", 2, "an answer the server refuses: REFUSED-BY-413"),
+        user("u2", 3, "a question after it"),
+      ],
+      { id: "refused-4xx", secret: "s" },
+    );
     const first = await sync.flush(source.items());
     expect(first.refused).toEqual([expect.objectContaining({ code: "payload_too_large" })]);
     expect(first.refused[0]!.key).toMatch(/^part\//);
@@ -183,12 +190,11 @@ describe("syncing a session", () => {
 
   it("sends a refused item again once it changes, and counts it as synced when the server takes it", async () => {
     recorder.refuse("REFUSED-UNTIL-EDITED", 400, "invalid_body");
-    const chat = geminiChat("refused-edited");
-    chat.write(user("u1", 1, "question"));
-    chat.write(gemini("g1", 2, "REFUSED-UNTIL-EDITED"));
-    const source = new SessionSource("gemini", chat.path);
-    source.poll();
-    const sync = new ShareSync({ server: recorder.origin, id: "refused-edited", secret: "s" });
+    const { chat, source, sync } = followChat(
+      "refused-edited",
+      [user("u1", 1, "question"), gemini("g1", 2, "REFUSED-UNTIL-EDITED")],
+      { id: "refused-edited", secret: "s" },
+    );
     expect((await sync.flush(source.items())).refused).toHaveLength(1);
     chat.write(gemini("g1", 2, "an edited answer"));
     source.poll();
@@ -199,12 +205,10 @@ describe("syncing a session", () => {
 
   it("counts the items a 200 answer lists as refused and does not send them again", async () => {
     recorder.refuse("REFUSED-IN-200", 200, "item_too_large");
-    const chat = geminiChat("refused-200");
-    chat.write(user("u1", 1, "question"));
-    chat.write(gemini("g1", 2, "REFUSED-IN-200"));
-    const source = new SessionSource("gemini", chat.path);
-    source.poll();
-    const sync = new ShareSync({ server: recorder.origin, id: "refused-200", secret: "s" });
+    const { source, sync } = followChat("refused-200", [user("u1", 1, "question"), gemini("g1", 2, "REFUSED-IN-200")], {
+      id: "refused-200",
+      secret: "s",
+    });
     const result = await sync.flush(source.items());
     expect(result.refused).toEqual([expect.objectContaining({ code: "item_too_large" })]);
     expect(sync.synced).toBe(source.items().length - 1);
@@ -243,13 +247,11 @@ describe("syncing a session", () => {
 
   it("holds the items back, refusing none, while the share is full, until a removal is acknowledged", async () => {
     recorder.refuse("FILLS-THE-SHARE", 413, "share_too_large");
-    const chat = geminiChat("share-full");
-    chat.write(user("u1", 1, "question"));
-    chat.write(gemini("g1", 2, "answer"));
-    chat.write(user("u2", 3, "second question"));
-    const source = new SessionSource("gemini", chat.path);
-    source.poll();
-    const sync = new ShareSync({ server: recorder.origin, id: "share-full", secret: "s" });
+    const { chat, source, sync } = followChat(
+      "share-full",
+      [user("u1", 1, "question"), gemini("g1", 2, "answer"), user("u2", 3, "second question")],
+      { id: "share-full", secret: "s" },
+    );
     await sync.flush(source.items());
     chat.write(gemini("g2", 4, "an answer the share has no room for: FILLS-THE-SHARE"));
     source.poll();
@@ -275,12 +277,10 @@ describe("syncing a session", () => {
 
   it("throws an item-level refusal the empty sync gets too, instead of refusing every item", async () => {
     recorder.refuse("REQUEST-REFUSED-SECRET", 400, "invalid_body");
-    const chat = geminiChat("request-refused");
-    chat.write(user("u1", 1, "question"));
-    chat.write(gemini("g1", 2, "answer"));
-    const source = new SessionSource("gemini", chat.path);
-    source.poll();
-    const sync = new ShareSync({ server: recorder.origin, id: "request-refused", secret: "REQUEST-REFUSED-SECRET" });
+    const { source, sync } = followChat("request-refused", [user("u1", 1, "question"), gemini("g1", 2, "answer")], {
+      id: "request-refused",
+      secret: "REQUEST-REFUSED-SECRET",
+    });
     const before = syncs().length;
     await expect(sync.flush(source.items())).rejects.toMatchObject({ status: 400, code: "invalid_body" });
     expect(

@@ -1,6 +1,6 @@
 /** What the end-to-end tests share: the browser, API calls against the running stack, and page helpers. */
 import type { CreateShareResponse, SyncResponse } from "@shareroom/shared";
-import type { Browser, BrowserContextOptions, Page } from "playwright-core";
+import type { Browser, BrowserContext, BrowserContextOptions, Page } from "playwright-core";
 import { expect, inject } from "vitest";
 import { launchChromium } from "../../../../scripts/chromium.mjs";
 
@@ -63,12 +63,14 @@ export async function waitForSnapshot(shareId: string, seq: number): Promise<voi
   throw new Error(`the snapshot of ${shareId} did not reach seq ${seq}`);
 }
 
-/** A page that records uncaught errors, CSP violations and dialogs (all of which the tests expect to stay empty). */
-export async function openPage(
+/**
+ * A page in a context of its own that records uncaught errors, CSP violations and dialogs (all of which the tests
+ * expect to stay empty), not yet navigated: routes can be set up before the first request.
+ */
+export async function watchedPage(
   browser: Browser,
-  url: string,
   options: BrowserContextOptions = {},
-): Promise<{ page: Page; errors: string[] }> {
+): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   page.setDefaultTimeout(PAGE_DEADLINE_MS);
@@ -86,6 +88,16 @@ export async function openPage(
       console.error(`CSP violation: ${event.violatedDirective} ${event.blockedURI}`);
     });
   });
+  return { context, page, errors };
+}
+
+/** A {@link watchedPage} opened at `url`. */
+export async function openPage(
+  browser: Browser,
+  url: string,
+  options: BrowserContextOptions = {},
+): Promise<{ page: Page; errors: string[] }> {
+  const { page, errors } = await watchedPage(browser, options);
   await page.goto(url);
   return { page, errors };
 }

@@ -6,7 +6,19 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesChanged, revertOf } from "../../src/lib/session";
 import { recorded, revertedCapture } from "../fixtures/items";
-import { api, createShare, launch, openPage, origin, POLL, reveal, settledTop, sync, waitForSnapshot } from "./helpers";
+import {
+  api,
+  createShare,
+  launch,
+  openPage,
+  origin,
+  POLL,
+  reveal,
+  settledTop,
+  sync,
+  waitForSnapshot,
+  watchedPage,
+} from "./helpers";
 
 let browser: Browser;
 
@@ -284,18 +296,25 @@ describe("progressive loading", () => {
   }
 
   /**
+   * A share of the recorded capture, synced and in its snapshot, and a {@link watchedPage} not yet navigated.
+   * `items` are the synced items.
+   */
+  async function recordedSharePage(sessionID: string, options: Parameters<typeof browser.newContext>[0] = {}) {
+    const share = await createShare(sessionID);
+    const items = recorded();
+    await waitForSnapshot(share.id, (await sync(share, items)).seq);
+    return { share, items, ...(await watchedPage(browser, options)) };
+  }
+
+  /**
    * Opens a share of the recorded capture at a deep link to its first read part (far from the newest changes, in one
    * of the older segments), with segment reads held back by {@link serveHead} until `served.release()`; the part is
    * not rendered yet when this returns.
    */
   async function openDeepLinkToOlderPart(sessionID: string) {
-    const share = await createShare(sessionID);
-    const items = recorded();
-    await waitForSnapshot(share.id, (await sync(share, items)).seq);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(String(error)));
+    const { share, items, context, page, errors } = await recordedSharePage(sessionID, {
+      viewport: { width: 1280, height: 800 },
+    });
     const served = await serveHead(page, share.id);
     const read = String(items.find((item) => item.data.tool === "read")!.data.id);
     await page.goto(`${share.url}#${read}`);
@@ -305,12 +324,7 @@ describe("progressive loading", () => {
   }
 
   it("shows the newest changes from the head at once, then reads older segments newest first", async () => {
-    const share = await createShare("ses_progressive");
-    await waitForSnapshot(share.id, (await sync(share, recorded())).seq);
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(String(error)));
+    const { share, context, page, errors } = await recordedSharePage("ses_progressive");
     const served = await serveHead(page, share.id);
     await page.goto(share.url);
     // Before any segment has arrived, the latest messages are on screen and the oldest is not.
@@ -345,12 +359,7 @@ describe("progressive loading", () => {
   });
 
   it("still loads the whole share when the segment worker's script is gone (a redeploy under an open page)", async () => {
-    const share = await createShare("ses_segment_worker_gone");
-    await waitForSnapshot(share.id, (await sync(share, recorded())).seq);
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(String(error)));
+    const { share, context, page, errors } = await recordedSharePage("ses_segment_worker_gone");
     let workerScripts = 0;
     await page.route("**/assets/segment.worker*", (route) => {
       workerScripts++;
@@ -410,12 +419,7 @@ describe("progressive loading", () => {
   });
 
   it("never brings back a removed part from a segment whose read began before a `reset`", async () => {
-    const share = await createShare("ses_reset_segments");
-    await waitForSnapshot(share.id, (await sync(share, recorded())).seq);
-    const context = await browser.newContext();
-    const page = await context.newPage();
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(String(error)));
+    const { share, context, page, errors } = await recordedSharePage("ses_reset_segments");
     // A head ahead of the room (as after a restore from older storage): the room answers the socket with `reset`.
     const served = await serveHead(page, share.id, 1_000);
     // The part's only change is in a segment; it is removed before the page opens, so the snapshot the reset
