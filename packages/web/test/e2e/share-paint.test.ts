@@ -2,7 +2,7 @@
  * The share page as it opens and changes: a reverted turn, removals arriving live, the first paint in the HTML
  * (title, facts and link-preview tags before any script runs), and what a reload downloads again.
  */
-import type { Browser } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesChanged, revertOf } from "../../src/lib/session";
 import { recorded, revertedCapture } from "../fixtures/items";
@@ -183,7 +183,7 @@ describe("the preview image", () => {
 });
 
 /** The ids of every part the timeline renders, scrolling it from the top to the end (rows render as they come). */
-async function shownPartIds(page: import("playwright-core").Page): Promise<string[]> {
+async function shownPartIds(page: Page): Promise<string[]> {
   return page.evaluate(async () => {
     const seen = new Set<string>();
     window.scrollTo(0, 0);
@@ -205,7 +205,7 @@ describe("progressive loading", () => {
    * `segment_not_found` (compaction replaced it), after which the head lists it under a new name. `seqAhead` puts
    * the head's seq that far ahead of the share's.
    */
-  async function serveHead(page: import("playwright-core").Page, shareId: string, seqAhead = 0) {
+  async function serveHead(page: Page, shareId: string, seqAhead = 0) {
     const snapshot = (await (await api("GET", `/api/share/${shareId}/snapshot`)).json()) as {
       seq: number;
       createdAt: number;
@@ -295,6 +295,16 @@ describe("progressive loading", () => {
     };
   }
 
+  /** Scrolls to the top until message `id`'s row is rendered there (older segments may still be landing above). */
+  async function scrolledToRow(page: Page, id: string) {
+    await expect
+      .poll(async () => {
+        await page.evaluate(() => window.scrollTo(0, 0));
+        return page.locator(`[data-message-id="${id}"]`).count();
+      }, POLL)
+      .toBeGreaterThan(0);
+  }
+
   /**
    * A share of the recorded capture, synced and in its snapshot, and a {@link watchedPage} not yet navigated.
    * `items` are the synced items.
@@ -369,12 +379,7 @@ describe("progressive loading", () => {
     served.release();
     await page.goto(share.url);
     const firstId = served.firstMessage.key.slice("message/".length);
-    await expect
-      .poll(async () => {
-        await page.evaluate(() => window.scrollTo(0, 0));
-        return page.locator(`[data-message-id="${firstId}"]`).count();
-      }, POLL)
-      .toBeGreaterThan(0);
+    await scrolledToRow(page, firstId);
     await expect.poll(() => page.getByTestId("loading-older").count(), POLL).toBe(0);
     expect(workerScripts).toBeGreaterThan(0);
     // Every segment was still read, the replaced one under its new name too.
@@ -452,12 +457,7 @@ describe("progressive loading", () => {
     await expect.poll(() => segmentsAnswered === segmentsAsked(), POLL).toBe(true);
     const firstId = served.firstMessage.key.slice("message/".length);
     // The share's older turns are there (from the snapshot); the removed part is not.
-    await expect
-      .poll(async () => {
-        await page.evaluate(() => window.scrollTo(0, 0));
-        return page.locator(`[data-message-id="${firstId}"]`).count();
-      }, POLL)
-      .toBeGreaterThan(0);
+    await scrolledToRow(page, firstId);
     const parts = await shownPartIds(page);
     expect(parts.length).toBeGreaterThan(0);
     expect(parts).not.toContain(removedKey.split("/")[2]);
