@@ -4,7 +4,9 @@
  * `<tmpdir>/shareroom-first-screen`) and reused by later runs, which only rebuild the page and time it; delete the
  * folder to build the share again (after a change of the storage format, say). `BENCH_LOADS` (default 3) loads are
  * timed; `BENCH_TRACE=1` also prints, for one more load, every request of the page (start and end in ms from
- * navigation start, bytes) and the main thread's long tasks up to the first painted message.
+ * navigation start, bytes), the page's console and the main thread's long tasks up to the first painted message;
+ * `BENCH_HOLD=<s>` keeps both workers running that long afterwards (their origins printed), to read the share's
+ * routes by hand.
  */
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
@@ -100,6 +102,7 @@ async function trace(browser: Browser, url: string): Promise<void> {
           `${new URL(request.url()).pathname} (${request.frame() ? "page" : "worker"})`,
       );
     });
+    page.on("console", (message) => log(`console: ${message.text()}`));
     const cdp = await context.newCDPSession(page);
     await cdp.send("Profiler.enable");
     await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
@@ -206,6 +209,10 @@ async function main(): Promise<void> {
         `(median of ${first.loads})${first.failure ? ` — ${first.failure}` : ""}`,
     );
     if (process.env.BENCH_TRACE) await trace(browser, url);
+    if (process.env.BENCH_HOLD) {
+      log(`holding: sessions ${sessionsServer.origin}, web ${web.origin}`);
+      await new Promise((resolve) => setTimeout(resolve, Number(process.env.BENCH_HOLD) * 1000));
+    }
   } finally {
     await browser?.close();
     await Promise.all(servers.map(stop));

@@ -835,12 +835,13 @@ function targetsSection(figures: Figure[], results: Results): string {
   if (missedPage.length > 0 && pages.length > 0) {
     const details = missedPage.map((figure) => `${figure.measure}: ${figure.ours} (${figure.target})`).join("; ");
     closing.push(
-      `- **Page.** ${details}. The first screen of a large share needs the head and the newest segment ` +
-        "(`packages/web/src/lib/segments.ts`), which the HTML preloads; the newest segment is read whole (about 0.8 MB " +
-        "for the 200 MiB share, a few hundred ms through the local runtime), and a text part of that turn is laid " +
-        "out whole unless it is a tool output or file over 20,000 characters (shown cut until Show all). What " +
-        "would close it: a ranged read of the newest segment's last entries first, and markdown text cut the same " +
-        "way. The figure swings by a few hundred ms between runs on this shared machine.",
+      `- **Page.** ${details}. The first screen of a large share needs the head and the newest entries of its newest ` +
+        "segment (`?newest`: those starting in its last 256 KiB, or 1 MiB when those hold fewer than 8; " +
+        "`packages/web/src/lib/segment-order.ts`), which the HTML preloads and the page parses on its main thread; " +
+        "the whole segment is read after. A text part of that turn is laid out whole unless it is a tool output or " +
+        "file over 20,000 characters (shown cut until Show all). What would close it: markdown text cut the same way, " +
+        "and fewer layout passes while the first rows are measured. The figure swings by a few hundred ms between " +
+        "runs on this shared machine.",
     );
   }
   if (missedStorage.length > 0) {

@@ -14,13 +14,15 @@
  * call in the same process); the local R2 store does run there (Miniflare's `r2:bucket` worker and its files), so
  * the peak of its isolate's heap is sampled too and shown beside ours with `BENCH_SAMPLE_R2_STORE=1`.
  *
- * First screen: the page's first paint reads `GET /api/share/:id/head`, then the segments it lists, newest first
+ * First screen: the page's first paint reads `GET /api/share/:id/head`, then a large newest segment's newest entries
+ * (`?newest`, `firstReadPath` in `packages/web/src/lib/segment-order.ts`), then the segments it lists, newest first
  * (`packages/web/src/lib/live.ts`). The bench reads the same routes in the same order until it holds the header
  * facts (the `session` and `model` items) and the latest turn (the last user message, every message after it, and
  * all their parts, each at its final version), and counts the bytes of those responses: each is an R2 object as
- * stored, so that is what R2 served.
+ * stored, so that is what R2 served (for `?newest`, the ranges it is cut from).
  */
-import type { Item } from "@shareroom/shared";
+import { type Item, NEWEST_ENTRIES_BYTES } from "@shareroom/shared";
+import { firstReadPath, newestFirst, segmentPath } from "../../../packages/web/src/lib/segment-order.ts";
 import { Sessions } from "../api.ts";
 import { generateSession } from "../generate.ts";
 import { HeapProbe } from "../heap.ts";
@@ -128,20 +130,31 @@ async function readFirstScreen(origin: string, id: string, final: Map<string, It
   };
   const headResponse = await fetch(`${origin}/api/share/${id}/head`);
   const headText = await headResponse.text();
+  const base = `/api/share/${id}`;
   const head = JSON.parse(headText) as {
-    segments: { name: string; lo: number; hi: number }[];
+    segments: { name: string; lo: number; hi: number; bytes: number }[];
     tail: { key: string; seq: number; item?: Item }[];
   };
   let bytes = Buffer.byteLength(headText);
   let reads = 1;
   take([...head.tail].sort((a, b) => b.seq - a.seq));
-  const order = [...head.segments].sort((a, b) => b.hi - a.hi);
+  const order = head.segments.map((segment) => ({ ...segment, path: segmentPath(base, segment.name) }));
+  order.sort(newestFirst);
+  // A large newest segment's newest entries first, as the page reads them.
+  if (order[0]) order.unshift({ ...order[0], path: firstReadPath(base, order[0]) });
   for (const segment of order) {
     if (wanted.size === 0) break;
-    const response = await fetch(`${origin}/api/share/${id}/${segment.name}`);
+    const response = await fetch(`${origin}${segment.path}`);
     const text = await response.text();
     if (!response.ok) throw new Error(`${segment.name} answered ${response.status}`);
-    bytes += Buffer.byteLength(text);
+    // `?newest` is cut from ranged reads of the segment's last 256 KiB (and of its last 1 MiB when that held too few
+    // entries, as an answer over 256 KiB shows): what R2 served is those ranges, not the answer.
+    const served = Buffer.byteLength(text);
+    bytes += !segment.path.endsWith("?newest")
+      ? served
+      : served <= NEWEST_ENTRIES_BYTES
+        ? NEWEST_ENTRIES_BYTES
+        : 5 * NEWEST_ENTRIES_BYTES;
     reads++;
     const entries = (JSON.parse(text) as { entries: { key: string; seq: number; item?: Item }[] }).entries;
     take(entries.sort((a, b) => b.seq - a.seq));

@@ -50,3 +50,11 @@ export const MAX_CATCH_UP_BYTES = 4 * MiB;
 
 /** Largest WebSocket message the server sends, in bytes of JSON; larger change sets are split. */
 export const MAX_LIVE_MESSAGE_BYTES = 1 * MiB;
+
+/**
+ * `GET /api/share/:id/segments/<name>?newest` answers the segment's newest entries that start in its last this many
+ * bytes (every entry whole; from the last four times as many when those hold fewer than 8 entries), marked
+ * `"newest": true`: what the page reads first of a large newest segment, so its first screen does not wait for the
+ * whole segment (up to 8 MiB). Bytes of segment JSON.
+ */
+export const NEWEST_ENTRIES_BYTES = 256 * KiB;

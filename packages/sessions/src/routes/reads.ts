@@ -7,6 +7,7 @@
  * | `GET /api/share/:id` | {@link ShareSummary}: does the share exist, its title and times (one R2 HEAD) |
  * | `GET /api/share/:id/head` | the head object as stored; `ETag`, 304 on `If-None-Match`, `no-cache` |
  * | `GET /api/share/:id/segments/<lo>-<hi>.json` | one immutable segment `{lo, hi, entries}` (`SegmentInfo.name`) |
+ * | `GET /api/share/:id/segments/<lo>-<hi>.json?newest` | its newest entries only, `"newest": true` (`readNewestEntries`) |
  * | `GET /api/share/:id/data` | `Item[]` (used by `opencode import`), streamed |
  * | `GET /api/share/:id/snapshot` | {@link ShareSnapshot} with its `seq`, for the page, streamed; `ETag`, 304 |
  * | `GET /api/share/:id/blob/:hash` | one item stored by reference |
@@ -24,6 +25,7 @@ import {
   openShare,
   r2,
   readBlob,
+  readNewestEntries,
   StorageError,
   snapshotJson,
 } from "../storage/read";
@@ -73,6 +75,13 @@ export const reads = new Hono<{ Bindings: Env }>()
   .get("/:id/segments/:name{[0-9]+-[0-9]+\\.json}", async (c) => {
     const id = shareId(c.req.param("id"));
     const name = `segments/${c.req.param("name")}`;
+    if (c.req.query("newest") !== undefined) {
+      const [lo, hi] = c.req.param("name").slice(0, -".json".length).split("-").map(Number) as [number, number];
+      const found = await readNewestEntries(c.env.SHARES, id, name, [lo, hi]);
+      if (!found) throw new ApiError("segment_not_found");
+      const headers = { "cache-control": IMMUTABLE, "content-type": json };
+      return c.body(typeof found === "string" ? found : found.body, 200, headers);
+    }
     const ifNoneMatch = c.req.header("if-none-match");
     const object = await r2(`share ${id}: reading ${name}`, () =>
       // R2 answers the object without its body when the client already holds it.

@@ -27,7 +27,7 @@
  * since a compaction may have replaced it), a blob the winners reference that is missing, or R2 failing. A failure
  * after it errors the stream, so a client never receives a truncated body that parses.
  */
-import type { Item, ShareSnapshot } from "@shareroom/shared";
+import { type Item, NEWEST_ENTRIES_BYTES, type ShareSnapshot } from "@shareroom/shared";
 import { blobKey, type Head, headKey, type SegmentInfo, type StoredEntry, sharePrefix } from "./layout";
 
 /**
@@ -579,6 +579,74 @@ export function jsonStream(pieces: AsyncIterator<string>, what: string): Readabl
       await pieces.return?.(undefined);
     },
   });
+}
+
+/** Candidate entry starts tried, at most, in a suffix before {@link readNewestEntries} falls back to the whole. */
+const NEWEST_CANDIDATES = 16;
+
+/**
+ * Entries {@link readNewestEntries} wants, at least, before it settles for the shorter read: a few large tool
+ * outputs can fill the last 256 KiB, and a first screen of two entries is not one.
+ */
+const NEWEST_MIN_ENTRIES = 8;
+
+/**
+ * The newest entries in `suffix`, the last bytes of segment `lo`..`hi` (its text ends `]}`), as a segment body
+ * `{"lo","hi","newest":true,"entries":[…]}` holding the stored bytes of every entry after the first entry start
+ * found in it; `undefined` when none is found. An entry start is `,{"key":"` (segments are written so, see
+ * `storedEntryJson`): inside a string that sequence is escaped, so only an array of objects in an item can
+ * imitate it, and such a false start never parses as a list up to the segment's end (its closing brackets do not
+ * balance); every entry is also checked for a key and a seq within the segment's range.
+ */
+export function newestEntriesJson(
+  suffix: string,
+  lo: number,
+  hi: number,
+): { json: string; entries: number } | undefined {
+  if (!suffix.endsWith("]}")) return undefined;
+  let at = suffix.indexOf(',{"key":"');
+  for (let tries = 0; at !== -1 && tries < NEWEST_CANDIDATES; tries++, at = suffix.indexOf(',{"key":"', at + 1)) {
+    const body = suffix.slice(at + 1, -2);
+    let entries: unknown;
+    try {
+      entries = JSON.parse(`[${body}]`);
+    } catch {
+      continue;
+    }
+    const inRange = (entry: unknown) => {
+      const { key, seq } = (entry ?? {}) as { key?: unknown; seq?: unknown };
+      return typeof key === "string" && Number.isSafeInteger(seq) && (seq as number) >= lo && (seq as number) <= hi;
+    };
+    if (Array.isArray(entries) && entries.length > 0 && entries.every(inRange))
+      return { json: `{"lo":${lo},"hi":${hi},"newest":true,"entries":[${body}]}`, entries: entries.length };
+  }
+  return undefined;
+}
+
+/**
+ * Segment `name` (`segments/<lo>-<hi>.json`) of share `id`, or its newest entries only ({@link newestEntriesJson}
+ * over its last {@link NEWEST_ENTRIES_BYTES}; over four times as many when that holds fewer than
+ * {@link NEWEST_MIN_ENTRIES} entries): a string body, or the whole segment's R2 object when it is no larger than
+ * the bytes read, or when no entry starts in them (its last entry is larger). `null`: no such segment. Errors:
+ * {@link StorageError} when R2 fails.
+ */
+export async function readNewestEntries(
+  bucket: ReadBucket,
+  id: string,
+  name: string,
+  [lo, hi]: [number, number],
+): Promise<string | R2ObjectBody | null> {
+  const key = sharePrefix(id) + name;
+  let found: { json: string; entries: number } | undefined;
+  for (const suffix of [NEWEST_ENTRIES_BYTES, 4 * NEWEST_ENTRIES_BYTES]) {
+    const object = await r2(`share ${id}: reading the end of ${name}`, () => bucket.get(key, { range: { suffix } }));
+    if (!object) return null;
+    if (object.size <= suffix) return object;
+    found = newestEntriesJson(await object.text(), lo, hi) ?? found;
+    if (found && found.entries >= NEWEST_MIN_ENTRIES) return found.json;
+  }
+  if (found) return found.json;
+  return r2(`share ${id}: reading ${name}`, () => bucket.get(key));
 }
 
 /** Reads one stored blob, or `null` when there is none. Errors: {@link StorageError} when R2 fails. */

@@ -12,7 +12,7 @@ import { EntrySchema } from "@shareroom/shared/live";
 import { LoadError } from "./api";
 import { errorCode, num, rec, str } from "./data";
 import { takePrefetched } from "./prefetch";
-import { newestFirst } from "./segment-order";
+import { newestFirst, segmentPath } from "./segment-order";
 import type { StoredEntry, Tombstone } from "./share-store";
 
 /** One segment the head lists: the changes with `lo <= seq <= hi`, `bytes` long (its JSON body). */
@@ -114,22 +114,29 @@ export async function fetchHead(id: string): Promise<ShareHead | null | "unsuppo
 }
 
 /**
- * One segment of share `id`. `"gone"`: 404 `segment_not_found` (compaction replaced it: read the head again).
- * Throws {@link LoadError} for anything else, a share deleted meanwhile included. Parsing a segment (up to 8 MiB of
- * JSON) is one long task: the page calls this in its segment worker (segment.worker.ts), never on its main thread.
+ * One segment of share `id`, read from `response` when given (the prefetched one, or its newest entries only:
+ * `?newest`, see `firstReadPath`), else fetched. `"gone"`: 404 `segment_not_found` (compaction replaced it: read the
+ * head again). Throws {@link LoadError} for anything else, a share deleted meanwhile included. Parsing a segment (up
+ * to 8 MiB of JSON) is one long task: the page calls this in its segment worker (segment.worker.ts), on its main
+ * thread only for what the first screen waits for (a newest segment of at most 512 KiB, or its newest entries).
  */
-export async function fetchSegment(id: string, segment: SegmentRef): Promise<ShareSegment | "gone"> {
-  let response: Response;
+export async function fetchSegment(
+  id: string,
+  segment: SegmentRef,
+  response?: Promise<Response>,
+): Promise<ShareSegment | "gone"> {
+  let answer: Response;
   try {
-    response = await fetch(`/api/share/${encodeURIComponent(id)}/${segment.name.replace(/^\/+/, "")}`, {
-      priority: "low",
-    } as RequestInit);
+    answer = await (response ??
+      fetch(segmentPath(`/api/share/${encodeURIComponent(id)}`, segment.name), {
+        priority: "low",
+      } as RequestInit));
   } catch (error) {
     throw new LoadError(`network error: ${String(error)}`);
   }
-  if (response.status === 404 && (await errorCode(response)) === "segment_not_found") return "gone";
-  if (!response.ok) throw new LoadError(`the server answered ${response.status}`);
-  const body = rec(await response.json().catch(() => undefined));
+  if (answer.status === 404 && (await errorCode(answer)) === "segment_not_found") return "gone";
+  if (!answer.ok) throw new LoadError(`the server answered ${answer.status}`);
+  const body = rec(await answer.json().catch(() => undefined));
   if (!body) throw new LoadError("not a segment");
   return { lo: num(body.lo) ?? segment.lo, hi: num(body.hi) ?? segment.hi, entries: storedEntries(body.entries) };
 }

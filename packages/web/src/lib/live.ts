@@ -15,7 +15,8 @@ import { WebSocket as ReconnectingWebSocket } from "partysocket";
 import { createSignal, onCleanup } from "solid-js";
 import { fetchBlob, fetchSnapshot, LoadError } from "./api";
 import { fetchHead, fetchSegment, type SegmentRef, type ShareHead, type ShareSegment, segmentsToRead } from "./head";
-import { prefetchedPath } from "./prefetch";
+import { prefetchedPath, takePrefetchedSegment } from "./prefetch";
+import { firstReadPath } from "./segment-order";
 import { createSegmentReader, SegmentWorkerError } from "./segments";
 import { createShareStore } from "./share-store";
 
@@ -423,16 +424,33 @@ export function followShare(id: string) {
       return true;
     }
     const newest = segmentsToRead(head.segments, segmentsRead)[0];
+    /** The newest entries of a large newest segment, read (on this thread: ~256 KiB) before any segment. */
+    let newestEntries: Promise<void> | undefined;
     if (newest) {
-      early = { segment: newest, read: readSegment(newest) };
-      // Taken (and its failure handled) by readAllSegments; until then, a failure is no unhandled rejection.
-      early.read.catch(() => undefined);
+      const path = firstReadPath(`/api/share/${encodeURIComponent(id)}`, newest);
+      // The worker preloaded this very path; parsed here, at once, rather than in the segment worker, which would
+      // start only now and read it again from the HTTP cache (200–300 ms more before the latest turn shows).
+      const prefetched = takePrefetchedSegment(id, path);
+      if (path.endsWith("?newest")) {
+        const begun = generation;
+        newestEntries = fetchSegment(id, newest, prefetched ?? fetch(path))
+          .then((read) => {
+            if (read !== "gone" && !stopped && generation === begun) loadEager(store.apply(read.entries));
+          })
+          // The whole segment, read next, brings the same entries.
+          .catch(() => undefined);
+      } else {
+        early = { segment: newest, read: prefetched ? fetchSegment(id, newest, prefetched) : readSegment(newest) };
+        // Taken (and its failure handled) by readAllSegments; until then, a failure is no unhandled rejection.
+        early.read.catch(() => undefined);
+      }
     }
     loadEager(store.apply(head.tail));
     since = Math.max(since, head.seq);
     setLoad("ready");
     connect();
-    void readSegments(head);
+    // The segments after the newest entries: the whole newest segment would otherwise share the line with them.
+    void (newestEntries ?? Promise.resolve()).then(() => readSegments(head));
     return true;
   }
 

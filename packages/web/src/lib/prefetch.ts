@@ -5,6 +5,8 @@
  * likewise the newest segment, which holds the latest turn.
  */
 let pending: { id: string; url: string; response: Promise<Response> } | undefined;
+/** The newest segment's read, begun with the first read (same shape). */
+let segment: { id: string; url: string; response: Promise<Response> } | undefined;
 
 /** The same-origin path the worker preloads for this page, else `fallback`. */
 function preloadedPath(fallback: string): string {
@@ -21,18 +23,22 @@ export function prefetchShare(id: string): void {
   // A failure is the taker's to handle; until it is taken, it is not an unhandled rejection.
   response.catch(() => undefined);
   pending = { id, url, response };
-  // The newest segment the worker announced too: read whole here, unparsed, so the preload is used; the segment
-  // worker then gets it from the HTTP cache (segments are immutable), without a second download.
+  // The newest segment the worker announced too: kept for the page, which parses it as soon as it has the head
+  // (takePrefetchedSegment). A copy is read to its end here, so that the body reaches the HTTP cache even when the
+  // page does not take it (the head it read lists another newest segment): the segment worker then finds it there.
   const segments = `/api/share/${encodeURIComponent(id)}/segments/`;
   for (const link of document.querySelectorAll<HTMLLinkElement>('link[rel="preload"][as="fetch"]')) {
     const href = link.getAttribute("href");
-    if (href?.startsWith(segments))
-      void fetch(href)
-        .then(
-          (answer) => answer.arrayBuffer(),
-          () => undefined,
-        )
+    if (!href?.startsWith(segments)) continue;
+    const answer = fetch(href).then((response) => {
+      void response
+        .clone()
+        .arrayBuffer()
         .catch(() => undefined);
+      return response;
+    });
+    answer.catch(() => undefined);
+    segment = { id, url: href, response: answer };
   }
 }
 
@@ -47,4 +53,15 @@ export function takePrefetched(id: string, url: string): Promise<Response> | und
 /** The path prefetched for share `id` and not yet taken, or `undefined`. */
 export function prefetchedPath(id: string): string | undefined {
   return pending?.id === id ? pending.url : undefined;
+}
+
+/**
+ * The prefetched response of segment `url` (its same-origin path) of share `id`, once; `undefined` when the worker
+ * announced no such segment (or it was taken).
+ */
+export function takePrefetchedSegment(id: string, url: string): Promise<Response> | undefined {
+  if (segment?.id !== id || segment.url !== url) return undefined;
+  const { response } = segment;
+  segment = undefined;
+  return response;
 }

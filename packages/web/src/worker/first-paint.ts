@@ -52,21 +52,22 @@ export function factsOfHead(head: Data, headBytes: number): PreviewFacts {
 }
 
 /**
- * The name (`segments/<lo>-<hi>.json`) of the segment the page reads first ({@link newestFirst}) among a head's
- * `segments`, if any. A name that is not a plain file under `segments/` is passed over.
+ * The segment the page reads first ({@link newestFirst}) among a head's `segments`, if any: its name
+ * (`segments/<lo>-<hi>.json`) and size (bytes, 0 when the head does not say). A name that is not a plain file under
+ * `segments/` is passed over.
  */
-export function newestSegmentName(segments: unknown): string | undefined {
-  let newest: { name: string; lo: number; hi: number } | undefined;
+export function newestSegment(segments: unknown): { name: string; bytes: number } | undefined {
+  let newest: { name: string; lo: number; hi: number; bytes: number } | undefined;
   for (const value of Array.isArray(segments) ? segments : []) {
     const name = str(rec(value)?.name);
     const lo = num(rec(value)?.lo);
     const hi = num(rec(value)?.hi);
     if (!name || lo === undefined || hi === undefined || !/^segments\/[A-Za-z0-9_-][A-Za-z0-9._-]*$/.test(name))
       continue;
-    const segment = { name, lo, hi };
+    const segment = { name, lo, hi, bytes: num(rec(value)?.bytes) ?? 0 };
     if (!newest || newestFirst(segment, newest) < 0) newest = segment;
   }
-  return newest?.name;
+  return newest && { name: newest.name, bytes: newest.bytes };
 }
 
 /** `Claude Code 2.1.332 · claude-sonnet-4 · $0.42 · 1.2 MB`: the facts known, in that order. */

@@ -62,7 +62,7 @@ export async function servePage(
         // `crossorigin` makes the preload match the page's own fetch() (cors mode, same-origin credentials).
         for (const path of [preload, ...also]) {
           element.append(
-            `<link rel="preload" href="${path.replace(/[^A-Za-z0-9/_.%-]/g, "")}" as="fetch" crossorigin="anonymous">`,
+            `<link rel="preload" href="${path.replace(/[^A-Za-z0-9/_.%?=-]/g, "")}" as="fetch" crossorigin="anonymous">`,
             { html: true },
           );
         }

@@ -4,7 +4,8 @@
  */
 import type { ShareSummary } from "@shareroom/shared";
 import { errorCode, num, rec, str } from "../lib/data";
-import { factsOfHead, newestSegmentName, type PreviewFacts, previewsOn } from "./first-paint";
+import { firstReadPath } from "../lib/segment-order";
+import { factsOfHead, newestSegment, type PreviewFacts, previewsOn } from "./first-paint";
 import { NO_FACTS, previewPng, type RenderPreview } from "./preview-png";
 import type { ShareExistence } from "./share";
 
@@ -20,8 +21,9 @@ export interface SharePreview {
   /** Same-origin path the page reads first: the head where the server has one, else the snapshot. */
   preload?: string;
   /**
-   * Same-origin path of the head's newest segment, when it lists any: the first screen's latest turn is there, so
-   * the browser fetches it (into its HTTP cache; segments are immutable) while the scripts load.
+   * Same-origin path of what the page reads first of the head's newest segment, when it lists any (the segment, or
+   * its newest entries when it is large: `firstReadPath`): the first screen's latest turn is there, so the browser
+   * fetches it while the scripts load.
    */
   newestSegment?: string;
   facts?: PreviewFacts;
@@ -47,11 +49,11 @@ export async function sharePreview(get: ApiGet, id: string): Promise<SharePrevie
       const head = rec(JSON.parse(text));
       if (!head) return { existence: "exists", preload: snapshot };
       const seq = num(head.seq);
-      const newest = newestSegmentName(head.segments);
+      const newest = newestSegment(head.segments);
       return {
         existence: "exists",
         preload: `/api/share/${encodeURIComponent(id)}/head`,
-        ...(newest ? { newestSegment: `${base}/${newest}` } : {}),
+        ...(newest ? { newestSegment: firstReadPath(base, newest) } : {}),
         facts: factsOfHead(head, new TextEncoder().encode(text).byteLength),
         version: response.headers.get("etag") ?? (seq !== undefined ? `seq-${seq}` : undefined),
       };

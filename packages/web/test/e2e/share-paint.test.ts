@@ -2,16 +2,18 @@
  * The share page as it opens and changes: a reverted turn, removals arriving live, the first paint in the HTML
  * (title, facts and link-preview tags before any script runs), and what a reload downloads again.
  */
+import { NEWEST_ENTRIES_BYTES } from "@shareroom/shared";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { filesChanged, revertOf } from "../../src/lib/session";
-import { recorded, revertedCapture } from "../fixtures/items";
+import { generateSession, recorded, revertedCapture } from "../fixtures/items";
 import {
   api,
   createShare,
   launch,
   openPage,
   origin,
+  PAGE_DEADLINE_MS,
   POLL,
   reveal,
   settledTop,
@@ -364,6 +366,43 @@ describe("progressive loading", () => {
     const parts = await shownPartIds(page);
     expect(parts).toContain(served.kept.key.split("/")[2]);
     expect(parts).not.toContain(served.removed.key.split("/")[2]);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it("shows the latest turn from a large newest segment's newest entries while the whole segment is still on its way", async () => {
+    const share = await createShare("ses_newest_entries");
+    const items = generateSession(60, { sessionID: "ses_newest_entries", outputPadding: 40_000 });
+    // One sync, flushed as one segment (the head keeps only its last 16 KiB inline).
+    await waitForSnapshot(share.id, (await sync(share, items)).seq);
+    const head = (await (await api("GET", `/api/share/${share.id}/head`)).json()) as {
+      segments: { name: string; bytes: number }[];
+    };
+    expect(head.segments).toHaveLength(1);
+    expect(head.segments[0]!.bytes).toBeGreaterThan(2 * NEWEST_ENTRIES_BYTES);
+    const { context, page, errors } = await watchedPage(browser);
+    const requested: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The whole segment is held back (from the page and its segment worker alike); its newest entries are not.
+    await context.route(`**/api/share/${share.id}/segments/**`, async (route) => {
+      const url = new URL(route.request().url());
+      requested.push(url.pathname.slice(`/api/share/${share.id}/`.length) + url.search);
+      if (!url.search) await released;
+      return route.continue();
+    });
+    await page.goto(share.url);
+    const messages = items.filter((item) => item.type === "message").map((item) => String(item.data.id));
+    await page.locator(`[data-message-id="${messages.at(-1)}"]`).waitFor({ timeout: PAGE_DEADLINE_MS });
+    expect(requested[0]).toBe(`${head.segments[0]!.name}?newest`);
+    expect(await page.locator(`[data-message-id="${messages[0]}"]`).count()).toBe(0);
+    expect(await page.getByTestId("loading-older").count()).toBe(1);
+    release();
+    await expect.poll(() => page.getByTestId("loading-older").count(), POLL).toBe(0);
+    expect(requested).toContain(head.segments[0]!.name);
+    await scrolledToRow(page, messages[0]!);
     expect(errors).toEqual([]);
     await context.close();
   });

@@ -4,13 +4,15 @@
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { NEWEST_ENTRIES_BYTES } from "@shareroom/shared";
 import { describe, expect, it, vi } from "vitest";
 import { segmentsToRead } from "../../src/lib/head";
+import { firstReadPath } from "../../src/lib/segment-order";
 import {
   factsLine,
   factsOfHead,
   firstPaint,
-  newestSegmentName,
+  newestSegment,
   type PreviewFacts,
   previewsOn,
 } from "../../src/worker/first-paint";
@@ -58,17 +60,35 @@ describe("first paint facts", () => {
       { name: "segments/7-8.json", lo: 7, hi: 8, bytes: 10 },
       { name: "segments/5-6.json", lo: 5, hi: 6, bytes: 10 },
     ];
-    expect(newestSegmentName(listed)).toBe("segments/7-8.json");
-    expect(newestSegmentName([])).toBeUndefined();
-    expect(newestSegmentName(undefined)).toBeUndefined();
-    expect(newestSegmentName([{ name: "segments/../admin", lo: 1, hi: 9 }])).toBeUndefined();
-    expect(newestSegmentName([{ name: "../head.json", lo: 1, hi: 9 }, ...listed])).toBe("segments/7-8.json");
+    expect(newestSegment(listed)?.name).toBe("segments/7-8.json");
+    expect(newestSegment([])?.name).toBeUndefined();
+    expect(newestSegment(undefined)?.name).toBeUndefined();
+    expect(newestSegment([{ name: "segments/../admin", lo: 1, hi: 9 }])?.name).toBeUndefined();
+    expect(newestSegment([{ name: "../head.json", lo: 1, hi: 9 }, ...listed])?.name).toBe("segments/7-8.json");
     // Two segments ending at the same seq (a compaction's merge beside what it replaced): the one the page reads first.
     const tied = [
       { name: "segments/3-8.json", lo: 3, hi: 8, bytes: 10 },
       { name: "segments/7-8.json", lo: 7, hi: 8, bytes: 10 },
     ];
-    expect(newestSegmentName(tied)).toBe(segmentsToRead(tied, [])[0]!.name);
+    expect(newestSegment(tied)?.name).toBe(segmentsToRead(tied, [])[0]!.name);
+  });
+
+  it("has the page read a large newest segment's newest entries first, a small one whole", () => {
+    const base = "/api/share/abc";
+    expect(newestSegment([{ name: "segments/1-4.json", lo: 1, hi: 4, bytes: 3_000_000 }])).toEqual({
+      name: "segments/1-4.json",
+      bytes: 3_000_000,
+    });
+    expect(firstReadPath(base, { name: "segments/1-4.json", bytes: 3_000_000 })).toBe(
+      "/api/share/abc/segments/1-4.json?newest",
+    );
+    expect(firstReadPath(base, { name: "segments/1-4.json", bytes: 2 * NEWEST_ENTRIES_BYTES })).toBe(
+      "/api/share/abc/segments/1-4.json",
+    );
+    // A head without sizes (bytes 0): read whole.
+    expect(firstReadPath(base, newestSegment([{ name: "segments/1-4.json", lo: 1, hi: 4 }])!)).toBe(
+      "/api/share/abc/segments/1-4.json",
+    );
   });
 
   it("leaves the cost out when older messages are in segments, and adds the segments to the size", () => {
