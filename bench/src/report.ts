@@ -149,7 +149,7 @@ function memoryFigures(runs: MemoryRun[]): Figure[] {
     const screen = run.firstScreen;
     figures.push({
       suite: "memory",
-      measure: `R2 bytes behind the first screen (header facts and latest turn: ${formatBytes(screen.shownBytes)} of items), ${run.label}, read as the page does (head, then segments newest first)`,
+      measure: `R2 bytes behind the first screen (header facts and latest turn: ${formatBytes(screen.shownBytes)} of items), ${run.label}, read as the page does (head, a large newest segment's newest entries, then segments newest first)`,
       ours: `${formatBytes(screen.bytes)} in ${screen.reads} reads of ${screen.segments + 1}${screen.complete ? "" : " (incomplete)"}`,
       baseline: formatBytes(run.liveBytes),
       against: "the whole share (a snapshot first paint)",
