@@ -44,7 +44,7 @@ import {
   upsertItems,
 } from "./store";
 
-/** A checked batch: its items (each serialized once), the refused ones, and the keys it removes. */
+/** A checked batch: its items (each as JSON text once), the refused ones, and the keys it removes. */
 export interface Batch {
   items: Incoming[];
   refused: RefusedItem[];
