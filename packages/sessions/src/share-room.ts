@@ -13,6 +13,7 @@ import { DurableObject } from "cloudflare:workers";
 import {
   type ErrorCode,
   MAX_ITEMS_PER_SYNC,
+  MAX_JSON_DEPTH,
   MAX_SYNC_BODY_BYTES,
   PING,
   PONG,
@@ -34,6 +35,7 @@ import {
   succeeded,
 } from "./room/duties";
 import { apply, checkBatch, drainInbox, toInbox } from "./room/ingest";
+import { type BodyText, scanSyncBody } from "./room/item-text";
 import { collect, compact, flush } from "./room/persist";
 import { migrate, schemaVersion } from "./room/schema";
 import {
@@ -232,6 +234,7 @@ export class ShareRoom extends DurableObject<Env> {
    */
   async syncBody(body: ReadableStream<Uint8Array> | Uint8Array | null): Promise<RoomResult<SyncResponse>> {
     let parsed: { secret: string; data: unknown[]; removed?: string[] };
+    let texts: BodyText | undefined;
     mark("rpc to room");
     try {
       const text =
@@ -239,7 +242,11 @@ export class ShareRoom extends DurableObject<Env> {
           ? utf8Text(body, MAX_SYNC_BODY_BYTES)
           : await readStreamText(body, MAX_SYNC_BODY_BYTES);
       mark("read body");
-      parsed = parseJson(text, SyncBodySchema);
+      const scan = scanSyncBody(text, MAX_JSON_DEPTH);
+      parsed = parseJson(text, SyncBodySchema, scan.depth);
+      if (scan.items) {
+        texts = { text, items: scan.items, ascii: body instanceof Uint8Array && text.length === body.byteLength };
+      }
       mark("parse body");
     } catch (error) {
       if (error instanceof ApiError) return { ok: false, code: error.code, message: error.message };
@@ -248,7 +255,7 @@ export class ShareRoom extends DurableObject<Env> {
     if (parsed.data.length > MAX_ITEMS_PER_SYNC) {
       return { ok: false, code: "payload_too_large", message: `A batch holds at most ${MAX_ITEMS_PER_SYNC} items.` };
     }
-    return this.sync(parsed.secret, parsed.data, parsed.removed ?? []);
+    return this.merge(parsed.secret, parsed.data, parsed.removed ?? [], true, texts);
   }
 
   /**
@@ -266,6 +273,17 @@ export class ShareRoom extends DurableObject<Env> {
     removed: string[] = [],
     { charged = true }: { charged?: boolean } = {},
   ): Promise<RoomResult<SyncResponse>> {
+    return this.merge(secret, data, removed, charged);
+  }
+
+  /** {@link sync}, with the text of the body `data` came from when there is one (`room/item-text.ts`). */
+  private merge(
+    secret: string,
+    data: unknown[],
+    removed: string[],
+    charged: boolean,
+    texts?: BodyText,
+  ): Promise<RoomResult<SyncResponse>> {
     return this.exclusive(async () => {
       const share = this.share();
       if (!share) return { ok: false, code: "share_not_found" };
@@ -273,7 +291,7 @@ export class ShareRoom extends DurableObject<Env> {
       if (!(await this.checkSecret(share, secret))) return { ok: false, code: "invalid_secret" };
       mark("check secret");
       if (charged && !this.budget.charge(Date.now())) return { ok: false, code: "rate_limited" };
-      const batch = checkBatch(data, removed);
+      const batch = checkBatch(data, removed, texts);
       mark("check items");
       try {
         await drainInbox(this.room);

@@ -125,9 +125,16 @@ export async function readJson<T extends z.ZodType>(request: Request, schema: T,
   return parseJson(await readText(request, limit), schema);
 }
 
-/** Parses and validates JSON text. Errors: `invalid_json` and `invalid_body` (400), as {@link readJson}. */
-export function parseJson<T extends z.ZodType>(text: string, schema: T): z.infer<T> {
-  if (jsonDepth(text, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+/**
+ * Parses and validates JSON text; `depth` is its nesting when the caller has measured it already (`jsonDepth`).
+ * Errors: `invalid_json` and `invalid_body` (400), as {@link readJson}.
+ */
+export function parseJson<T extends z.ZodType>(
+  text: string,
+  schema: T,
+  depth = jsonDepth(text, MAX_JSON_DEPTH),
+): z.infer<T> {
+  if (depth > MAX_JSON_DEPTH) {
     throw new ApiError("invalid_json", `The body nests arrays and objects deeper than ${MAX_JSON_DEPTH} levels.`);
   }
   let value: unknown;

@@ -20,6 +20,7 @@ import { STORAGE_RETRY_AFTER_S } from "../storage/read";
 import { putBlob } from "../storage/write";
 import type { RoomContext, RoomResult } from "./context";
 import { hydrate } from "./hydrate";
+import { type BodyText, countKeys } from "./item-text";
 import type { SentRow } from "./live";
 import {
   type Incoming,
@@ -43,7 +44,7 @@ import {
   upsertItems,
 } from "./store";
 
-/** A checked batch: its items (each serialized once), the refused ones, and the keys it removes. */
+/** A checked batch: its items (each as JSON text once), the refused ones, and the keys it removes. */
 export interface Batch {
   items: Incoming[];
   refused: RefusedItem[];
@@ -144,10 +145,14 @@ export async function apply(
   let unchanged = planned.unchanged;
   let redacted = 0;
   if (room.redact && planned.changes.length > 0) {
+    const sent = planned.changes.map((change) => change.item);
     const report = await redactEntries(planned.changes);
     redacted = report.redacted;
     if (redacted > 0 || report.capped > 0) {
-      for (const change of planned.changes) await reserialize(change);
+      // Only an item redaction replaced needs its text again; the others keep the text they were checked with.
+      for (const [index, change] of planned.changes.entries()) {
+        if (change.item !== sent[index]) await reserialize(change);
+      }
       planned = plan(planned.changes, stored, epoch, share.bytes);
       unchanged += planned.unchanged;
     }
@@ -313,18 +318,27 @@ export function collectBlob(room: RoomContext, hash: string, seq: number): void 
   room.sql.exec("INSERT OR REPLACE INTO blob_garbage (hash, after_seq) VALUES (?, ?)", hash, seq);
 }
 
-/** Checks each raw item of a batch once: its key, its JSON and size, or why it is refused. */
-export function checkBatch(data: unknown[], removed: string[]): Batch {
+/**
+ * Checks each raw item of a batch once: its key, its JSON and size, or why it is refused. With `texts` (the body
+ * `data` was parsed from), an item stored as it was sent keeps its text from the body where that text means
+ * exactly the parsed item (`room/item-text.ts`), and is not serialized again.
+ */
+export function checkBatch(data: unknown[], removed: string[], texts?: BodyText): Batch {
   const refused: RefusedItem[] = [];
   const items: Incoming[] = [];
+  const objects = texts ? data.filter(isObject).length : 0;
+  const places = texts && texts.items.length === objects ? texts.items : undefined;
+  let object = 0;
   data.forEach((raw, index) => {
+    const place = places && isObject(raw) ? places[object++] : undefined;
     const result = checkItem(raw);
     if (!result.ok) {
       refused.push({ index, code: result.code, message: result.message });
       return;
     }
-    const json = JSON.stringify(result.item);
-    const bytes = encoder.encode(json).byteLength;
+    const sent = place?.compact && result.item === raw && countKeys(raw) === place.keys;
+    const json = sent ? texts!.text.slice(place.start, place.end) : JSON.stringify(result.item);
+    const bytes = sent && texts!.ascii ? json.length : encoder.encode(json).byteLength;
     if (bytes > MAX_ITEM_BYTES) {
       refused.push({
         index,
@@ -338,10 +352,14 @@ export function checkBatch(data: unknown[], removed: string[]): Batch {
   return { items, refused, removed };
 }
 
+/** Whether a `data` element is a JSON object (what `scanSyncBody` finds the text of). */
+function isObject(raw: unknown): boolean {
+  return typeof raw === "object" && raw !== null && !Array.isArray(raw);
+}
+
 /** Serializes an item again after redaction rewrote it (its size and blob hash with it). */
 async function reserialize(change: Incoming): Promise<void> {
   const json = JSON.stringify(change.item);
-  if (json === change.json) return;
   change.json = json;
   change.bytes = encoder.encode(json).byteLength;
   change.hash = change.bytes > INLINE_ITEM_MAX_BYTES ? await sha256Hex(json) : undefined;

@@ -6,7 +6,10 @@
 import type { Item } from "@shareroom/shared";
 import { type Progress, supersedes } from "../merge";
 
-/** One item of a batch, serialized once: `json` is what is stored and broadcast, `bytes` its UTF-8 size. */
+/**
+ * One item of a batch, as JSON text once (the body's own text of it, or serialized: `room/item-text.ts`): `json` is
+ * what is stored and broadcast, `bytes` its UTF-8 size.
+ */
 export interface Incoming {
   index: number;
   key: string;

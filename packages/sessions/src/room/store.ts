@@ -90,52 +90,38 @@ export const ENTRY_BYTES_SQL = "CASE WHEN removed = 1 THEN 64 WHEN body IS NULL 
 export type ItemWrite = Pick<ItemRow, "key" | "seq" | "bytes" | "body" | "ref" | "hash" | "progress" | "epoch">;
 
 /**
- * Characters of row values per statement of {@link upsertItems}: the rows travel as one JSON text parameter,
- * which escaping can double, and a value may be at most 2 MB (Durable Object SQLite limits,
- * https://developers.cloudflare.com/durable-objects/platform/limits/). A larger row gets a statement of its own.
+ * Rows per statement of {@link upsertItems}: 8 values each, under the 100 bound parameters Durable Object SQLite
+ * allows per query (https://developers.cloudflare.com/durable-objects/platform/limits/). Values bound as they are cost
+ * less than rows passed as one JSON text, which SQLite parses again for each column it reads (measured in workerd
+ * on the bench's 5 MB batches, docs/performance.md).
  */
-const UPSERT_CHUNK_CHARS = 256 * 1024;
+export const UPSERT_ROWS = 12;
 
-/**
- * Characters of values from which a row gets a statement of its own, its values bound as they are: SQLite reads a
- * `json_each` row's columns by parsing its JSON again for each one, unescaping the body every time, which costs more
- * than a statement once a body is a few KiB (measured with the bench's sync spans, docs/performance.md).
- */
-const UPSERT_ALONE_CHARS = 2 * 1024;
-
-const UPSERT_ONE = `INSERT INTO items (key, seq, bytes, body, ref, hash, progress, epoch, removed)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)`;
-// `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join constraint of the SELECT.
-const UPSERT_MANY = `INSERT INTO items (key, seq, bytes, body, ref, hash, progress, epoch, removed)
-  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7, 0
-  FROM json_each(?) WHERE true`;
 const ON_CONFLICT = ` ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes, body = excluded.body,
   ref = excluded.ref, hash = excluded.hash, progress = excluded.progress, epoch = excluded.epoch, removed = 0`;
 
+/** The upsert of `rows` rows, by row count: a full statement's text is the same every time, so it is prepared once. */
+const upserts: string[] = [];
+
+function upsertOf(rows: number): string {
+  upserts[rows] ??= `INSERT INTO items (key, seq, bytes, body, ref, hash, progress, epoch, removed) VALUES ${Array.from(
+    { length: rows },
+    () => "(?, ?, ?, ?, ?, ?, ?, ?, 0)",
+  ).join(", ")}${ON_CONFLICT}`;
+  return upserts[rows];
+}
+
 /**
- * Writes `rows` (each replacing its key's row, tombstone or not; keys distinct) in few statements: small rows
- * together, one statement per {@link UPSERT_CHUNK_CHARS} of values, since a statement's fixed cost is most of a small
- * row's; a row over {@link UPSERT_ALONE_CHARS} alone. Call inside a transaction.
+ * Writes `rows` (each replacing its key's row, tombstone or not; keys distinct), {@link UPSERT_ROWS} per statement,
+ * since a statement's fixed cost is most of a small row's. Call inside a transaction.
  */
 export function upsertItems(sql: SqlStorage, rows: readonly ItemWrite[]): void {
-  let chunk: SqlStorageValue[][] = [];
-  let chars = 0;
-  const write = () => {
-    if (chunk.length === 1) sql.exec(UPSERT_ONE + ON_CONFLICT, ...chunk[0]!);
-    else if (chunk.length > 1) sql.exec(UPSERT_MANY + ON_CONFLICT, JSON.stringify(chunk));
-    chunk = [];
-    chars = 0;
-  };
-  for (const row of rows) {
-    const values = [row.key, row.seq, row.bytes, row.body, row.ref, row.hash, row.progress, row.epoch];
-    const size = (row.body?.length ?? 0) + (row.ref?.length ?? 0) + (row.progress?.length ?? 0) + row.key.length;
-    if (size > UPSERT_ALONE_CHARS) {
-      sql.exec(UPSERT_ONE + ON_CONFLICT, ...values);
-      continue;
+  for (let start = 0; start < rows.length; start += UPSERT_ROWS) {
+    const chunk = rows.slice(start, start + UPSERT_ROWS);
+    const values: SqlStorageValue[] = [];
+    for (const row of chunk) {
+      values.push(row.key, row.seq, row.bytes, row.body, row.ref, row.hash, row.progress, row.epoch);
     }
-    if (chars + size > UPSERT_CHUNK_CHARS) write();
-    chunk.push(values);
-    chars += size;
+    sql.exec(upsertOf(chunk.length), ...values);
   }
-  write();
 }
