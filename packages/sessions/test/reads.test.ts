@@ -478,31 +478,34 @@ describe("the page's reads", () => {
     );
   });
 
-  it("serves a segment's newest entries with ?newest: its stored bytes from the first whole entry in its last 256 KiB", async () => {
+  /** A new share holding `batch` in one segment (flushed), and that segment read whole and with `?newest`. */
+  async function segmentAndNewest(batch: Parameters<typeof sync>[1]) {
     const share = await createShare();
-    await sync(
-      share,
-      Array.from({ length: 40 }, (_, i) => part(`prt_${i}`, `${i} `.repeat(8 * 1024))),
-    );
+    await sync(share, batch);
     await runDurableObjectAlarm(roomOf(share.id));
     const info = (await head(share.id)).segments[0]!;
-    const full = await (await call("GET", `/api/share/${share.id}/${info.name}`)).text();
-    expect(full.length).toBeGreaterThan(NEWEST_ENTRIES_BYTES);
+    const whole = await (await call("GET", `/api/share/${share.id}/${info.name}`)).text();
     const response = await call("GET", `/api/share/${share.id}/${info.name}?newest`);
     expect(response.status).toBe(200);
-    expect(response.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     const text = await response.text();
     const newest = JSON.parse(text) as Segment & { newest?: boolean };
+    return { share, info, whole, all: (JSON.parse(whole) as Segment).entries, response, text, newest };
+  }
+
+  it("serves a segment's newest entries with ?newest: its stored bytes from the first whole entry in its last 256 KiB", async () => {
+    const { share, info, whole, all, response, text, newest } = await segmentAndNewest(
+      Array.from({ length: 40 }, (_, i) => part(`prt_${i}`, `${i} `.repeat(8 * 1024))),
+    );
+    expect(whole.length).toBeGreaterThan(NEWEST_ENTRIES_BYTES);
+    expect(response.headers.get("cache-control")).toBe("public, max-age=31536000, immutable");
     expect(newest).toMatchObject({ lo: info.lo, hi: info.hi, newest: true });
-    const all = (JSON.parse(full) as Segment).entries;
     // The newest entries that fit, whole, in their stored bytes: the full segment ends with exactly them.
-    expect(newest.entries.length).toBeGreaterThan(0);
+    expect(newest.entries.length).toBeGreaterThanOrEqual(8);
     expect(newest.entries.length).toBeLessThan(all.length);
     expect(newest.entries).toEqual(all.slice(-newest.entries.length));
     const entriesText = text.slice(text.indexOf('"entries":[') + '"entries":['.length);
-    expect(full.endsWith(`,${entriesText}`)).toBe(true);
+    expect(whole.endsWith(`,${entriesText}`)).toBe(true);
     expect(entriesText.length).toBeLessThanOrEqual(NEWEST_ENTRIES_BYTES);
-    expect(newest.entries.length).toBeGreaterThanOrEqual(8);
     await expectError(
       await call("GET", `/api/share/${share.id}/segments/000000000000-000000000001.json?newest`),
       404,
@@ -511,48 +514,32 @@ describe("the page's reads", () => {
   });
 
   it("answers ?newest with the whole segment when it is small, or when no entry starts in its last bytes", async () => {
-    const small = await createShare();
-    await sync(small, [part("prt_a", "a"), part("prt_b", "b".repeat(20 * 1024))]);
-    await runDurableObjectAlarm(roomOf(small.id));
-    const smallInfo = (await head(small.id)).segments[0]!;
-    const whole = await (await call("GET", `/api/share/${small.id}/${smallInfo.name}`)).text();
-    expect(await (await call("GET", `/api/share/${small.id}/${smallInfo.name}?newest`)).text()).toBe(whole);
-
+    const small = await segmentAndNewest([part("prt_a", "a"), part("prt_b", "b".repeat(20 * 1024))]);
+    expect(small.text).toBe(small.whole);
     // The last item is as large as an inline item may be: with its entry's key and seq, more than the second try's
     // 1 MiB, so no entry starts in the last bytes read.
-    const large = await createShare();
     const fill = INLINE_ITEM_MAX_BYTES - JSON.stringify(part("prt_b", "")).length;
-    await sync(large, [part("prt_a", "a".repeat(64 * 1024)), part("prt_b", "b".repeat(fill))]);
-    await runDurableObjectAlarm(roomOf(large.id));
-    const largeInfo = (await head(large.id)).segments[0]!;
-    const largeWhole = await (await call("GET", `/api/share/${large.id}/${largeInfo.name}`)).text();
-    expect(largeWhole.length).toBeGreaterThan(4 * NEWEST_ENTRIES_BYTES);
-    const answered = await call("GET", `/api/share/${large.id}/${largeInfo.name}?newest`);
-    expect(answered.status).toBe(200);
-    expect(await answered.text()).toBe(largeWhole);
+    const large = await segmentAndNewest([part("prt_a", "a".repeat(64 * 1024)), part("prt_b", "b".repeat(fill))]);
+    expect(large.whole.length).toBeGreaterThan(4 * NEWEST_ENTRIES_BYTES);
+    expect(large.text).toBe(large.whole);
   });
 
   it("reads the last 1 MiB for ?newest when the last 256 KiB hold fewer than 8 entries (large tool outputs)", async () => {
-    const share = await createShare();
     const small = Array.from({ length: 12 }, (_, i) => part(`prt_s${i}`, `${i} `.repeat(1024)));
-    await sync(share, [part("prt_old", "o".repeat(800 * 1024)), ...small, part("prt_big", "b".repeat(300 * 1024))]);
-    await runDurableObjectAlarm(roomOf(share.id));
-    const info = (await head(share.id)).segments[0]!;
-    const all = (JSON.parse(await (await call("GET", `/api/share/${share.id}/${info.name}`)).text()) as Segment)
-      .entries;
-    const newest = (await (await call("GET", `/api/share/${share.id}/${info.name}?newest`)).json()) as Segment & {
-      newest?: boolean;
-    };
+    const { all, newest } = await segmentAndNewest([
+      part("prt_old", "o".repeat(800 * 1024)),
+      ...small,
+      part("prt_big", "b".repeat(300 * 1024)),
+    ]);
     expect(newest.newest).toBe(true);
     // Everything after prt_old, which starts before the last 1 MiB.
     expect(newest.entries).toEqual(all.slice(-13));
   });
 
   it("passes over an item's own list of {key, …} objects that imitates an entry start in ?newest", async () => {
-    const share = await createShare();
     // The suffix begins inside prt_b's long text; its first `,{"key":"` is inside prt_b's own list, not an entry.
     const imitation = Array.from({ length: 3 }, (_, i) => ({ key: `part/msg_1/prt_${i}`, seq: 2 }));
-    await sync(share, [
+    const { all, newest } = await segmentAndNewest([
       // Over 1 MiB in all, so that the second try (the last 1 MiB) is a suffix too, and holds prt_b's start.
       part("prt_a", "a".repeat(700 * 1024)),
       {
@@ -560,13 +547,6 @@ describe("the page's reads", () => {
         data: { id: "prt_b", messageID: "msg_1", type: "text", text: "b".repeat(400 * 1024), list: imitation },
       },
     ]);
-    await runDurableObjectAlarm(roomOf(share.id));
-    const info = (await head(share.id)).segments[0]!;
-    const all = (JSON.parse(await (await call("GET", `/api/share/${share.id}/${info.name}`)).text()) as Segment)
-      .entries;
-    const newest = (await (await call("GET", `/api/share/${share.id}/${info.name}?newest`)).json()) as Segment & {
-      newest?: boolean;
-    };
     expect(newest.newest).toBe(true);
     expect(newest.entries).toEqual(all.slice(-1));
     expect(newest.entries[0]!.key).toBe("part/msg_1/prt_b");
