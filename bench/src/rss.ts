@@ -3,6 +3,12 @@
  * process group (`/proc/<pid>/status`: `VmRSS` now, `VmHWM` its peak). Writing `5` to `/proc/<pid>/clear_refs`
  * resets the peak to the current resident set (proc(5), https://man7.org/linux/man-pages/man5/proc.5.html), so the
  * peak over one operation can be read without sampling.
+ *
+ * `wrangler dev` runs two long-lived `workerd` processes: the runtime (the worker, its Durable Objects and SQLite,
+ * the local R2 store; the one started with `--inspector-addr`) and its proxy (wrangler's ProxyWorker, on the port the
+ * worker is served on, forwarding every request and response to the runtime). A deployed worker has no such proxy,
+ * and the proxy's resident set rises by about a response's size for every large response it forwards, so the two are
+ * counted apart.
  */
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 
@@ -24,6 +30,22 @@ export function workerdPids(group: number): number[] {
   return pids;
 }
 
+/** Whether workerd process `pid` is the runtime of `wrangler dev` rather than its proxy (see the module doc). */
+function isRuntime(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8")
+      .split("\0")
+      .some((arg) => arg.startsWith("--inspector-addr"));
+  } catch {
+    return false;
+  }
+}
+
+/** The runtime workerd process(es) of process group `group`: not wrangler's proxy (see the module doc). */
+export function runtimePids(group: number): number[] {
+  return workerdPids(group).filter(isRuntime);
+}
+
 /** A status field in bytes (`VmRSS`, `VmHWM`), summed over `pids`. */
 function statusBytes(pids: number[], field: "VmRSS" | "VmHWM"): number {
   let total = 0;
@@ -42,11 +64,16 @@ function statusBytes(pids: number[], field: "VmRSS" | "VmHWM"): number {
 }
 
 /**
- * Runs `task` and returns what the resident set of the workerd processes of process group `group` rose to above where it stood when the task started
- * (bytes; 0 when it never rose), with the task's result. An upper bound on what the task held at once: it also counts
- * garbage the runtime had not collected yet, and the local R2 store, which lives in the same process.
+ * Runs `task` and returns what the resident set of the runtime workerd process of process group `group` rose to
+ * above where it stood when the task started (`bytes`; 0 when it never rose), the same for its other workerd
+ * processes (`proxyBytes`: wrangler's proxy, see the module doc), and the task's result. An upper bound on what the
+ * task held at once: it also counts garbage the runtime had not collected yet, SQLite's pages, and the local R2
+ * store, which lives in the runtime's process.
  */
-export async function peakAbove<T>(group: number, task: () => Promise<T>): Promise<{ bytes: number; result: T }> {
+export async function peakAbove<T>(
+  group: number,
+  task: () => Promise<T>,
+): Promise<{ bytes: number; proxyBytes: number; result: T }> {
   const pids = workerdPids(group);
   for (const pid of pids) {
     try {
@@ -55,12 +82,18 @@ export async function peakAbove<T>(group: number, task: () => Promise<T>): Promi
       // The process ended.
     }
   }
-  const before = statusBytes(pids, "VmRSS");
+  const runtime = pids.filter(isRuntime);
+  const proxy = pids.filter((pid) => !runtime.includes(pid));
+  const before = { runtime: statusBytes(runtime, "VmRSS"), proxy: statusBytes(proxy, "VmRSS") };
   const result = await task();
-  return { bytes: Math.max(0, statusBytes(pids, "VmHWM") - before), result };
+  return {
+    bytes: Math.max(0, statusBytes(runtime, "VmHWM") - before.runtime),
+    proxyBytes: Math.max(0, statusBytes(proxy, "VmHWM") - before.proxy),
+    result,
+  };
 }
 
-/** The resident set of the workerd processes of process group `group` now (bytes). */
+/** The resident set of the runtime workerd process of process group `group` now (bytes). */
 export function residentBytes(group: number): number {
-  return statusBytes(workerdPids(group), "VmRSS");
+  return statusBytes(runtimePids(group), "VmRSS");
 }

@@ -2,8 +2,9 @@
  * Memory of the storage paths, and what the first screen of a large share reads from R2. For each share size (MiB,
  * `BENCH_MEMORY_MIB`, default 40 and 200; 500 on request, slow to generate and replay) a session of large tool
  * outputs is generated (`outputScale`) and sent through ordinary syncs, with a flush after each (what the 1 s alarm
- * does when the CLI sends a batch a second). Then each storage path runs alone while the kernel's peak resident set of the sessions worker's
- * `workerd` process is read (`rss.ts`): the replay (syncs and their flushes, segment merges included), `GET /data`,
+ * does when the CLI sends a batch a second). Then each storage path runs alone while the kernel's peak resident set of the
+ * runtime `workerd` process that runs the sessions worker is read (`rss.ts`; wrangler's proxy process, which forwards
+ * every response and which a deployed worker does not have, is read apart and shown in the log only): the replay (syncs and their flushes, segment merges included), `GET /data`,
  * `GET /snapshot`, legacy `GET /share_data`, the idle compaction, and the sync that loads the compacted share back
  * (rehydration). The figure checked against the target is the resident set's peak rise over the operation: an
  * upper bound on the bytes the path held at once (it also counts SQLite's pages, the local R2 store and garbage not
@@ -27,7 +28,7 @@ import { Sessions } from "../api.ts";
 import { generateSession } from "../generate.ts";
 import { HeapProbe } from "../heap.ts";
 import { now } from "../measure.ts";
-import { peakAbove, residentBytes, workerdPids } from "../rss.ts";
+import { peakAbove, residentBytes, runtimePids, workerdPids } from "../rss.ts";
 
 /** Tool outputs this many times larger than the default session's: about 9 KB per part. */
 const OUTPUT_SCALE = 10;
@@ -49,10 +50,15 @@ export interface MemoryOperation {
   /** Whether the inspector collected garbage before the operation (else its start level counts garbage). */
   collected: boolean;
   /**
-   * Peak resident set of the workerd process above the one at the operation's start (bytes; `rss.ts`): the figure
-   * checked against the target, an upper bound (SQLite's pages, the local R2 store and garbage count too).
+   * Peak resident set of the runtime workerd process above the one at the operation's start (bytes; `rss.ts`): the
+   * figure checked against the target, an upper bound (SQLite's pages, the local R2 store and garbage count too).
    */
   residentBytes: number;
+  /**
+   * The same for wrangler's proxy workerd process (bytes; `rss.ts`): it forwards every response, and a deployed
+   * worker has none, so it is shown, not checked.
+   */
+  proxyBytes: number;
   ms: number;
 }
 
@@ -201,7 +207,7 @@ async function runSizes(
   sizes: number[],
   log: (line: string) => void,
 ): Promise<MemoryRun[]> {
-  if (workerdPids(group).length === 0) throw new Error(`no workerd process in process group ${group}`);
+  if (runtimePids(group).length === 0) throw new Error(`no runtime workerd process in process group ${group}`);
   // A first share through every path, unmeasured: the runtime's own warm-up (code loaded and compiled, the first
   // Durable Object and SQLite database opened, the heap grown to its working size) is no storage path's memory.
   const warm = generateSession({ parts: 300, seed: 9, outputScale: OUTPUT_SCALE });
@@ -237,10 +243,12 @@ async function runSizes(
     const measure = async <T>(name: string, task: () => Promise<T>): Promise<T> => {
       const started = now();
       let resident = 0;
+      let proxy = 0;
       let simulatorBytes: number | null = null;
       const measured = async () => {
         const outcome = await peakAbove(group, task);
         resident = outcome.bytes;
+        proxy = outcome.proxyBytes;
         return outcome.result;
       };
       const { bytes, collected, result } = await heap.peakDuring(async () => {
@@ -255,11 +263,12 @@ async function runSizes(
         simulatorBytes,
         collected,
         residentBytes: resident,
+        proxyBytes: proxy,
         ms: now() - started,
       });
       const mib = (value: number) => (value / 2 ** 20).toFixed(1);
       log(
-        `    ${name}: workerd resident set +${mib(resident)} MiB, isolate heap samples ` +
+        `    ${name}: workerd resident set +${mib(resident)} MiB (wrangler's proxy +${mib(proxy)} MiB), isolate heap samples ` +
           `+${mib(bytes)} MiB${collected ? "" : " (no GC first)"}` +
           `${simulatorBytes === null ? "" : `, local R2 store's isolate +${mib(simulatorBytes)} MiB`} (${((now() - started) / 1000).toFixed(1)} s)`,
       );
