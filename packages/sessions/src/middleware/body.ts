@@ -85,6 +85,20 @@ export async function readBytes(request: Request): Promise<Uint8Array> {
 const STRUCTURE = /["[\]{}]/g;
 
 /**
+ * The offset of the quote that closes the JSON string opening at `start` (a `"` in `text`): the next quote not
+ * escaped, i.e. preceded by an even number of backslashes; -1 when the string never closes.
+ */
+export function stringEnd(text: string, start: number): number {
+  for (let end = start; ; ) {
+    end = text.indexOf('"', end + 1);
+    if (end < 0) return -1;
+    let slashes = 0;
+    while (text.charCodeAt(end - 1 - slashes) === 0x5c) slashes++;
+    if (slashes % 2 === 0) return end;
+  }
+}
+
+/**
  * The deepest nesting of `[`/`{` in JSON text, ignoring brackets inside strings; stops counting past `limit`.
  * Linear in the text and iterative, so it is safe on inputs that would overflow a recursive parser. It visits only
  * the structural characters (a regular expression finds the next one, `indexOf` the end of each string), so a body
@@ -98,15 +112,8 @@ export function jsonDepth(text: string, limit: number): number {
   for (let match = STRUCTURE.exec(text); match !== null; match = STRUCTURE.exec(text)) {
     const code = text.charCodeAt(match.index);
     if (code === 0x22) {
-      // The string ends at the next quote not escaped, i.e. preceded by an even number of backslashes.
-      let end = match.index;
-      for (;;) {
-        end = text.indexOf('"', end + 1);
-        if (end < 0) return max;
-        let slashes = 0;
-        while (text.charCodeAt(end - 1 - slashes) === 0x5c) slashes++;
-        if (slashes % 2 === 0) break;
-      }
+      const end = stringEnd(text, match.index);
+      if (end < 0) return max;
       STRUCTURE.lastIndex = end + 1;
     } else if (code === 0x5b || code === 0x7b) {
       if (++depth > max) max = depth;

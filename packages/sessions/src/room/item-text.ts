@@ -6,6 +6,7 @@
  * as `storage/read.ts` expects) and with no key repeated in any object (a repeated key is dropped by `JSON.parse`,
  * so its value would be stored without ever being checked or redacted).
  */
+import { stringEnd } from "../middleware/body";
 
 /** Where one object of the body's top-level `data` array lies in the body text. */
 export interface ItemText {
@@ -35,7 +36,6 @@ const SCANNED = /["[\]{} \t\n\r]/g;
 
 const QUOTE = 0x22;
 const COLON = 0x3a;
-const BACKSLASH = 0x5c;
 const OPEN_ARRAY = 0x5b;
 const OPEN_OBJECT = 0x7b;
 const CLOSE_ARRAY = 0x5d;
@@ -58,15 +58,8 @@ export function scanSyncBody(text: string, limit: number): BodyScan {
     const at = match.index;
     const code = text.charCodeAt(at);
     if (code === QUOTE) {
-      // The string ends at the next quote not escaped, i.e. preceded by an even number of backslashes.
-      let end = at;
-      for (;;) {
-        end = text.indexOf('"', end + 1);
-        if (end < 0) return { depth: max, items: undefined };
-        let slashes = 0;
-        while (text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
-        if (slashes % 2 === 0) break;
-      }
+      const end = stringEnd(text, at);
+      if (end < 0) return { depth: max, items: undefined };
       SCANNED.lastIndex = end + 1;
       if (data === 1) {
         // `data` is a string: not a batch; the schema refuses it.
