@@ -114,25 +114,25 @@ function memoryFigures(runs: MemoryRun[]): Figure[] {
   const worst = (run: MemoryRun) =>
     run.operations
       .filter((operation) => !operation.name.startsWith("replay"))
-      .reduce((top, operation) => (operation.residentBytes > top.residentBytes ? operation : top));
+      .reduce((top, operation) => (operation.heldBytes > top.heldBytes ? operation : top));
   for (const run of runs) {
     const top = worst(run);
     figures.push({
       suite: "memory",
-      measure: `peak rise of the workerd resident set during each storage path, ${run.label} (${formatBytes(run.liveBytes)} live, ${formatCount(run.parts)} parts); isolate heap samples in brackets (ours; the local R2 store's)`,
-      ours: `${formatBytes(top.residentBytes)} (${top.name}); ${run.operations.map((operation) => `${operation.name} ${formatBytes(operation.residentBytes)} [${formatBytes(operation.peakBytes)}${operation.simulatorBytes === null || operation.simulatorBytes === undefined ? "" : `; ${formatBytes(operation.simulatorBytes)}`}]`).join(", ")}`,
+      measure: `most the worker isolate held at once during each storage path (heap + ArrayBuffers, read after a GC every 100 ms; readings in brackets), ${run.label} (${formatBytes(run.liveBytes)} live, ${formatCount(run.parts)} parts); the workerd resident set's rise after it (an upper bound: garbage, SQLite, the local R2 store)`,
+      ours: `${formatBytes(top.heldBytes)} (${top.name}); ${run.operations.map((operation) => `${operation.name} ${formatBytes(operation.heldBytes)} [${operation.samples}] / resident ${formatBytes(operation.residentBytes)}${operation.simulatorBytes === null || operation.simulatorBytes === undefined ? "" : ` (R2 store ${formatBytes(operation.simulatorBytes)})`}`).join(", ")}`,
       baseline: formatBytes(run.liveBytes),
       against: "the share's live bytes (what a path holding the whole share holds)",
-      ratio: top.residentBytes / run.liveBytes,
+      ratio: top.heldBytes / run.liveBytes,
       target: `≤ ${formatBytes(MEMORY_TARGET_BYTES)} on every path but the replay`,
-      met: top.residentBytes <= MEMORY_TARGET_BYTES,
-      miss: `${top.name} rose ${formatBytes(top.residentBytes)} (an upper bound: it counts SQLite's pages, the local R2 store and uncollected garbage)`,
+      met: top.heldBytes <= MEMORY_TARGET_BYTES,
+      miss: `${top.name} held ${formatBytes(top.heldBytes)}`,
     });
   }
   if (runs.length > 1) {
     const small = runs[0]!;
     const large = runs.at(-1)!;
-    const growth = worst(large).residentBytes / Math.max(1, worst(small).residentBytes);
+    const growth = worst(large).heldBytes / Math.max(1, worst(small).heldBytes);
     figures.push({
       suite: "memory",
       measure: `growth of the storage paths' peak, ${small.label} → ${large.label}`,

@@ -2,18 +2,24 @@
  * Memory of the storage paths, and what the first screen of a large share reads from R2. For each share size (MiB,
  * `BENCH_MEMORY_MIB`, default 40 and 200; 500 on request, slow to generate and replay) a session of large tool
  * outputs is generated (`outputScale`) and sent through ordinary syncs, with a flush after each (what the 1 s alarm
- * does when the CLI sends a batch a second). Then each storage path runs alone while the kernel's peak resident set of the
- * runtime `workerd` process that runs the sessions worker is read (`rss.ts`; wrangler's proxy process, which forwards
- * every response and which a deployed worker does not have, is read apart and shown in the log only): the replay (syncs and their flushes, segment merges included), `GET /data`,
- * `GET /snapshot`, legacy `GET /share_data`, the idle compaction, and the sync that loads the compacted share back
- * (rehydration). The figure checked against the target is the resident set's peak rise over the operation: an
- * upper bound on the bytes the path held at once (it also counts SQLite's pages, the local R2 store and garbage not
- * yet collected). The isolate samples are shown beside it: closer to what the 128 MB isolate limit counts, but the
- * inspector proxy of `wrangler dev` answers them unreliably while the worker is busy, so a peak can be missed. So
- * that the resident set is not charged with what the product does not run, the sessions worker runs without wrangler's
- * local trace collector (`X_LOCAL_OBSERVABILITY=false`, `servers.ts`: it stores a span of every request and binding
- * call in the same process); the local R2 store does run there (Miniflare's `r2:bucket` worker and its files), so
- * the peak of its isolate's heap is sampled too and shown beside ours with `BENCH_SAMPLE_R2_STORE=1`.
+ * does when the CLI sends a batch a second). Then each storage path runs alone: the replay (syncs and their flushes,
+ * segment merges included), `GET /data`, `GET /snapshot`, legacy `GET /share_data`, the idle compaction, and the
+ * sync that loads the compacted share back (rehydration).
+ *
+ * The figure checked against the target is the most the sessions worker's isolate held at once during the path:
+ * every 100 ms the inspector collects garbage and reads the used heap plus ArrayBuffer backing stores
+ * (`HeapProbe.heldDuring`), and the highest of those readings above the level before the path is taken. That is what
+ * a deployed isolate's 128 MB limit counts (V8 collects garbage before it gives up on an allocation), and the worker's
+ * Durable Objects run in the same isolate. A path busy without a break (rehydration) lets the inspector in less
+ * often, so its sample count is shown with it.
+ *
+ * Beside it, the rise of the kernel's peak resident set of the runtime `workerd` process (`rss.ts`): an upper bound
+ * that also counts garbage V8 had not collected yet, SQLite's pages, and the local R2 store, a worker of its own in
+ * the same process (its isolate's heap is sampled too with `BENCH_SAMPLE_R2_STORE=1`). Wrangler's proxy process,
+ * which forwards every response and which a deployed worker does not have, is read apart and shown in the log only.
+ * So that neither is charged with what the product does not run, the sessions worker runs without wrangler's local
+ * trace collector (`X_LOCAL_OBSERVABILITY=false`, `servers.ts`: it stores a span of every request and binding call in
+ * the same process).
  *
  * First screen: the page's first paint reads `GET /api/share/:id/head`, then a large newest segment's newest entries
  * (`?newest`, `firstReadPath` in `packages/web/src/lib/segment-order.ts`), then the segments it lists, newest first
@@ -38,20 +44,21 @@ const BYTES_PER_PART = 9.4 * 1024;
 export interface MemoryOperation {
   name: string;
   /**
-   * Peak of the worker isolate's JavaScript memory (used heap + ArrayBuffer backing stores) above its level at the
-   * operation's start, after a garbage collection (bytes; `heap.ts`).
+   * The most the worker isolate held at once (used heap + ArrayBuffer backing stores, each reading taken right after
+   * a garbage collection) above its level at the operation's start (bytes; `HeapProbe.heldDuring`): the figure
+   * checked against the target.
    */
-  peakBytes: number;
+  heldBytes: number;
+  /** Readings {@link heldBytes} is the highest of. */
+  samples: number;
   /**
    * Peak of the local R2 store's isolate (`r2:bucket`) above its level at the start, after a garbage collection
    * (bytes): part of the resident set that a deployed worker does not hold. `null` when it could not be sampled.
    */
   simulatorBytes: number | null;
-  /** Whether the inspector collected garbage before the operation (else its start level counts garbage). */
-  collected: boolean;
   /**
-   * Peak resident set of the runtime workerd process above the one at the operation's start (bytes; `rss.ts`): the
-   * figure checked against the target, an upper bound (SQLite's pages, the local R2 store and garbage count too).
+   * Peak resident set of the runtime workerd process above the one at the operation's start (bytes; `rss.ts`): an
+   * upper bound (SQLite's pages, the local R2 store and garbage not yet collected count too), shown, not checked.
    */
   residentBytes: number;
   /**
@@ -240,6 +247,8 @@ async function runSizes(
       .catch(() => undefined);
     const share = await sessions.create(session.sessionID);
     const operations: MemoryOperation[] = [];
+    // A cheap request: an idle isolate runs the inspector's garbage collection only when it next handles one.
+    const poke = () => fetch(`${sessions.origin}/api/health`).then((response) => response.arrayBuffer());
     const measure = async <T>(name: string, task: () => Promise<T>): Promise<T> => {
       const started = now();
       let resident = 0;
@@ -251,25 +260,25 @@ async function runSizes(
         proxy = outcome.proxyBytes;
         return outcome.result;
       };
-      const { bytes, collected, result } = await heap.peakDuring(async () => {
+      const { bytes, samples, result } = await heap.heldDuring(async () => {
         if (!simulator) return measured();
         const sampled = await simulator.peakDuring(measured);
         simulatorBytes = sampled.bytes;
         return sampled.result;
-      });
+      }, poke);
       operations.push({
         name,
-        peakBytes: bytes,
+        heldBytes: bytes,
+        samples,
         simulatorBytes,
-        collected,
         residentBytes: resident,
         proxyBytes: proxy,
         ms: now() - started,
       });
       const mib = (value: number) => (value / 2 ** 20).toFixed(1);
       log(
-        `    ${name}: workerd resident set +${mib(resident)} MiB (wrangler's proxy +${mib(proxy)} MiB), isolate heap samples ` +
-          `+${mib(bytes)} MiB${collected ? "" : " (no GC first)"}` +
+        `    ${name}: isolate held +${mib(bytes)} MiB (${samples} samples after a GC); workerd resident set ` +
+          `+${mib(resident)} MiB (wrangler's proxy +${mib(proxy)} MiB)` +
           `${simulatorBytes === null ? "" : `, local R2 store's isolate +${mib(simulatorBytes)} MiB`} (${((now() - started) / 1000).toFixed(1)} s)`,
       );
       return result;
