@@ -119,7 +119,12 @@ export async function hydrate(
   if (head.seq !== share.flushed_seq) {
     throw new HydrationError(`head is at seq ${head.seq}, the room wrote ${share.flushed_seq}`);
   }
-  for (const info of head.segments) await loadSegment(bucket, sql, transaction, sharePrefix(share.id) + info.name);
+  for (const info of head.segments) {
+    await loadSegment(bucket, sql, transaction, sharePrefix(share.id) + info.name);
+    // A segment streams from buffers already in hand without a turn of the event loop between chunks: a timer
+    // hands the isolate to whatever else waits for it (other requests, the inspector) once per segment.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
   transaction(() => {
     insertEntries(sql, head.tail as StoredEntry[]);
     // Blobs queued for collection may be named again by the rows just loaded; those stay.

@@ -17,7 +17,7 @@
  *    them per batch), so winners spread over many segments cost a few GETs per segment and batch, not one per
  *    entry. Blobs are read one at a time.
  *
- * So the memory of a read is the index plus at most `KEEP_SEGMENT_BYTES + 2 × STREAM_BATCH_BYTES` (2 + 2 × 4 MiB)
+ * So the memory of a read is the index plus at most `KEEP_SEGMENT_BYTES + 2 × STREAM_BATCH_BYTES` (2 + 2 × 1 MiB)
  * plus one item (a blob, at most `MAX_ITEM_BYTES`), not the share. A segment entry is emitted as the text it is
  * stored as (the room writes every entry with `JSON.stringify`, so that text is what re-serializing it would give):
  * `/snapshot` and `/data` parse no item, so the garbage a read leaves for V8 stays about one batch, not a multiple
@@ -42,8 +42,13 @@ export const STORAGE_RETRY_AFTER_S = 5;
 /** Segments of at most this many bytes in all are kept in memory from the index pass instead of read again. */
 export const KEEP_SEGMENT_BYTES = 2 * 1024 * 1024;
 
-/** The stream pass reads winners in key-order batches of at most this many bytes of entries read by range. */
-export const STREAM_BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * The stream pass reads winners in key-order batches of at most this many bytes of entries read by range. What a
+ * read holds beyond its index is about this times four (the ranged bytes, the gaps read with them, their texts):
+ * 1 MiB kept a read of a 186 MiB share at about 8 MiB of isolate memory, where 4 MiB held about 13–20 MiB
+ * (`BENCH_ONLY=memory`, docs/storage.md), at the same speed.
+ */
+export const STREAM_BATCH_BYTES = 1 * 1024 * 1024;
 
 /**
  * Within a batch, ranges of one segment less than this many bytes apart are read with one GET (the bytes between are
