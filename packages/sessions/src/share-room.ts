@@ -138,11 +138,13 @@ export class ShareRoom extends DurableObject<Env> {
    * keeps its counts in memory for the next task that writes, so it costs no row write.
    */
   private saveStats(): void {
-    if (!this.share()) {
+    // Decided in memory, without reading the share row: this runs twice per sync (in its transaction, then when its
+    // task ends), and the tables exist exactly while the share does (`create` makes them, deletion drops them).
+    if ([...this.pending.keys()].every((name) => name === "syncs")) return;
+    if (!this.hasTables) {
       this.pending.clear();
       return;
     }
-    if ([...this.pending.keys()].every((name) => name === "syncs")) return;
     for (const [name, amount] of this.pending) {
       this.sql.exec(
         "INSERT INTO stats (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
@@ -293,13 +295,14 @@ export class ShareRoom extends DurableObject<Env> {
       if (charged && !this.budget.charge(Date.now())) return { ok: false, code: "rate_limited" };
       const batch = checkBatch(data, removed, texts);
       mark("check items");
+      let current: ShareRow;
       try {
-        await drainInbox(this.room);
+        current = await drainInbox(this.room, share);
         mark("inbox");
       } catch (error) {
         return toInbox(this.room, share, batch, error);
       }
-      const result = await apply(this.room, batch);
+      const result = await apply(this.room, batch, current);
       // Rows loaded back for this sync are compacted again once idle, even when the sync changed nothing.
       if (!share.hydrated) await this.schedule();
       return result;
@@ -464,7 +467,11 @@ export class ShareRoom extends DurableObject<Env> {
       if (share.expires_at !== null && now >= share.expires_at) {
         if (await this.runDuty("expire", now, () => this.deleteEverything(share!.id))) return;
       }
-      const merged = !hasInbox(this.sql) || (await this.runDuty("inbox", now, () => drainInbox(this.room)));
+      const merged =
+        !hasInbox(this.sql) ||
+        (await this.runDuty("inbox", now, async () => {
+          await drainInbox(this.room);
+        }));
       share = this.share()!;
       const flushed = !needsFlush(this.sql, share) || (await this.runDuty("flush", now, () => flush(this.room)));
       await this.runDuty("gc", now, () => collect(this.room, now));
