@@ -96,6 +96,11 @@ export class ShareRoom extends DurableObject<Env> {
   private readonly budget: SyncBudget;
   /** What the room's modules (`room/`) get of this object. */
   private readonly room: RoomContext;
+  /**
+   * The alarm as this object last set or read it (Unix ms, `null`: none), `undefined` when not known. Only this
+   * object sets its alarm, so a sync arming the flush (`alarmNoLaterThan`) needs no storage read after the first.
+   */
+  private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -346,7 +351,7 @@ export class ShareRoom extends DurableObject<Env> {
   private async deleteEverything(id: string): Promise<void> {
     // R2 first: if it fails, the share still exists and the deletion is retried.
     await deleteShareObjects(this.r2, id);
-    await this.ctx.storage.deleteAlarm();
+    await this.setAlarm(null);
     await this.ctx.storage.deleteAll();
     this.budget.forget();
     this.hasTables = false;
@@ -419,20 +424,30 @@ export class ShareRoom extends DurableObject<Env> {
   }
 
   private async alarmNoLaterThan(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    const current = this.alarmAt === undefined ? await this.ctx.storage.getAlarm() : this.alarmAt;
+    this.alarmAt = current;
+    if (current === null || current > at) await this.setAlarm(at);
+  }
+
+  /** Sets the alarm to `at` (Unix ms; `null` deletes it), and remembers it (see {@link alarmAt}). */
+  private async setAlarm(at: number | null): Promise<void> {
+    // Unknown until the storage call succeeds: a failed one may or may not have moved it.
+    this.alarmAt = undefined;
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
   }
 
   /** Sets the alarm to the earliest pending duty (see `room/duties.ts`); clears it when there is none. */
   private async schedule(): Promise<void> {
     const share = this.share();
     if (!share) return;
-    const at = nextAlarm(this.sql, share, Date.now());
-    if (at === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(at);
+    await this.setAlarm(nextAlarm(this.sql, share, Date.now()));
   }
 
   override async alarm(): Promise<void> {
+    // The alarm that fired is spent: what is set now is read again, until `tick` schedules the next one.
+    this.alarmAt = undefined;
     await this.exclusive(() => this.tick(Date.now()));
   }
 
