@@ -71,7 +71,8 @@ export class HeapProbe {
     return probe;
   }
 
-  private call<T>(method: string, timeoutMs = 30_000): Promise<T> {
+  /** Sends one inspector protocol command and resolves with its result. Errors: no answer within `timeoutMs`. */
+  call<T>(method: string, timeoutMs = 30_000, params?: Record<string, unknown>): Promise<T> {
     const id = this.next++;
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`inspector: ${method} timed out`)), timeoutMs);
@@ -79,7 +80,7 @@ export class HeapProbe {
         clearTimeout(timer);
         resolve(result as T);
       });
-      this.socket.send(JSON.stringify({ id, method }));
+      this.socket.send(JSON.stringify({ id, method, params }));
     });
   }
 

@@ -452,8 +452,10 @@ function spansSection(results: Results): string | null {
       "items over 1 MiB, before the rows name them: a viewer reads a blob reference straight from R2, so that PUT is " +
       "part of making the change viewable (these batches hold no such item); `transaction` writes at most one " +
       "row per changed item; `broadcast` sends the one encoded message to every viewer, which the runtime releases " +
-      "once the transaction is committed (the output gate); `commit and answer` is the rest: the flush alarm, the " +
-      "commit the answer waits for, and the RPC back to the worker. `outside the spans` is the client-side p50 minus " +
+      "once the transaction is committed (the output gate); `arm alarm` moves the flush alarm earlier if need be (no " +
+      "storage call when the room already knows it); `commit and answer` is the rest: the end of the room's task, the " +
+      "commit the answer waits for (SQLite writing the batch's pages, off the JavaScript stack: `(program)` in a CPU " +
+      "profile, `npm run profile -w @shareroom/bench`), and the RPC back to the worker. `outside the spans` is the client-side p50 minus " +
       "the spans: the HTTP request's way in and out, which the floor pays as well.",
     "",
     `| span | ${columns.map((column) => column.label).join(" | ")} |`,
@@ -809,9 +811,12 @@ function ingestClosing(ingest: IngestRun[]): string {
     "own work. A large one is linear in its bytes, and every pass over them is one the product " +
     "needs once: reading the body, `JSON.parse` (and the nesting check before it, which also finds each item's " +
     "text in the body: an item stored as sent is stored and broadcast as that text, `room/item-text.ts`), the item " +
-    "checks (validation), secretlint, and the SQLite writes of the rows (12 per statement). Closing the 5 MB target " +
-    "would take about 50 ms more off: redaction (its keyword scan runs at the speed of a bare `charCodeAt` loop " +
-    "here), the SQLite write and the commit before the answer are most of what is left."
+    "checks (validation, field by field), secretlint, and the SQLite writes of the rows (50 per statement, 2 bound " +
+    "values each: in workerd each bound value costs about as much as SQLite's work on a small row). What is left " +
+    "at 5 MB is mostly SQLite (the `transaction` span, then the commit in `commit and answer`, which a CPU profile " +
+    "shows as `(program)` time after the transaction: writing the batch's pages) and redaction (its keyword scan runs " +
+    "at the speed of a bare `charCodeAt` loop here); neither can leave the path without giving up the answer after " +
+    "durability or the redaction of every changed item."
   );
 }
 

@@ -82,7 +82,7 @@ const TARGETS: Target[] = ["floor", "ours", "unredacted"];
  * Batches of about `bytes` bytes of JSON each, `count` of them, built from `pool` (final items of a generated
  * session) with ids made unique per batch.
  */
-function batchesOf(pool: Item[], session: Item, rest: Item[], bytes: number, count: number): Item[][] {
+export function batchesOf(pool: Item[], session: Item, rest: Item[], bytes: number, count: number): Item[][] {
   const batches: Item[][] = [];
   let cursor = 0;
   for (let r = 0; r < count; r++) {

@@ -96,6 +96,11 @@ export class ShareRoom extends DurableObject<Env> {
   private readonly budget: SyncBudget;
   /** What the room's modules (`room/`) get of this object. */
   private readonly room: RoomContext;
+  /**
+   * The alarm as this object last set or read it (Unix ms, `null`: none), `undefined` when not known. Only this
+   * object sets its alarm, so a sync arming the flush (`alarmNoLaterThan`) needs no storage read after the first.
+   */
+  private alarmAt: number | null | undefined;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -138,11 +143,13 @@ export class ShareRoom extends DurableObject<Env> {
    * keeps its counts in memory for the next task that writes, so it costs no row write.
    */
   private saveStats(): void {
-    if (!this.share()) {
+    // Decided in memory, without reading the share row: this runs twice per sync (in its transaction, then when its
+    // task ends), and the tables exist exactly while the share does (`create` makes them, deletion drops them).
+    if ([...this.pending.keys()].every((name) => name === "syncs")) return;
+    if (!this.hasTables) {
       this.pending.clear();
       return;
     }
-    if ([...this.pending.keys()].every((name) => name === "syncs")) return;
     for (const [name, amount] of this.pending) {
       this.sql.exec(
         "INSERT INTO stats (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
@@ -293,13 +300,14 @@ export class ShareRoom extends DurableObject<Env> {
       if (charged && !this.budget.charge(Date.now())) return { ok: false, code: "rate_limited" };
       const batch = checkBatch(data, removed, texts);
       mark("check items");
+      let current: ShareRow;
       try {
-        await drainInbox(this.room);
+        current = await drainInbox(this.room, share);
         mark("inbox");
       } catch (error) {
         return toInbox(this.room, share, batch, error);
       }
-      const result = await apply(this.room, batch);
+      const result = await apply(this.room, batch, current);
       // Rows loaded back for this sync are compacted again once idle, even when the sync changed nothing.
       if (!share.hydrated) await this.schedule();
       return result;
@@ -343,7 +351,7 @@ export class ShareRoom extends DurableObject<Env> {
   private async deleteEverything(id: string): Promise<void> {
     // R2 first: if it fails, the share still exists and the deletion is retried.
     await deleteShareObjects(this.r2, id);
-    await this.ctx.storage.deleteAlarm();
+    await this.setAlarm(null);
     await this.ctx.storage.deleteAll();
     this.budget.forget();
     this.hasTables = false;
@@ -416,20 +424,30 @@ export class ShareRoom extends DurableObject<Env> {
   }
 
   private async alarmNoLaterThan(at: number): Promise<void> {
-    const current = await this.ctx.storage.getAlarm();
-    if (current === null || current > at) await this.ctx.storage.setAlarm(at);
+    const current = this.alarmAt === undefined ? await this.ctx.storage.getAlarm() : this.alarmAt;
+    this.alarmAt = current;
+    if (current === null || current > at) await this.setAlarm(at);
+  }
+
+  /** Sets the alarm to `at` (Unix ms; `null` deletes it), and remembers it (see {@link alarmAt}). */
+  private async setAlarm(at: number | null): Promise<void> {
+    // Unknown until the storage call succeeds: a failed one may or may not have moved it.
+    this.alarmAt = undefined;
+    if (at === null) await this.ctx.storage.deleteAlarm();
+    else await this.ctx.storage.setAlarm(at);
+    this.alarmAt = at;
   }
 
   /** Sets the alarm to the earliest pending duty (see `room/duties.ts`); clears it when there is none. */
   private async schedule(): Promise<void> {
     const share = this.share();
     if (!share) return;
-    const at = nextAlarm(this.sql, share, Date.now());
-    if (at === null) await this.ctx.storage.deleteAlarm();
-    else await this.ctx.storage.setAlarm(at);
+    await this.setAlarm(nextAlarm(this.sql, share, Date.now()));
   }
 
   override async alarm(): Promise<void> {
+    // The alarm that fired is spent: what is set now is read again, until `tick` schedules the next one.
+    this.alarmAt = undefined;
     await this.exclusive(() => this.tick(Date.now()));
   }
 
@@ -464,7 +482,11 @@ export class ShareRoom extends DurableObject<Env> {
       if (share.expires_at !== null && now >= share.expires_at) {
         if (await this.runDuty("expire", now, () => this.deleteEverything(share!.id))) return;
       }
-      const merged = !hasInbox(this.sql) || (await this.runDuty("inbox", now, () => drainInbox(this.room)));
+      const merged =
+        !hasInbox(this.sql) ||
+        (await this.runDuty("inbox", now, async () => {
+          await drainInbox(this.room);
+        }));
       share = this.share()!;
       const flushed = !needsFlush(this.sql, share) || (await this.runDuty("flush", now, () => flush(this.room)));
       await this.runDuty("gc", now, () => collect(this.room, now));

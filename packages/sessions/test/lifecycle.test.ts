@@ -3,8 +3,9 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import type { ShareSnapshot } from "@shareroom/shared";
 import { describe, expect, it } from "vitest";
+import { STANDBY_MS } from "../src/room/duties";
 import type { ShareRoom } from "../src/share-room";
-import { IDLE_COMPACT_MS } from "../src/storage/layout";
+import { FLUSH_DELAY_MS, IDLE_COMPACT_MS } from "../src/storage/layout";
 import { CAPTURES, call, createShare, storedItems, sync } from "./helpers";
 import { connect } from "./viewer";
 
@@ -58,6 +59,29 @@ describe("idle compaction", () => {
     await tickAt(share.id, Date.now() + IDLE_COMPACT_MS + 1);
     const alarm = await runInDurableObject(roomOf(share.id), (_room: ShareRoom, state) => state.storage.getAlarm());
     expect(alarm).toBeNull();
+  });
+});
+
+describe("the flush alarm", () => {
+  const alarmOf = (id: string) => runInDurableObject(roomOf(id), (_room: ShareRoom, state) => state.storage.getAlarm());
+
+  it("stays a flush delay ahead while syncs come, so the next sync arms none, and waits for the compaction after", async () => {
+    const share = await createShare();
+    await sync(share, [part("prt_1", "x")]);
+    expect(await runDurableObjectAlarm(roomOf(share.id))).toBe(true);
+    const standby = await alarmOf(share.id);
+    expect(standby).not.toBeNull();
+    expect(standby!).toBeLessThanOrEqual(Date.now() + FLUSH_DELAY_MS);
+    await sync(share, [part("prt_2", "y")]);
+    expect(await alarmOf(share.id)).toBe(standby);
+
+    // No sync for longer than the standby: the alarm that flushes prt_2 is the last one before the compaction's.
+    await runInDurableObject(roomOf(share.id), (_room: ShareRoom, state) => {
+      state.storage.sql.exec(`UPDATE share SET updated_at = updated_at - ${STANDBY_MS + 1}, active_at = updated_at`);
+    });
+    expect(await runDurableObjectAlarm(roomOf(share.id))).toBe(true);
+    expect(await alarmOf(share.id)).toBeGreaterThan(Date.now() + STANDBY_MS + FLUSH_DELAY_MS);
+    expect((await storedItems(share.id)).get("part/msg_1/prt_2")).toEqual(part("prt_2", "y"));
   });
 });
 

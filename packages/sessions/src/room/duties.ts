@@ -16,6 +16,19 @@ export const RETRY_BASE_MS = 1_000;
 /** Longest retry delay (ms). */
 export const RETRY_MAX_MS = 5 * 60_000;
 
+/**
+ * How long after a share's last change the alarm stays armed one flush delay ahead even with nothing to flush (ms),
+ * so a sync in that time finds it armed and sets none: a `setAlarm` on the sync's way makes its answer wait for
+ * the alarm's write too (docs/performance.md). The CLI syncs about once a second while the agent works; after the
+ * last sync this costs at most this many seconds of empty alarms.
+ */
+export const STANDBY_MS = 5_000;
+
+/** Whether the alarm stays armed with nothing to flush ({@link STANDBY_MS}): rows loaded, and changed lately. */
+function standby(share: ShareRow, now: number): boolean {
+  return share.hydrated === 1 && share.seq > 0 && now - share.updated_at < STANDBY_MS;
+}
+
 /** The retry delay after `attempts` failures (ms). */
 export function backoff(attempts: number): number {
   return Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.max(0, attempts - 1));
@@ -69,7 +82,8 @@ export function pendingDuties(sql: SqlStorage, share: ShareRow, now: number): nu
 
 /**
  * When the alarm should next fire (Unix ms), or `null` when no duty is pending: each pending duty at its due time,
- * but not before its recorded retry time (the compaction not before the inbox's and the flush's either).
+ * but not before its recorded retry time (the compaction not before the inbox's and the flush's either); the flush
+ * also for {@link STANDBY_MS} after the last change.
  */
 export function nextAlarm(sql: SqlStorage, share: ShareRow, now: number): number | null {
   const retries = new Map(
@@ -84,7 +98,7 @@ export function nextAlarm(sql: SqlStorage, share: ShareRow, now: number): number
     times.push(Math.max(due, retries.get(duty) ?? 0));
   };
   if (hasInbox(sql)) add("inbox", now);
-  if (needsFlush(sql, share)) add("flush", now + FLUSH_DELAY_MS);
+  if (needsFlush(sql, share) || standby(share, now)) add("flush", now + FLUSH_DELAY_MS);
   add("gc", sql.exec<{ due: number | null }>("SELECT MIN(due) AS due FROM garbage").one().due);
   if (count(sql, "SELECT COUNT(*) AS n FROM blob_garbage WHERE after_seq <= ?", share.flushed_seq) > 0) {
     add("gc", now);

@@ -56,17 +56,21 @@ const decoder = new TextDecoder();
 
 /**
  * Loads the rows back if compacted and merges every inbox batch, oldest first, each atomically with its
- * removal from the inbox. Throws on an R2 failure (the rest stays in the inbox).
+ * removal from the inbox. Returns the share row as it stands after; `share` is the row as the caller just read it
+ * (a sync, which then needs no second read when there was nothing to do). Throws on an R2 failure (the rest stays
+ * in the inbox).
  */
-export async function drainInbox(room: RoomContext): Promise<void> {
-  const share = shareRow(room.sql)!;
+export async function drainInbox(room: RoomContext, share = shareRow(room.sql)!): Promise<ShareRow> {
+  let changed = false;
   if (!share.hydrated) {
     await hydrate(room.r2, room.sql, room.transaction, share);
     room.sql.exec("UPDATE share SET active_at = ? WHERE id = ?", Date.now(), share.id);
+    changed = true;
   }
   for (;;) {
     const next = room.sql.exec<{ n: number }>("SELECT n FROM inbox ORDER BY n LIMIT 1").toArray()[0];
-    if (!next) return;
+    if (!next) return changed ? shareRow(room.sql)! : share;
+    changed = true;
     const owner = `inbox:${next.n}`;
     const text = decoder.decode(getChunks(room.sql, owner) ?? new Uint8Array());
     const stored = JSON.parse(text || '{"data":[],"removed":[]}') as { data: unknown[]; removed: string[] };
@@ -74,7 +78,7 @@ export async function drainInbox(room: RoomContext): Promise<void> {
       dropChunks(room.sql, owner);
       room.sql.exec("DELETE FROM inbox WHERE n = ?", next.n);
     };
-    const result = await apply(room, checkBatch(stored.data, stored.removed), done);
+    const result = await apply(room, checkBatch(stored.data, stored.removed), shareRow(room.sql)!, done);
     if (!result.ok) {
       // Unreachable while the inbox admits only batches that fit (toInbox); never let one block the rest.
       console.error(`share ${share.id}: inbox batch ${next.n} refused at merge: ${result.code}`);
@@ -121,16 +125,16 @@ export async function toInbox(
 }
 
 /**
- * Merges a checked batch into the rows (which must be loaded): plans it against the stored versions (read in
- * one statement), redacts the changed items only, writes at most one row per change and per removed key in one
- * transaction (with `alsoInTransaction`), broadcasts, and arms the flush.
+ * Merges a checked batch into the rows (which must be loaded; `share` is the share row as it stands): plans it
+ * against the stored versions (read in one statement), redacts the changed items only, writes at most one row per
+ * change and per removed key in one transaction (with `alsoInTransaction`), broadcasts, and arms the flush.
  */
 export async function apply(
   room: RoomContext,
   batch: Batch,
+  share: ShareRow,
   alsoInTransaction?: () => void,
 ): Promise<RoomResult<SyncResponse>> {
-  const share = shareRow(room.sql)!;
   const items = withoutRemoved(lastPerKey(batch.items), batch.removed);
   for (const item of items) if (item.bytes > INLINE_ITEM_MAX_BYTES) item.hash = await sha256Hex(item.json);
   mark("hash blobs");

@@ -90,12 +90,15 @@ export const ENTRY_BYTES_SQL = "CASE WHEN removed = 1 THEN 64 WHEN body IS NULL 
 export type ItemWrite = Pick<ItemRow, "key" | "seq" | "bytes" | "body" | "ref" | "hash" | "progress" | "epoch">;
 
 /**
- * Rows per statement of {@link upsertItems}: 8 values each, under the 100 bound parameters Durable Object SQLite
- * allows per query (https://developers.cloudflare.com/durable-objects/platform/limits/). Values bound as they are cost
- * less than rows passed as one JSON text, which SQLite parses again for each column it reads (measured in workerd
- * on the bench's 5 MB batches, docs/performance.md).
+ * Rows per statement of {@link upsertItems}: 2 values each (the row's small columns as one JSON array, and its body),
+ * under the 100 bound parameters Durable Object SQLite allows per query
+ * (https://developers.cloudflare.com/durable-objects/platform/limits/). In workerd each bound value costs about as
+ * much as SQLite's work on a small row, so 8 values per row made the binding most of a 5 MB batch's write; the small
+ * columns are read back out of their JSON with `->>`, which costs less. The body stays a value of its own: inside a
+ * JSON text it would be escaped, copied and parsed again (measured in workerd on the bench's 5 MB batches,
+ * docs/performance.md).
  */
-export const UPSERT_ROWS = 12;
+export const UPSERT_ROWS = 50;
 
 const ON_CONFLICT = ` ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, bytes = excluded.bytes, body = excluded.body,
   ref = excluded.ref, hash = excluded.hash, progress = excluded.progress, epoch = excluded.epoch, removed = 0`;
@@ -104,10 +107,11 @@ const ON_CONFLICT = ` ON CONFLICT (key) DO UPDATE SET seq = excluded.seq, bytes 
 const upserts: string[] = [];
 
 function upsertOf(rows: number): string {
-  upserts[rows] ??= `INSERT INTO items (key, seq, bytes, body, ref, hash, progress, epoch, removed) VALUES ${Array.from(
-    { length: rows },
-    () => "(?, ?, ?, ?, ?, ?, ?, ?, 0)",
-  ).join(", ")}${ON_CONFLICT}`;
+  // `WHERE true` keeps SQLite from reading `ON CONFLICT` as a join constraint of the SELECT (its upsert docs).
+  upserts[rows] ??= `INSERT INTO items (key, seq, bytes, body, ref, hash, progress, epoch, removed)
+    SELECT column1 ->> 0, column1 ->> 1, column1 ->> 2, column2, column1 ->> 3, column1 ->> 4, column1 ->> 5,
+      column1 ->> 6, 0
+    FROM (VALUES ${Array.from({ length: rows }, () => "(?, ?)").join(", ")}) WHERE true${ON_CONFLICT}`;
   return upserts[rows];
 }
 
@@ -117,11 +121,12 @@ function upsertOf(rows: number): string {
  */
 export function upsertItems(sql: SqlStorage, rows: readonly ItemWrite[]): void {
   for (let start = 0; start < rows.length; start += UPSERT_ROWS) {
-    const chunk = rows.slice(start, start + UPSERT_ROWS);
+    const end = Math.min(rows.length, start + UPSERT_ROWS);
     const values: SqlStorageValue[] = [];
-    for (const row of chunk) {
-      values.push(row.key, row.seq, row.bytes, row.body, row.ref, row.hash, row.progress, row.epoch);
+    for (let index = start; index < end; index++) {
+      const row = rows[index]!;
+      values.push(JSON.stringify([row.key, row.seq, row.bytes, row.ref, row.hash, row.progress, row.epoch]), row.body);
     }
-    sql.exec(upsertOf(chunk.length), ...values);
+    sql.exec(upsertOf(end - start), ...values);
   }
 }
