@@ -94,10 +94,6 @@ export function checkItem(raw: unknown): ItemCheck {
   }
   const type = (raw as { type?: unknown }).type;
   if ((KNOWN_ITEM_TYPES as readonly unknown[]).includes(type)) {
-    if (passesKnownSchema(raw as { type: string; data?: unknown })) {
-      const item = stripPrivateFields(raw as Item);
-      return { ok: true, key: itemKey(item), item };
-    }
     const parsed = KnownItemSchema.safeParse(raw);
     if (!parsed.success) {
       const idIssue = parsed.error.issues.find((issue) => issue.code === "invalid_format");
@@ -117,46 +113,6 @@ export function checkItem(raw: unknown): ItemCheck {
   }
   const item = raw as Item;
   return { ok: true, key: itemKey(item), item };
-}
-
-/**
- * Whether `raw`, an object whose `type` is one of {@link KNOWN_ITEM_TYPES}, passes {@link KnownItemSchema}: the
- * same checks, field by field, without the copy zod makes of every object it parses (most of a 5 MB batch's item
- * checks, docs/performance.md). Never true where the schema fails; where it is false, the schema decides and says
- * why.
- */
-function passesKnownSchema(raw: { type: string; data?: unknown }): boolean {
-  const data = raw.data;
-  switch (raw.type) {
-    case "session":
-      return isRecord(data) && typeof data.id === "string";
-    case "message":
-      return isRecord(data) && isId(data.id) && isOptionalString(data.sessionID) && isOptionalString(data.role);
-    case "part":
-      return isRecord(data) && isId(data.id) && isId(data.messageID) && typeof data.type === "string";
-    case "session_diff":
-      return Array.isArray(data) && data.every((entry) => isRecord(entry) && isOptionalString(entry.file));
-    case "model":
-      return (
-        Array.isArray(data) &&
-        data.every((entry) => isRecord(entry) && isOptionalString(entry.id) && isOptionalString(entry.providerID))
-      );
-    default:
-      return false;
-  }
-}
-
-/** What zod's objects accept: any object that is not an array. */
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-function isId(value: unknown): boolean {
-  return typeof value === "string" && ID_PATTERN.test(value);
-}
-
-function isOptionalString(value: unknown): boolean {
-  return value === undefined || typeof value === "string";
 }
 
 /**
