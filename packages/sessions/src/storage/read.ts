@@ -57,6 +57,12 @@ export const STREAM_BATCH_BYTES = 1 * 1024 * 1024;
  */
 export const COALESCE_GAP_BYTES = 64 * 1024;
 
+/**
+ * Ranged GETs of one batch in flight at once: a Worker has at most 6 connections open at a time
+ * (https://developers.cloudflare.com/workers/platform/limits/#simultaneous-open-connections).
+ */
+const RANGED_READS_IN_FLIGHT = 6;
+
 /** At most this many winners per batch, so a batch of small or inline entries stays a bounded step too. */
 const STREAM_BATCH_WINNERS = 4096;
 
@@ -297,18 +303,27 @@ export class ShareIndex {
       set.add(gap.index);
       joined.set(gap.group, set);
     }
-    const read = new Map<Winner, Uint8Array>();
+    const spans: { segment: ScannedSegment; winners: Winner[] }[] = [];
     for (const [segmentIndex, group] of bySegment) {
       const join = joined.get(group);
       let first = 0;
       for (let last = 0; last < group.length; last++) {
         if (last + 1 < group.length && join?.has(last + 1)) continue;
-        const span = group.slice(first, last + 1);
-        const bytes = await this.readSpan(this.segments[segmentIndex]!, span[0]!.start, span.at(-1)!.end);
-        for (const winner of span)
-          read.set(winner, bytes.subarray(winner.start - span[0]!.start, winner.end - span[0]!.start));
+        spans.push({ segment: this.segments[segmentIndex]!, winners: group.slice(first, last + 1) });
         first = last + 1;
       }
+    }
+    // A batch's spans are all held until it is emitted anyway, so reading them a few at a time costs no memory and
+    // spares a batch over many segments one R2 round trip per span.
+    const read = new Map<Winner, Uint8Array>();
+    for (let at = 0; at < spans.length; at += RANGED_READS_IN_FLIGHT) {
+      await Promise.all(
+        spans.slice(at, at + RANGED_READS_IN_FLIGHT).map(async ({ segment, winners }) => {
+          const from = winners[0]!.start;
+          const bytes = await this.readSpan(segment, from, winners.at(-1)!.end);
+          for (const winner of winners) read.set(winner, bytes.subarray(winner.start - from, winner.end - from));
+        }),
+      );
     }
     return read;
   }
