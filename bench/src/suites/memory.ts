@@ -3,8 +3,10 @@
  * `BENCH_MEMORY_MIB`, default 40 and 200; 500 on request, slow to generate and replay) a session of large tool
  * outputs is generated (`outputScale`) and sent through ordinary syncs, with a flush after each (what the 1 s alarm
  * does when the CLI sends a batch a second). Then each storage path runs alone: the replay (syncs and their flushes,
- * segment merges included), `GET /data`, `GET /snapshot`, legacy `GET /share_data`, the idle compaction, and the
- * sync that loads the compacted share back (rehydration).
+ * segment merges included), `GET /data`, `GET /snapshot`, legacy `GET /share_data`, the idle compaction, the
+ * sync that loads the compacted share back (rehydration), a legacy `/share_poll` connect (it replays every stored
+ * key; the bench reads until a sync sent after the connect arrives), and the share's deletion (checked: `/data`
+ * answers 404 after it).
  *
  * The figure checked against the target is the most the sessions worker's isolate held at once during the path:
  * every 100 ms the inspector collects garbage and reads the used heap plus ArrayBuffer backing stores
@@ -29,6 +31,7 @@
  * stored, so that is what R2 served (for `?newest`, the ranges it is cut from).
  */
 import { type Item, NEWEST_ENTRIES_BYTES } from "@shareroom/shared";
+import WebSocket from "ws";
 import { firstReadPath, newestFirst, segmentPath } from "../../../packages/web/src/lib/segment-order.ts";
 import { Sessions } from "../api.ts";
 import { generateSession } from "../generate.ts";
@@ -125,6 +128,41 @@ function firstScreenKeys(final: Map<string, Item>): string[] {
     if (item.type === "part" && turn.has((item.data as { messageID: string }).messageID)) keys.push(key);
   }
   return keys;
+}
+
+/**
+ * Connects to the legacy `/share_poll` of `share` and reads its replay of every stored key: a sync of the `session`
+ * item with a marker title is sent once the socket is open, and the replay has ended when that title arrives (the
+ * room sends in order). Returns the messages and bytes read before it. Errors: a socket error or a close first.
+ */
+async function legacyReplay(
+  sessions: Sessions,
+  share: { id: string; secret: string },
+  session: Item,
+): Promise<{ messages: number; bytes: number }> {
+  const marker = `replayed ${share.id}`;
+  const socket = new WebSocket(`${sessions.origin.replace(/^http/, "ws")}/share_poll?id=${share.id}`);
+  try {
+    return await new Promise((resolve, reject) => {
+      let messages = 0;
+      let bytes = 0;
+      socket.on("message", (data: Buffer) => {
+        const text = data.toString();
+        if (text.includes(marker)) resolve({ messages, bytes });
+        messages++;
+        bytes += data.byteLength;
+      });
+      socket.once("error", reject);
+      socket.once("close", (code) => reject(new Error(`/share_poll closed (${code}) before its replay ended`)));
+      socket.once("open", () => {
+        const touched = { ...session, data: { ...(session.data as object), title: marker } } as Item;
+        sessions.sync(share, Sessions.syncBody(share, [touched])).catch(reject);
+      });
+    });
+  } finally {
+    socket.removeAllListeners("close");
+    socket.close();
+  }
 }
 
 /** Reads the head and then segments newest first, as the page does, until the first screen is complete. */
@@ -311,6 +349,22 @@ async function runSizes(
       data: { ...(session0.data as object), title: "after the nap" },
     } as Item;
     await measure("rehydration (the next sync)", () => sessions.sync(share, Sessions.syncBody(share, [touched])));
+    const replayed = await measure("legacy /share_poll connect (its replay)", () =>
+      legacyReplay(sessions, share, session0),
+    );
+    log(`    legacy replay: ${replayed.messages} messages, ${(replayed.bytes / 2 ** 20).toFixed(1)} MiB`);
+    await measure("delete", async () => {
+      const response = await fetch(`${sessions.origin}/api/share/${share.id}`, {
+        method: "DELETE",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ secret: share.secret }),
+      });
+      if (!response.ok) throw new Error(`DELETE answered ${response.status}`);
+      await response.arrayBuffer();
+    });
+    const gone = await fetch(`${sessions.origin}/api/share/${share.id}/data`);
+    await gone.arrayBuffer();
+    if (gone.status !== 404) throw new Error(`GET /data answered ${gone.status} after the delete`);
     runs.push({
       label: `${targetMiB} MiB share`,
       targetMiB,

@@ -64,9 +64,9 @@ export function message(value: ServerMessage): string {
  * The legacy `/share_poll` messages for stored rows: one `{key, content}` per session, message and part, with the
  * legacy keys `session/info/<sid>`, `session/message/<sid>/<mid>`, `session/part/<sid>/<mid>/<pid>` (protocol
  * reference §2). Rows stored by reference, tombstones and item types the legacy protocol has no key for are not sent.
+ * Made one at a time as `rows` is iterated, so a caller that sends each as it comes holds one row and one message.
  */
-export function legacyMessages(sessionID: string, rows: Iterable<Pick<ItemRow, "key" | "body">>): string[] {
-  const messages: string[] = [];
+export function* legacyMessages(sessionID: string, rows: Iterable<Pick<ItemRow, "key" | "body">>): Generator<string> {
   for (const row of rows) {
     if (row.body === null) continue;
     const [type, first, second] = row.key.split("/");
@@ -80,7 +80,6 @@ export function legacyMessages(sessionID: string, rows: Iterable<Pick<ItemRow, "
             : undefined;
     if (!key) continue;
     const content = (JSON.parse(row.body) as Item).data;
-    messages.push(JSON.stringify({ key, content }));
+    yield JSON.stringify({ key, content });
   }
-  return messages;
 }

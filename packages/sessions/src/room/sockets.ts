@@ -145,7 +145,9 @@ export function acceptViewer(
 
 /**
  * Accepts a legacy poller with the admission `tags` ({@link admitViewer}) and replays every stored key (the legacy
- * protocol's rule; needs hydrated rows).
+ * protocol's rule; needs hydrated rows). The rows are read through one SQLite cursor and each is sent as it is
+ * read, so the isolate holds one row and its message at a time, whatever the share's size; what the runtime queues
+ * for a slow client is outside the isolate.
  */
 export function acceptLegacy(ctx: DurableObjectState, sql: SqlStorage, share: ShareRow, tags: string[]): Response {
   const pair = new WebSocketPair();
@@ -160,7 +162,7 @@ export function broadcast(ctx: DurableObjectState, rows: SentRow[], sessionID: s
   if (rows.length === 0) return;
   const legacy = ctx.getWebSockets(LEGACY_TAG);
   if (legacy.length > 0) {
-    const texts = legacyMessages(sessionID, rows);
+    const texts = [...legacyMessages(sessionID, rows)];
     for (const ws of legacy) for (const text of texts) trySend(ws, text);
   }
   const sockets = ctx.getWebSockets(VIEWER_TAG);

@@ -29,6 +29,7 @@
  */
 import { type Item, NEWEST_ENTRIES_BYTES, type ShareSnapshot } from "@shareroom/shared";
 import { blobKey, type Head, headKey, type SegmentInfo, type StoredEntry, sharePrefix } from "./layout";
+import { type Place, type Winner, type WinnerTable, WinnerTableBuilder } from "./winners";
 
 /**
  * A share's objects are missing, unreadable or R2 failed: the read cannot be answered now, and may be on a retry
@@ -55,6 +56,12 @@ export const STREAM_BATCH_BYTES = 1 * 1024 * 1024;
  * read and dropped), while the bytes so dropped stay within `STREAM_BATCH_BYTES`, smallest gaps first.
  */
 export const COALESCE_GAP_BYTES = 64 * 1024;
+
+/**
+ * Ranged GETs of one batch in flight at once: a Worker has at most 6 connections open at a time
+ * (https://developers.cloudflare.com/workers/platform/limits/#simultaneous-open-connections).
+ */
+const RANGED_READS_IN_FLIGHT = 6;
 
 /** At most this many winners per batch, so a batch of small or inline entries stays a bounded step too. */
 const STREAM_BATCH_WINNERS = 4096;
@@ -201,19 +208,6 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Where the winning entry of one key lives: in the head's tail (`segment` -1) or a byte range of a segment. */
-interface Winner {
-  key: string;
-  seq: number;
-  segment: number;
-  /** Index in the tail, or byte range in the segment object. */
-  start: number;
-  end: number;
-  removed: boolean;
-  /** SHA-256 of the blob, for entries stored by reference. */
-  blob?: string;
-}
-
 /** A segment as the index pass saw it: its R2 ETag (the stream pass reads that exact object) and kept bytes. */
 interface ScannedSegment {
   info: SegmentInfo;
@@ -230,7 +224,7 @@ export class ShareIndex {
     readonly head: Head,
     readonly etag: string,
     /** Live keys' winners (no tombstones), sorted by key. */
-    readonly winners: Winner[],
+    readonly winners: WinnerTable,
     private readonly segments: ScannedSegment[],
   ) {}
 
@@ -251,18 +245,17 @@ export class ShareIndex {
     while (at < to) {
       let end = at;
       let bytes = 0;
+      const batch: Winner[] = [];
       while (end < to && end - at < STREAM_BATCH_WINNERS) {
-        const winner = this.winners[end]!;
+        const winner = this.winners.get(end);
         const weight = this.isRanged(winner) ? winner.end - winner.start : 0;
         if (end > at && bytes + weight > STREAM_BATCH_BYTES) break;
         bytes += weight;
+        batch.push(winner);
         end++;
       }
-      const ranged = await this.readRanged(this.winners.slice(at, end));
-      for (let i = at; i < end; i++) {
-        const winner = this.winners[i]!;
-        yield [winner, this.text(winner, ranged.get(winner))];
-      }
+      const ranged = await this.readRanged(batch);
+      for (const winner of batch) yield [winner, this.text(winner, ranged.get(winner))];
       at = end;
     }
   }
@@ -310,18 +303,27 @@ export class ShareIndex {
       set.add(gap.index);
       joined.set(gap.group, set);
     }
-    const read = new Map<Winner, Uint8Array>();
+    const spans: { segment: ScannedSegment; winners: Winner[] }[] = [];
     for (const [segmentIndex, group] of bySegment) {
       const join = joined.get(group);
       let first = 0;
       for (let last = 0; last < group.length; last++) {
         if (last + 1 < group.length && join?.has(last + 1)) continue;
-        const span = group.slice(first, last + 1);
-        const bytes = await this.readSpan(this.segments[segmentIndex]!, span[0]!.start, span.at(-1)!.end);
-        for (const winner of span)
-          read.set(winner, bytes.subarray(winner.start - span[0]!.start, winner.end - span[0]!.start));
+        spans.push({ segment: this.segments[segmentIndex]!, winners: group.slice(first, last + 1) });
         first = last + 1;
       }
+    }
+    // A batch's spans are all held until it is emitted anyway, so reading them a few at a time costs no memory and
+    // spares a batch over many segments one R2 round trip per span.
+    const read = new Map<Winner, Uint8Array>();
+    for (let at = 0; at < spans.length; at += RANGED_READS_IN_FLIGHT) {
+      await Promise.all(
+        spans.slice(at, at + RANGED_READS_IN_FLIGHT).map(async ({ segment, winners }) => {
+          const from = winners[0]!.start;
+          const bytes = await this.readSpan(segment, from, winners.at(-1)!.end);
+          for (const winner of winners) read.set(winner, bytes.subarray(winner.start - from, winner.end - from));
+        }),
+      );
     }
     return read;
   }
@@ -366,9 +368,7 @@ export class ShareIndex {
 
   /** Checks that every blob the winners reference exists (one R2 HEAD each). Errors: {@link StorageError}. */
   async checkBlobs(): Promise<void> {
-    for (const winner of this.winners) {
-      if (!winner.blob) continue;
-      const hash = winner.blob;
+    for (const hash of this.winners.blobHashes()) {
       const object = await r2(`share ${this.id}: checking blob ${hash}`, () =>
         this.bucket.head(blobKey(this.id, hash)),
       );
@@ -383,7 +383,7 @@ export class ShareIndex {
       let hi = this.winners.length;
       while (lo < hi) {
         const mid = (lo + hi) >>> 1;
-        if (this.winners[mid]!.key < bound) lo = mid + 1;
+        if (this.winners.key(mid) < bound) lo = mid + 1;
         else hi = mid;
       }
       return lo;
@@ -391,14 +391,6 @@ export class ShareIndex {
     // U+FFFF sorts after every character an item key can hold (ids are ASCII, see `ID_PATTERN`).
     return [lower(prefix), lower(`${prefix}\uffff`)];
   }
-}
-
-/** What the index needs of a stored entry: its key and seq, whether it is a tombstone, its blob's hash if any. */
-interface Place {
-  key: string;
-  seq: number;
-  removed: boolean;
-  blob?: string;
 }
 
 /**
@@ -420,14 +412,23 @@ export function entryPlace(bytes: Uint8Array): Place {
   const start = decoder.decode(bytes.subarray(0, PLACE_PREFIX_BYTES));
   const match = ENTRY_START.exec(start);
   if (match) {
-    const key = JSON.parse(match[1]!) as string;
+    const key = ownString(JSON.parse(match[1]!) as string);
     const seq = Number(match[2]);
     if (match[3] === "removed") return { key, seq, removed: true };
     if (match[3] === "item") return { key, seq, removed: false };
     const hash = REF_HASH.exec(start.slice(match[0].length))?.[1];
-    if (hash) return { key, seq, removed: false, blob: hash };
+    if (hash) return { key, seq, removed: false, blob: ownString(hash) };
   }
   return placeOf(JSON.parse(decoder.decode(bytes)) as StoredEntry);
+}
+
+/**
+ * A copy of `text` that shares no memory with the string it was cut from. V8 represents a slice or a regex capture of
+ * 13 or more characters as a view of its source, so a key kept from an entry's decoded prefix would keep that whole
+ * prefix (up to {@link PLACE_PREFIX_BYTES}) alive for as long as the index lives.
+ */
+function ownString(text: string): string {
+  return decoder.decode(encoder.encode(text));
 }
 
 /** The {@link Place} of a parsed stored entry. */
@@ -456,13 +457,6 @@ function inlineItemJson(winner: Winner, text: string): string | null {
   return item.startsWith("{") && item.endsWith("}") ? item : null;
 }
 
-/** Adds one stored entry's place to the index if it is newer than what the index holds for its key. */
-function consider(latest: Map<string, Winner>, place: Place, segment: number, start: number, end: number) {
-  const seen = latest.get(place.key);
-  if (seen && seen.seq >= place.seq) return;
-  latest.set(place.key, { ...place, segment, start, end });
-}
-
 /**
  * Builds the {@link ShareIndex} of share `id` (the index pass). Returns `null` when the share has no head (never
  * created, or deleted). A segment can vanish between reading the head and reading it (a compaction replaced it and
@@ -481,7 +475,7 @@ export async function openShare(
     if (!read) return null;
     const { head, etag } = read;
     if (etagMatches(ifNoneMatch, etag)) return { notModified: etag };
-    const latest = new Map<string, Winner>();
+    const latest = new WinnerTableBuilder();
     const segments: ScannedSegment[] = [];
     let kept = 0;
     let missing = false;
@@ -505,18 +499,15 @@ export async function openShare(
         : object.body;
       await r2(`share ${id}: reading ${info.name}`, () =>
         scanEntries(body, (bytes, start, end) => {
-          consider(latest, entryPlace(bytes), index, start, end);
+          latest.consider(entryPlace(bytes), index, start, end);
         }),
       );
       if (keep) kept += object.size;
       segments.push({ info, etag: object.etag, size: object.size, bytes: keep ? concat(chunks) : null });
     }
     if (missing) continue;
-    for (const [index, entry] of head.tail.entries()) consider(latest, placeOf(entry as StoredEntry), -1, index, index);
-    const winners = [...latest.values()].filter((winner) => !winner.removed);
-    latest.clear();
-    winners.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    return new ShareIndex(bucket, id, head, etag, winners, segments);
+    for (const [index, entry] of head.tail.entries()) latest.consider(placeOf(entry as StoredEntry), -1, index, index);
+    return new ShareIndex(bucket, id, head, etag, latest.build(), segments);
   }
   throw new StorageError(`share ${id}: a segment the head names is missing`);
 }
