@@ -1,9 +1,9 @@
 /**
  * The key index of a read (`storage/read.ts`): per live key, where its winning entry lies. It is the one part of a
- * read that grows with the share, so it is kept in columns — typed arrays for the numbers, one string per key, and
- * the blob hashes of the few keys stored by reference — rather than one object per key: about 100 bytes per key
- * plus its key's length, where an object per key, the map that built it and the sort's copies held about 260 (a
- * 186 MiB share of 21,787 keys, measured with `BENCH_ONLY=memory`, docs/storage.md).
+ * read that grows with the share, so it is kept in columns — typed arrays for the numbers (29 bytes a row), one
+ * string per key, and the blob hashes of the few keys stored by reference — rather than one object per key with its
+ * header and seven fields. What stays per key is then its key's characters and about 33 bytes; while the table is
+ * built, also a map slot per key. docs/storage.md ("First screen and memory, measured") has what a read holds.
  */
 
 /** Where the winning entry of one key lives: in the head's tail (`segment` -1) or a byte range of a segment. */
