@@ -811,7 +811,7 @@ function ingestClosing(ingest: IngestRun[]): string {
     "own work. A large one is linear in its bytes, and every pass over them is one the product " +
     "needs once: reading the body, `JSON.parse` (and the nesting check before it, which also finds each item's " +
     "text in the body: an item stored as sent is stored and broadcast as that text, `room/item-text.ts`), the item " +
-    "checks (validation, field by field), secretlint, and the SQLite writes of the rows (50 per statement, 2 bound " +
+    "checks (validation by the zod schema), secretlint, and the SQLite writes of the rows (50 per statement, 2 bound " +
     "values each: in workerd each bound value costs about as much as SQLite's work on a small row). What is left " +
     "at 5 MB is mostly SQLite (the `transaction` span, then the commit in `commit and answer`, which a CPU profile " +
     "shows as `(program)` time after the transaction: writing the batch's pages) and redaction (its keyword scan runs " +
