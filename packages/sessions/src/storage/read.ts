@@ -46,7 +46,7 @@ export const KEEP_SEGMENT_BYTES = 2 * 1024 * 1024;
 /**
  * The stream pass reads winners in key-order batches of at most this many bytes of entries read by range. What a
  * read holds beyond its index is about this times four (the ranged bytes, the gaps read with them, their texts):
- * 1 MiB kept a read of a 186 MiB share at about 8 MiB of isolate memory, where 4 MiB held about 13–20 MiB
+ * 1 MiB kept a read of a 186 MiB share at about 8 MiB of isolate memory, where 4 MiB held about 12–20 MiB
  * (`BENCH_ONLY=memory`, docs/storage.md), at the same speed.
  */
 export const STREAM_BATCH_BYTES = 1 * 1024 * 1024;
