@@ -1,6 +1,7 @@
 /**
  * Memory of the storage paths, and what the first screen of a large share reads from R2. For each share size (MiB,
- * `BENCH_MEMORY_MIB`, default 40 and 200; 500 on request, slow to generate and replay) a session of large tool
+ * `BENCH_MEMORY_MIB`, default 40, 200 and 500, the sizes issue #9's proof names; 500 takes about 25 minutes to generate,
+ * replay and read) a session of large tool
  * outputs is generated (`outputScale`) and sent through ordinary syncs, with a flush after each (what the 1 s alarm
  * does when the CLI sends a batch a second). Then each storage path runs alone: the replay (syncs and their flushes,
  * segment merges included), `GET /data`, `GET /snapshot`, legacy `GET /share_data`, the idle compaction, the
@@ -99,7 +100,7 @@ export interface MemoryRun {
 
 /** The sizes to run (MiB): `BENCH_MEMORY_MIB=40,200,500`. */
 export function memorySizes(): number[] {
-  const value = process.env.BENCH_MEMORY_MIB ?? "40,200";
+  const value = process.env.BENCH_MEMORY_MIB ?? "40,200,500";
   return value
     .split(",")
     .map(Number)
