@@ -8,9 +8,16 @@ function base64url(bytes: Uint8Array): string {
   return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
 }
 
-/** A new share id: 128 random bits as 22 base64url characters. */
+/**
+ * A new share id: 128 random bits as 22 base64url characters, never starting with `-`. One id in 64 would, and a
+ * command line then reads it as an option, not an argument: `shareroom unshare -t9B3…` failed with commander's
+ * "unknown option". Drawn again until it does not, so every other first character stays equally likely.
+ */
 export function newShareId(): string {
-  return base64url(crypto.getRandomValues(new Uint8Array(16)));
+  for (;;) {
+    const id = base64url(crypto.getRandomValues(new Uint8Array(16)));
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 /** A new share secret: 256 random bits as 43 base64url characters. */
