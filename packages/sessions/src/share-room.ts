@@ -458,7 +458,7 @@ export class ShareRoom extends DurableObject<Env> {
   }
 
   /** Runs `work` as `duty`: a failure is recorded for backoff and never escapes. Returns whether it succeeded. */
-  private async runDuty(duty: Duty, now: number, work: () => Promise<void>): Promise<boolean> {
+  private async runDuty(duty: Duty, now: number, work: () => Promise<unknown>): Promise<boolean> {
     try {
       await work();
       if (this.share()) succeeded(this.sql, duty);
@@ -482,11 +482,7 @@ export class ShareRoom extends DurableObject<Env> {
       if (share.expires_at !== null && now >= share.expires_at) {
         if (await this.runDuty("expire", now, () => this.deleteEverything(share!.id))) return;
       }
-      const merged =
-        !hasInbox(this.sql) ||
-        (await this.runDuty("inbox", now, async () => {
-          await drainInbox(this.room);
-        }));
+      const merged = !hasInbox(this.sql) || (await this.runDuty("inbox", now, () => drainInbox(this.room)));
       share = this.share()!;
       const flushed = !needsFlush(this.sql, share) || (await this.runDuty("flush", now, () => flush(this.room)));
       await this.runDuty("gc", now, () => collect(this.room, now));
