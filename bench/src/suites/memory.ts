@@ -1,12 +1,12 @@
 /**
  * Memory of the storage paths, and what the first screen of a large share reads from R2. For each share size (MiB,
- * `BENCH_MEMORY_MIB`, default 40, 200 and 500, the sizes issue #9's proof names; 500 takes about 9 minutes to generate,
- * replay and read) a session of large tool outputs is generated (`outputScale`) and sent through ordinary syncs, with a
- * flush after each (what the 1 s alarm does when the CLI sends a batch a second). Then each storage path runs alone:
- * the replay (syncs and their flushes, segment merges included), `GET /data`, `GET /snapshot`, legacy `GET
- * /share_data`, the idle compaction, the sync that loads the compacted share back (rehydration), a legacy `/share_poll`
- * connect (it replays every stored key; the bench reads until a sync sent after the connect arrives), and the share's
- * deletion (checked: `/data` answers 404 after it).
+ * `BENCH_MEMORY_MIB`, default 40, 200 and 500, the last near `MAX_SHARE_BYTES` (512 MiB), the largest share every
+ * operation must handle; 500 takes about 9 minutes to generate, replay and read) a session of large tool outputs is
+ * generated (`outputScale`) and sent through ordinary syncs, with a flush after each (what the 1 s alarm does when the
+ * CLI sends a batch a second). Then each storage path runs alone: the replay (syncs and their flushes, segment merges
+ * included), `GET /data`, `GET /snapshot`, legacy `GET /share_data`, the idle compaction, the sync that loads the
+ * compacted share back (rehydration), a legacy `/share_poll` connect (it replays every stored key; the bench reads
+ * until a sync sent after the connect arrives), and the share's deletion (checked: `/data` answers 404 after it).
  *
  * The figure checked against the target is the most the sessions worker's isolate held at once during the path:
  * every 100 ms the inspector collects garbage and reads the used heap plus ArrayBuffer backing stores
