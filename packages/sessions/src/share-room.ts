@@ -46,6 +46,13 @@ import {
   endIfDeleted,
   goneSocket,
   onViewerMessage,
+  orphanedReplays,
+  REPLAY_HIGH_WATER_BYTES,
+  REPLAY_WAIT_MS,
+  REPLAY_WATCHDOG_MS,
+  replayingPollers,
+  replayStep,
+  tryClose,
 } from "./room/sockets";
 import { mark } from "./room/spans";
 import { type ShareRow, shareRow } from "./room/store";
@@ -101,6 +108,8 @@ export class ShareRoom extends DurableObject<Env> {
    * object sets its alarm, so a sync arming the flush (`alarmNoLaterThan`) needs no storage read after the first.
    */
   private alarmAt: number | null | undefined;
+  /** This instance's id, which marks the legacy replays its loops send (`room/sockets.ts`, `orphanedReplays`). */
+  private readonly instance = crypto.randomUUID();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -132,6 +141,7 @@ export class ShareRoom extends DurableObject<Env> {
       alarmNoLaterThan: (at) => this.alarmNoLaterThan(at),
       schedule: () => this.schedule(),
     };
+    this.resumeReplays();
   }
 
   private count(name: keyof StorageStats, amount: number): void {
@@ -392,21 +402,65 @@ export class ShareRoom extends DurableObject<Env> {
     if (admission instanceof Response) return admission;
     if (legacy) {
       // The legacy protocol replays every stored key on connect, so it needs every item in `items`.
-      let current = share;
       if (!share.hydrated) {
         try {
-          current = await this.exclusive(async () => {
-            await drainInbox(this.room);
-            await this.schedule();
-            return this.share()!;
-          });
+          await this.hydrate();
         } catch {
           return new Response(null, { status: 503, headers: { "retry-after": String(STORAGE_RETRY_AFTER_S) } });
         }
       }
-      return acceptLegacy(this.ctx, this.sql, current, admission);
+      const { response, socket } = acceptLegacy(this.ctx, admission, this.instance);
+      await this.alarmNoLaterThan(Date.now() + REPLAY_WATCHDOG_MS);
+      void this.replay(socket);
+      return response;
     }
     return acceptViewer(this.ctx, this.sql, share, Number(url.searchParams.get("since") ?? "0"), admission);
+  }
+
+  /** Loads every row of the share back from R2 (rehydration, through the inbox's merge), then re-arms the alarm. */
+  private hydrate(): Promise<void> {
+    return this.exclusive(async () => {
+      await drainInbox(this.room);
+      await this.schedule();
+    });
+  }
+
+  /**
+   * Runs on every legacy replay that no loop of this instance sends: one cut short by an eviction (its sockets
+   * outlive the instance) goes on from where it stopped. Called when the object wakes and from the alarm, which
+   * `schedule` keeps armed while a replay runs, so an evicted object is woken for it.
+   */
+  private resumeReplays(): void {
+    for (const ws of orphanedReplays(this.ctx, this.instance)) void this.replay(ws);
+  }
+
+  /**
+   * Runs the replay of the legacy poller `ws` to its end, one {@link replayStep} per turn: after each it yields,
+   * and waits while the socket has more than `REPLAY_HIGH_WATER_BYTES` queued, so a slow client holds at most about
+   * that much in the runtime, and a sync waits at most one step. (`bufferedAmount` is newer than some local
+   * runtimes, the vitest plugin's among them: where it is missing, the replay still yields after every step.) Rows dropped by an idle compaction meanwhile are
+   * loaded back first. If they cannot be (R2 failing), the socket closes with 1011 and the poller connects again.
+   */
+  private async replay(ws: WebSocket): Promise<void> {
+    for (;;) {
+      const share = this.share();
+      if (!share) return;
+      if (!share.hydrated) {
+        try {
+          await this.hydrate();
+        } catch {
+          ws.serializeAttachment(null);
+          tryClose(ws, 1011, "storage unavailable");
+          return;
+        }
+        continue;
+      }
+      if (replayStep(this.sql, share, ws, this.instance)) return;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      while (ws.readyState === WebSocket.OPEN && ws.bufferedAmount >= REPLAY_HIGH_WATER_BYTES) {
+        await new Promise((resolve) => setTimeout(resolve, REPLAY_WAIT_MS));
+      }
+    }
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
@@ -438,11 +492,17 @@ export class ShareRoom extends DurableObject<Env> {
     this.alarmAt = at;
   }
 
-  /** Sets the alarm to the earliest pending duty (see `room/duties.ts`); clears it when there is none. */
+  /**
+   * Sets the alarm to the earliest pending duty (see `room/duties.ts`); clears it when there is none. While a legacy
+   * replay runs, no later than {@link REPLAY_WATCHDOG_MS} ahead.
+   */
   private async schedule(): Promise<void> {
     const share = this.share();
     if (!share) return;
-    await this.setAlarm(nextAlarm(this.sql, share, Date.now()));
+    const now = Date.now();
+    const due = nextAlarm(this.sql, share, now);
+    const watchdog = replayingPollers(this.ctx).length > 0 ? now + REPLAY_WATCHDOG_MS : null;
+    await this.setAlarm(due === null ? watchdog : watchdog === null ? due : Math.min(due, watchdog));
   }
 
   override async alarm(): Promise<void> {
@@ -476,6 +536,7 @@ export class ShareRoom extends DurableObject<Env> {
    * with a `now` in the future to run the idle compaction, the collection or the expiry.
    */
   async tick(now: number): Promise<void> {
+    this.resumeReplays();
     try {
       let share = this.share();
       if (!share) return;

@@ -60,7 +60,7 @@ export function trySend(ws: WebSocket, text: string): void {
 }
 
 /** Closes `ws`, ignoring a socket that is already closing. */
-function tryClose(ws: WebSocket, code: number, reason: string): void {
+export function tryClose(ws: WebSocket, code: number, reason: string): void {
   try {
     ws.close(code, reason);
   } catch {
@@ -144,17 +144,110 @@ export function acceptViewer(
 }
 
 /**
- * Accepts a legacy poller with the admission `tags` ({@link admitViewer}) and replays every stored key (the legacy
- * protocol's rule; needs hydrated rows). The rows are read through one SQLite cursor and each is sent as it is
- * read, so the isolate holds one row and its message at a time, whatever the share's size; what the runtime queues
- * for a slow client is outside the isolate.
+ * Bytes of replay a legacy poller's socket may have queued (`bufferedAmount`) before the replay waits for the client
+ * to read: what the runtime holds for one slow poller, outside the isolate. One replay step also sends no more than
+ * about this much (counted in UTF-16 units, which never exceed the UTF-8 bytes) before it yields, so syncs and other
+ * sockets are served in between.
  */
-export function acceptLegacy(ctx: DurableObjectState, sql: SqlStorage, share: ShareRow, tags: string[]): Response {
+export const REPLAY_HIGH_WATER_BYTES = 1 << 20;
+/** How long a replay waits before it looks at a full socket's queue again (ms). */
+export const REPLAY_WAIT_MS = 5;
+/**
+ * While a legacy replay runs, the room keeps its alarm at most this far ahead (ms). A Durable Object with a timer
+ * pending does not hibernate, but an idle one may still be evicted after 70–140 s (Cloudflare's "Lifecycle of a
+ * Durable Object"); the alarm then wakes it, and the constructor resumes the replay from the socket's attachment.
+ */
+export const REPLAY_WATCHDOG_MS = 30_000;
+
+/**
+ * A legacy poller's attachment while its replay runs: the seq of the last row replayed to it, and the `driver`, an
+ * id of the room instance whose loop sends it. Kept in the socket's attachment so that a room woken again after an
+ * eviction (a new instance, with a new id) resumes the replay where it stopped ({@link orphanedReplays}); cleared
+ * when the replay ends.
+ */
+interface ReplayAttachment {
+  replayedThrough: number;
+  driver: string;
+}
+
+/** Whether the replay of every stored key to the legacy poller `ws` is still running. */
+export function replaying(ws: WebSocket): boolean {
+  const attachment = ws.deserializeAttachment() as Partial<ReplayAttachment> | null;
+  return typeof attachment?.replayedThrough === "number";
+}
+
+/** The legacy pollers whose replay is still running (see {@link replayStep}). */
+export function replayingPollers(ctx: DurableObjectState): WebSocket[] {
+  return ctx.getWebSockets(LEGACY_TAG).filter(replaying);
+}
+
+/**
+ * The legacy pollers whose replay runs but no loop of the room instance `driver` sends it (the instance that did
+ * was evicted), each now marked as driven by `driver`: the caller runs their replays on.
+ */
+export function orphanedReplays(ctx: DurableObjectState, driver: string): WebSocket[] {
+  const orphans: WebSocket[] = [];
+  for (const ws of ctx.getWebSockets(LEGACY_TAG)) {
+    const attachment = ws.deserializeAttachment() as Partial<ReplayAttachment> | null;
+    if (typeof attachment?.replayedThrough !== "number" || attachment.driver === driver) continue;
+    ws.serializeAttachment({ replayedThrough: attachment.replayedThrough, driver } satisfies ReplayAttachment);
+    orphans.push(ws);
+  }
+  return orphans;
+}
+
+/**
+ * Accepts a legacy poller with the admission `tags` ({@link admitViewer}) and marks its replay of every stored key
+ * (the legacy protocol's rule) as started, driven by the room instance `driver`; the caller runs it with
+ * {@link replayStep} once the upgrade is answered, so nothing is queued for a client that cannot read yet.
+ */
+export function acceptLegacy(
+  ctx: DurableObjectState,
+  tags: string[],
+  driver: string,
+): { response: Response; socket: WebSocket } {
   const pair = new WebSocketPair();
   ctx.acceptWebSocket(pair[1], [LEGACY_TAG, ...tags]);
-  const rows = sql.exec<ItemRow>("SELECT key, body FROM items WHERE removed = 0 ORDER BY seq");
-  for (const text of legacyMessages(share.session_id, rows)) pair[1].send(text);
-  return new Response(null, { status: 101, webSocket: pair[0] });
+  pair[1].serializeAttachment({ replayedThrough: 0, driver } satisfies ReplayAttachment);
+  return { response: new Response(null, { status: 101, webSocket: pair[0] }), socket: pair[1] };
+}
+
+/**
+ * One step of a legacy poller's replay, by the loop of the room instance `driver` (needs hydrated rows): sends the
+ * stored keys after the last one replayed, in seq order, until about {@link REPLAY_HIGH_WATER_BYTES} are sent or
+ * queued, or the rows end. Returns `true` when this loop is done: the rows ended or the socket is no longer open
+ * (the attachment is then cleared in the same step, so {@link broadcast} sends the poller every change from the
+ * next one on, and none is missed or sent ahead of the replay), or another instance's loop drives the replay now.
+ * A row that changes during the replay gets a seq above every row already replayed, so a later step sends it at
+ * its newest: the poller ends with every key's latest content, as an unpaced replay gave it. The rows are read
+ * through one SQLite cursor and each is sent as it is read, so the isolate holds one row and its message.
+ */
+export function replayStep(sql: SqlStorage, share: ShareRow, ws: WebSocket, driver: string): boolean {
+  const attachment = ws.deserializeAttachment() as Partial<ReplayAttachment> | null;
+  const after = attachment?.replayedThrough;
+  // Over, or sent by another instance's loop (one that resumed it): this loop stops.
+  if (typeof after !== "number" || attachment?.driver !== driver) return true;
+  if (ws.readyState !== WebSocket.OPEN) {
+    ws.serializeAttachment(null);
+    return true;
+  }
+  const rows = sql.exec<Pick<ItemRow, "key" | "seq" | "body">>(
+    "SELECT key, seq, body FROM items WHERE removed = 0 AND seq > ? ORDER BY seq",
+    after,
+  );
+  let sent = 0;
+  for (const row of rows) {
+    for (const text of legacyMessages(share.session_id, [row])) {
+      trySend(ws, text);
+      sent += text.length;
+    }
+    if (sent >= REPLAY_HIGH_WATER_BYTES || ws.bufferedAmount >= REPLAY_HIGH_WATER_BYTES) {
+      ws.serializeAttachment({ replayedThrough: row.seq, driver } satisfies ReplayAttachment);
+      return false;
+    }
+  }
+  ws.serializeAttachment(null);
+  return true;
 }
 
 /** Sends accepted rows (in seq order) to every viewer, and to legacy pollers in their `{key, content}` form. */
@@ -163,7 +256,8 @@ export function broadcast(ctx: DurableObjectState, rows: SentRow[], sessionID: s
   const legacy = ctx.getWebSockets(LEGACY_TAG);
   if (legacy.length > 0) {
     const texts = [...legacyMessages(sessionID, rows)];
-    for (const ws of legacy) for (const text of texts) trySend(ws, text);
+    // A poller still being replayed to gets these rows from its replay, after the rows before them.
+    for (const ws of legacy) if (!replaying(ws)) for (const text of texts) trySend(ws, text);
   }
   const sockets = ctx.getWebSockets(VIEWER_TAG);
   if (sockets.length === 0) return;
