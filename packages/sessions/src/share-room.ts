@@ -42,17 +42,21 @@ import {
   acceptLegacy,
   acceptViewer,
   admitViewer,
+  CLOSE_INTERNAL_ERROR,
+  CLOSE_TRY_AGAIN_LATER,
   closeForDeletion,
   endIfDeleted,
+  endReplay,
   goneSocket,
   onViewerMessage,
   orphanedReplays,
   REPLAY_HIGH_WATER_BYTES,
+  REPLAY_STALL_MS,
+  REPLAY_WAIT_MAX_MS,
   REPLAY_WAIT_MS,
   REPLAY_WATCHDOG_MS,
   replayingPollers,
   replayStep,
-  tryClose,
 } from "./room/sockets";
 import { mark } from "./room/spans";
 import { type ShareRow, shareRow } from "./room/store";
@@ -63,6 +67,9 @@ import { STORAGE_RETRY_AFTER_S } from "./storage/read";
 import { deleteShareObjects } from "./storage/write";
 
 export type { RoomResult };
+
+/** An alarm that fires more than this before the earliest due duty (ms) was set by a replay's watchdog. */
+const WATCHDOG_EARLY_MS = 1_000;
 
 /**
  * `create` arguments. `secretHash` is the SHA-256 hex of the share secret; `now` is Unix ms; `ttlDays` deletes the
@@ -410,7 +417,13 @@ export class ShareRoom extends DurableObject<Env> {
         }
       }
       const { response, socket } = acceptLegacy(this.ctx, admission, this.instance);
-      await this.alarmNoLaterThan(Date.now() + REPLAY_WATCHDOG_MS);
+      try {
+        await this.alarmNoLaterThan(Date.now() + REPLAY_WATCHDOG_MS);
+      } catch (error) {
+        // Only an eviction needs the watchdog; this instance's loop goes on without it.
+        console.warn(`share room: arming the replay watchdog failed: ${String(error)}`);
+      }
+      // Its first step waits for a timer, so it runs once this upgrade is answered.
       void this.replay(socket);
       return response;
     }
@@ -435,31 +448,46 @@ export class ShareRoom extends DurableObject<Env> {
   }
 
   /**
-   * Runs the replay of the legacy poller `ws` to its end, one {@link replayStep} per turn: after each it yields,
-   * and waits while the socket has more than `REPLAY_HIGH_WATER_BYTES` queued, so a slow client holds at most about
-   * that much in the runtime, and a sync waits at most one step. (`bufferedAmount` is newer than some local
-   * runtimes, the vitest plugin's among them: where it is missing, the replay still yields after every step.) Rows dropped by an idle compaction meanwhile are
-   * loaded back first. If they cannot be (R2 failing), the socket closes with 1011 and the poller connects again.
+   * Runs the replay of the legacy poller `ws` to its end, one {@link replayStep} per turn, the first once the
+   * upgrade is answered. After each step it yields, and waits while the socket has more than
+   * `REPLAY_HIGH_WATER_BYTES` queued (5 ms, doubling up to 250 ms), so a slow client holds at most about that much in
+   * the runtime, and a sync waits at most one step. A queue that has not shrunk for `REPLAY_STALL_MS` ends the replay
+   * with 1013. (`bufferedAmount` is newer than some local runtimes, the vitest plugin's among them: where it is
+   * missing, the replay only yields after every step.) Rows dropped by an idle compaction meanwhile are loaded back
+   * first; if they cannot be (R2 failing), or anything else fails, the socket closes with 1011 and the poller
+   * connects again. Never rejects.
    */
   private async replay(ws: WebSocket): Promise<void> {
-    for (;;) {
-      const share = this.share();
-      if (!share) return;
-      if (!share.hydrated) {
-        try {
+    const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    try {
+      for (;;) {
+        await pause(0);
+        const share = this.share();
+        if (!share) return;
+        if (!share.hydrated) {
           await this.hydrate();
-        } catch {
-          ws.serializeAttachment(null);
-          tryClose(ws, 1011, "storage unavailable");
-          return;
+          continue;
         }
-        continue;
+        if (replayStep(this.sql, share, ws, this.instance)) return;
+        let queued = ws.bufferedAmount;
+        let since = Date.now();
+        let wait = REPLAY_WAIT_MS;
+        while (ws.readyState === WebSocket.OPEN && ws.bufferedAmount >= REPLAY_HIGH_WATER_BYTES) {
+          if (ws.bufferedAmount < queued) {
+            queued = ws.bufferedAmount;
+            since = Date.now();
+            wait = REPLAY_WAIT_MS;
+          } else if (Date.now() - since >= REPLAY_STALL_MS) {
+            endReplay(ws, CLOSE_TRY_AGAIN_LATER, "the replay waited too long for the client to read");
+            return;
+          }
+          await pause(wait);
+          wait = Math.min(2 * wait, REPLAY_WAIT_MAX_MS);
+        }
       }
-      if (replayStep(this.sql, share, ws, this.instance)) return;
-      await new Promise((resolve) => setTimeout(resolve, 0));
-      while (ws.readyState === WebSocket.OPEN && ws.bufferedAmount >= REPLAY_HIGH_WATER_BYTES) {
-        await new Promise((resolve) => setTimeout(resolve, REPLAY_WAIT_MS));
-      }
+    } catch (error) {
+      console.warn(`share room: a legacy replay failed: ${String(error)}`);
+      endReplay(ws, CLOSE_INTERNAL_ERROR, "storage unavailable");
     }
   }
 
@@ -499,16 +527,28 @@ export class ShareRoom extends DurableObject<Env> {
   private async schedule(): Promise<void> {
     const share = this.share();
     if (!share) return;
-    const now = Date.now();
-    const due = nextAlarm(this.sql, share, now);
-    const watchdog = replayingPollers(this.ctx).length > 0 ? now + REPLAY_WATCHDOG_MS : null;
-    await this.setAlarm(due === null ? watchdog : watchdog === null ? due : Math.min(due, watchdog));
+    const replaying = replayingPollers(this.ctx).length > 0;
+    await this.setAlarm(nextAlarm(this.sql, share, Date.now(), { replaying, watchdogMs: REPLAY_WATCHDOG_MS }));
   }
 
   override async alarm(): Promise<void> {
     // The alarm that fired is spent: what is set now is read again, until `tick` schedules the next one.
     this.alarmAt = undefined;
-    await this.exclusive(() => this.tick(Date.now()));
+    await this.exclusive(async () => {
+      const share = this.share();
+      const now = Date.now();
+      if (share && replayingPollers(this.ctx).length > 0) {
+        // Set by a replay's watchdog before any duty is due: it resumes replays and runs no duty early (a retry
+        // waits out its backoff).
+        const due = nextAlarm(this.sql, share, now);
+        if (due === null || due > now + WATCHDOG_EARLY_MS) {
+          this.resumeReplays();
+          await this.schedule();
+          return;
+        }
+      }
+      await this.tick(now);
+    });
   }
 
   /** How many duties have work to do now (tests run the alarm until none has). */

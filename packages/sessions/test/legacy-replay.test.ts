@@ -6,6 +6,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
+import { nextAlarm } from "../src/room/duties";
+import { REPLAY_WATCHDOG_MS } from "../src/room/sockets";
+import { shareRow } from "../src/room/store";
 import type { ShareRoom } from "../src/share-room";
 import { IDLE_COMPACT_MS } from "../src/storage/layout";
 import { call, ORIGIN } from "./helpers";
@@ -78,6 +81,16 @@ async function stillReplaying(id: string) {
   return state;
 }
 
+/** Waits until the running replay has sent the rows through seq `seq` at least. */
+async function replayed(id: string, seq: number) {
+  for (let i = 0; i < 200; i++) {
+    const state = await stillReplaying(id);
+    if (state.through! >= seq) return state;
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  throw new Error(`the replay never reached seq ${seq}`);
+}
+
 /** Accepts `socket` and collects its frames until one for `lastKey` with `lastText` arrives. */
 function read(socket: WebSocket, lastKey: string, lastText: string): Promise<Frame[]> {
   const frames: Frame[] = [];
@@ -99,9 +112,9 @@ describe("legacy /share_poll replay", () => {
   it("answers the upgrade before it sends, and sends changes made meanwhile after the rows before them", async () => {
     const share = await largeShare();
     const socket = await poll(share.id);
-    // Unpaced, every row was sent before the upgrade was answered.
-    const started = await stillReplaying(share.id);
-    expect(started.through).toBeLessThan(PARTS);
+    // Unpaced, every row was sent before the upgrade was answered, and no replay was left running.
+    expect((await stillReplaying(share.id)).through).toBeLessThan(PARTS);
+    await replayed(share.id, 1);
 
     // prt_00 was replayed already; prt_new is new. Neither may reach the poller ahead of the rows before them, nor
     // twice: a broadcast to a poller still being replayed to would send each once more, in the middle.
@@ -131,17 +144,23 @@ describe("legacy /share_poll replay", () => {
   it("loads the rows back when an idle compaction drops them during the replay", async () => {
     const share = await largeShare();
     const socket = await poll(share.id);
+    const shareState = () =>
+      runInDurableObject(roomOf(share.id), (_room: ShareRoom, state) =>
+        state.storage.sql
+          .exec<{ n: number; hydrated: number; horizon: number; seq: number }>(
+            "SELECT (SELECT COUNT(*) FROM items) AS n, hydrated, horizon, seq FROM share",
+          )
+          .one(),
+      );
+    const before = await shareState();
+    expect(before.horizon).toBeLessThan(before.seq);
+    await replayed(share.id, 1);
     await runInDurableObject(roomOf(share.id), (room: ShareRoom) => room.tick(Date.now() + IDLE_COMPACT_MS + 1));
-    const rows = await runInDurableObject(roomOf(share.id), (_room: ShareRoom, state) =>
-      state.storage.sql
-        .exec<{ n: number; hydrated: number }>(
-          "SELECT (SELECT COUNT(*) FROM items) AS n, (SELECT hydrated FROM share) AS hydrated",
-        )
-        .one(),
-    );
+    const after = await shareState();
     await stillReplaying(share.id);
-    // Either the rows are gone now, or the replay already loaded them back.
-    expect(rows.n === 0 || rows.hydrated === 1).toBe(true);
+    // The compaction ran (it moves the horizon to the seq); the rows are gone, or the replay loaded them back.
+    expect(after.horizon).toBe(after.seq);
+    expect(after.n === 0 || after.hydrated === 1).toBe(true);
     const frames = await read(socket, partKey(all.at(-1)!), `${PARTS - 1}:${TEXT}`);
     expect(keys(frames)).toEqual(all);
     socket.close();
@@ -162,11 +181,29 @@ describe("legacy /share_poll replay", () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     expect(await replayState(share.id)).toMatchObject({ through, driver: "evicted" });
 
-    const armed = await runInDurableObject(roomOf(share.id), (_room: ShareRoom, state) => state.storage.getAlarm());
-    expect(armed).not.toBeNull();
     await runDurableObjectAlarm(roomOf(share.id));
     expect(keys(await frames)).toEqual(all);
     expect((await replayState(share.id)).through).toBeUndefined();
     socket.close();
+  });
+
+  it("keeps the alarm at most the watchdog's delay ahead while a replay runs, even with no duty pending", async () => {
+    const share = await legacyShare();
+    await put(share, "prt_00", "small");
+    await settle(share.id);
+    await runInDurableObject(roomOf(share.id), (room: ShareRoom) => room.tick(Date.now() + IDLE_COMPACT_MS + 1));
+    const [idle, watched, now] = await runInDurableObject(roomOf(share.id), (_room: ShareRoom, state) => {
+      const sql = state.storage.sql;
+      const row = shareRow(sql)!;
+      const at = Date.now();
+      return [
+        nextAlarm(sql, row, at),
+        nextAlarm(sql, row, at, { replaying: true, watchdogMs: REPLAY_WATCHDOG_MS }),
+        at,
+      ] as const;
+    });
+    // Compacted and flushed: nothing is due for a long while (at most the retention expiry).
+    expect(idle === null || idle > now + REPLAY_WATCHDOG_MS).toBe(true);
+    expect(watched).toBe(now + REPLAY_WATCHDOG_MS);
   });
 });

@@ -3,7 +3,8 @@
  * arrived while the share could not be loaded), `flush` (pending blobs, then segments and the head), `gc` (replaced
  * segments and blobs once no head names them), `compact` (the idle compaction) and `expire` (retention). Each is
  * derived from SQLite state, so it survives eviction; a failed attempt is recorded in `retries` and the alarm comes
- * back after an exponential backoff. The alarm always runs every pending duty and is always re-armed.
+ * back after an exponential backoff. The alarm always runs every pending duty and is always re-armed; one that a
+ * legacy replay's watchdog set (see {@link nextAlarm}) before any duty is due runs none.
  */
 import { FLUSH_DELAY_MS, IDLE_COMPACT_MS } from "../storage/layout";
 import type { ShareRow } from "./store";
@@ -83,9 +84,22 @@ export function pendingDuties(sql: SqlStorage, share: ShareRow, now: number): nu
 /**
  * When the alarm should next fire (Unix ms), or `null` when no duty is pending: each pending duty at its due time,
  * but not before its recorded retry time (the compaction not before the inbox's and the flush's either); the flush
- * also for {@link STANDBY_MS} after the last change.
+ * also for {@link STANDBY_MS} after the last change. While a legacy replay runs (`replaying`), no later than
+ * `watchdogMs` ahead: that alarm wakes an evicted room to resume the replay (`room/sockets.ts`), and runs no duty
+ * early (`ShareRoom.alarm`).
  */
-export function nextAlarm(sql: SqlStorage, share: ShareRow, now: number): number | null {
+export function nextAlarm(
+  sql: SqlStorage,
+  share: ShareRow,
+  now: number,
+  watchdog: { replaying: boolean; watchdogMs: number } = { replaying: false, watchdogMs: 0 },
+): number | null {
+  const due = nextDuty(sql, share, now);
+  if (!watchdog.replaying) return due;
+  return Math.min(due ?? Number.POSITIVE_INFINITY, now + watchdog.watchdogMs);
+}
+
+function nextDuty(sql: SqlStorage, share: ShareRow, now: number): number | null {
   const retries = new Map(
     sql
       .exec<{ duty: Duty; at: number }>("SELECT duty, at FROM retries")

@@ -104,8 +104,8 @@ export async function collect(room: RoomContext, now: number): Promise<void> {
 /**
  * Idle compaction: splits every segment over {@link SEGMENT_MAX_BYTES} (written before segments were bounded), packs
  * the tail and the trailing segments under half that into segments of at most that size, writes a head with an
- * empty tail, and only then drops every item row (R2 now holds them through that head; the next sync loads them
- * back). Runs only with nothing unflushed.
+ * empty tail, and only then drops every item row (R2 now holds them through that head; the next sync, or a legacy
+ * replay, loads them back). Runs only with nothing unflushed.
  */
 export async function compact(room: RoomContext): Promise<void> {
   let share = shareRow(room.sql)!;

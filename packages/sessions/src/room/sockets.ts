@@ -150,8 +150,22 @@ export function acceptViewer(
  * sockets are served in between.
  */
 export const REPLAY_HIGH_WATER_BYTES = 1 << 20;
-/** How long a replay waits before it looks at a full socket's queue again (ms). */
+/**
+ * How long a replay first waits before it looks at a full socket's queue again (ms); each wait without the queue
+ * shrinking doubles it, up to {@link REPLAY_WAIT_MAX_MS}.
+ */
 export const REPLAY_WAIT_MS = 5;
+/** The longest wait between two looks at a full socket's queue (ms). */
+export const REPLAY_WAIT_MAX_MS = 250;
+/**
+ * A poller whose queue has not shrunk for this long (ms) is closed with {@link CLOSE_TRY_AGAIN_LATER}: a client that
+ * stopped reading would otherwise keep the room awake (a pending timer keeps a Durable Object from hibernating).
+ */
+export const REPLAY_STALL_MS = 60_000;
+/** WebSocket close code 1013, "try again later" (RFC 6455 §7.4.2, IANA registry). */
+export const CLOSE_TRY_AGAIN_LATER = 1013;
+/** WebSocket close code 1011, "internal error" (RFC 6455 §7.4.1): the room could not go on (R2 failing). */
+export const CLOSE_INTERNAL_ERROR = 1011;
 /**
  * While a legacy replay runs, the room keeps its alarm at most this far ahead (ms). A Durable Object with a timer
  * pending does not hibernate, but an idle one may still be evicted after 70–140 s (Cloudflare's "Lifecycle of a
@@ -196,10 +210,17 @@ export function orphanedReplays(ctx: DurableObjectState, driver: string): WebSoc
   return orphans;
 }
 
+/** Ends a replay early: clears the poller's attachment (so nothing resumes it) and closes it with `code`. */
+export function endReplay(ws: WebSocket, code: number, reason: string): void {
+  ws.serializeAttachment(null);
+  tryClose(ws, code, reason);
+}
+
 /**
  * Accepts a legacy poller with the admission `tags` ({@link admitViewer}) and marks its replay of every stored key
  * (the legacy protocol's rule) as started, driven by the room instance `driver`; the caller runs it with
- * {@link replayStep} once the upgrade is answered, so nothing is queued for a client that cannot read yet.
+ * {@link replayStep}, from its first step after the upgrade is answered, so nothing is queued for a client that
+ * cannot read yet.
  */
 export function acceptLegacy(
   ctx: DurableObjectState,
