@@ -101,9 +101,10 @@ describe("secret redaction", () => {
     void pending.then(() => {
       bigAnswered = true;
     });
-    // Another owner's sync, sent 100 ms in, while this one is being redacted: the redaction yields between slices, so
-    // the other sync is answered before this one, in well under a second (one test isolate runs both rooms).
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // Another owner's sync, sent 30 ms in, while this one is read, parsed or redacted: the redaction yields between
+    // slices, so the other sync is answered before this one, in well under a second (one test isolate runs both
+    // rooms). The big sync takes about 200 ms here, so a later start could find it answered already.
+    await new Promise((resolve) => setTimeout(resolve, 30));
     const sent = Date.now();
     await syncJson(other, [tool("prt_other", "hello")]);
     expect(bigAnswered).toBe(false);
