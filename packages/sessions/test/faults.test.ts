@@ -9,7 +9,7 @@ import { INLINE_ITEM_MAX_BYTES, MAX_SHARE_BYTES } from "@shareroom/shared";
 import { describe, expect, it } from "vitest";
 import { RETRY_BASE_MS } from "../src/room/duties";
 import type { ShareRoom } from "../src/share-room";
-import { headKey, IDLE_COMPACT_MS, SEGMENT_GRACE_MS } from "../src/storage/layout";
+import { headKey, IDLE_COMPACT_MS, SEGMENT_GRACE_MS, segmentKeysName } from "../src/storage/layout";
 import { ORPHAN_GRACE_MS } from "../src/storage/write";
 import { healFaults, injectFaults } from "./faulty-bucket";
 import { createShare, ORIGIN, storedItems, sync } from "./helpers";
@@ -182,7 +182,10 @@ describe("storage stays bounded", () => {
     await settle(share.id);
     await tickAt(share.id, Date.now() + ORPHAN_GRACE_MS + 1);
     const listed = await env.SHARES.list({ prefix: `shares/${share.id}/segments/` });
-    const named = (await head(share.id)).segments.map((segment) => `shares/${share.id}/${segment.name}`);
+    const named = (await head(share.id)).segments.flatMap((segment) => [
+      `shares/${share.id}/${segment.name}`,
+      `shares/${share.id}/${segmentKeysName(segment.name)}`,
+    ]);
     expect(listed.objects.map((object) => object.key)).toEqual(named);
     expect(await missingObjects(share.id)).toEqual([]);
   });

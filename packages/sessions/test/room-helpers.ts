@@ -2,7 +2,7 @@
 
 import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import type { ShareRoom } from "../src/share-room";
-import { type Head, headKey } from "../src/storage/layout";
+import { type Head, headKey, segmentKeysName } from "../src/storage/layout";
 import { call } from "./helpers";
 
 /** The share's `ShareRoom` stub. */
@@ -19,6 +19,8 @@ export async function missingObjects(id: string): Promise<string[]> {
   const missing: string[] = [];
   for (const segment of current.segments) {
     if (!(await env.SHARES.head(`shares/${id}/${segment.name}`))) missing.push(segment.name);
+    const keys = segmentKeysName(segment.name);
+    if (segment.keys !== undefined && !(await env.SHARES.head(`shares/${id}/${keys}`))) missing.push(keys);
   }
   const snapshot = await call("GET", `/api/share/${id}/snapshot`);
   if (snapshot.status !== 200) return [...missing, `snapshot answered ${snapshot.status}`];

@@ -3,7 +3,13 @@
  * a written head, collecting what no head names, and the idle compaction. Every step that deletes or drops runs
  * only after the head that makes it safe is written (docs/storage.md, invariants 1 and 2).
  */
-import { SEGMENT_GRACE_MS, SEGMENT_MAX_BYTES, type SegmentInfo, TAIL_INLINE_MAX_BYTES } from "../storage/layout";
+import {
+  SEGMENT_GRACE_MS,
+  SEGMENT_MAX_BYTES,
+  type SegmentInfo,
+  segmentKeysName,
+  TAIL_INLINE_MAX_BYTES,
+} from "../storage/layout";
 import {
   deleteNames,
   headerEntries,
@@ -91,10 +97,12 @@ export async function collect(room: RoomContext, now: number): Promise<void> {
     const blob = name.match(/^blobs\/([0-9a-f]{64})\.json$/)?.[1];
     return blob !== undefined && room.sql.exec("SELECT 1 FROM items WHERE hash = ? LIMIT 1", blob).toArray().length > 0;
   };
+  // A segment's key index goes with it (segments written before key indexes have none: deleting it is a no-op).
+  const names = due.map((row) => row.name).filter((name) => !live(name));
   await deleteNames(
     room.r2,
     share.id,
-    due.map((row) => row.name).filter((name) => !live(name)),
+    names.flatMap((name) => (name.startsWith("segments/") ? [name, segmentKeysName(name)] : [name])),
   );
   room.transaction(() => {
     for (const row of due) room.sql.exec("DELETE FROM garbage WHERE name = ?", row.name);

@@ -58,12 +58,16 @@ export function legacyItem(key: string, content: unknown): Item {
  * plain object, so ids such as `constructor` or `__proto__` are ordinary ids.
  */
 export async function* legacyShareData(index: ShareIndex): AsyncGenerator<string> {
-  const [sessionFrom, sessionTo] = index.range("session");
   let info: unknown = null;
-  for await (const item of itemsIn(index, [sessionFrom, sessionTo])) if (item.type === "session") info = item.data;
+  for await (const [, item] of itemsIn(index, index.range("session"))) if (item.type === "session") info = item.data;
   yield `{"info":${JSON.stringify(info)},"messages":{`;
+  // One pass over the parts beside the one over the messages. Both are in key order, and `part/<id>/` sorts as
+  // `message/<id>` does for ids of characters after `/` (real ids: `msg_` and alphanumerics); a message id with `-`
+  // or `.` may not, so its parts are read on their own.
+  const parts = itemsIn(index, index.range("part/"))[Symbol.asyncIterator]();
+  let part = await parts.next();
   let first = true;
-  for await (const message of itemsIn(index, index.range("message/"))) {
+  for await (const [, message] of itemsIn(index, index.range("message/"))) {
     if (message.type !== "message") continue;
     const data = message.data as { id: string };
     // The parts go where `parts` sits in `{...message, parts}`: a random marker stands in for them.
@@ -72,13 +76,24 @@ export async function* legacyShareData(index: ShareIndex): AsyncGenerator<string
     yield `${first ? "" : ","}${JSON.stringify(data.id)}:${before}[`;
     first = false;
     let firstPart = true;
-    for await (const part of itemsIn(index, index.range(`part/${data.id}/`))) {
-      if (part.type !== "part") continue;
-      yield (firstPart ? "" : ",") + JSON.stringify(part.data);
+    const emit = function* (item: Item) {
+      if (item.type !== "part") return;
+      yield (firstPart ? "" : ",") + JSON.stringify(item.data);
       firstPart = false;
+    };
+    const [from, to] = index.range(`part/${data.id}/`);
+    if (/[-.]/.test(data.id)) {
+      for await (const [, item] of itemsIn(index, [from, to])) yield* emit(item);
+    } else {
+      while (!part.done && part.value[0] < from) part = await parts.next();
+      while (!part.done && part.value[0] < to) {
+        yield* emit(part.value[1]);
+        part = await parts.next();
+      }
     }
     yield `]${after}`;
   }
+  await parts.return?.(undefined);
   yield "}}";
 }
 

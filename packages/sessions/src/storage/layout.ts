@@ -7,6 +7,9 @@
  * - `shares/<id>/segments/<lo>-<hi>.json` — {@link Segment}: the entries whose last change has a seq in (lo, hi],
  *   at most {@link SEGMENT_MAX_BYTES}. Immutable; replaced only by merged segments covering the same range.
  *   Entries are {@link StoredEntry}: removed keys appear as tombstones until a merge from seq 0 drops them.
+ * - `shares/<id>/segments/<lo>-<hi>.keys` — the segment's key index ({@link segmentKeysName}, `storage/keys.ts`):
+ *   where each of its entries lies, sorted by key, so a read merges the indexes instead of holding every key.
+ *   Written after its segment, collected with it.
  * - `shares/<id>/blobs/<sha256>.json` — the JSON of one item over `INLINE_ITEM_MAX_BYTES`, written once.
  */
 import type { Entry } from "@shareroom/shared";
@@ -61,6 +64,13 @@ export interface SegmentInfo {
   lo: number;
   hi: number;
   bytes: number;
+  /**
+   * Size of the segment's key index object ({@link segmentKeysName}) in bytes; absent for segments written before
+   * key indexes, which readers scan instead.
+   */
+  keys?: number;
+  /** How many of the segment's entries are blob references; absent when none. */
+  blobs?: number;
 }
 
 /**
@@ -103,6 +113,11 @@ export function headKey(id: string): string {
 /** Object name of the segment covering seq (lo, hi]; zero-padded so names sort by range. */
 export function segmentName(lo: number, hi: number): string {
   return `segments/${String(lo).padStart(12, "0")}-${String(hi).padStart(12, "0")}.json`;
+}
+
+/** Object name of the key index of segment `name` (`segments/<lo>-<hi>.json` → `segments/<lo>-<hi>.keys`). */
+export function segmentKeysName(name: string): string {
+  return name.replace(/\.json$/, ".keys");
 }
 
 /** Key of blob `hash` (SHA-256 hex of the item JSON) of share `id`. */

@@ -3,13 +3,16 @@
  *
  * A read is two passes over the share's objects (layout: `storage/layout.ts`, `docs/storage.md`):
  *
- * 1. **Index.** The head is read whole (it is bounded: its inline tail stays under `TAIL_INLINE_MAX_BYTES`), then
- *    each segment it names is streamed once, one at a time, with {@link scanEntries}: per key only the winning entry's
- *    place is kept (the highest `seq` across tail and segments; a tombstone `{key, seq, removed: true}` that wins
- *    removes the key). Only an entry's first bytes are decoded for this ({@link entryPlace}: key, seq, and whether it
- *    is an item, a blob reference or a tombstone), never the item itself. What a read holds is this index — one key,
- *    one seq and a byte range per live key, about 100 bytes per item plus its key — and every segment of at most
- *    {@link KEEP_SEGMENT_BYTES} in all kept whole from this pass.
+ * 1. **Index.** The head is read whole (it is bounded: its inline tail stays under `TAIL_INLINE_MAX_BYTES`). When
+ *    every segment it names has a key index (`storage/keys.ts`), each index's header is read and its segment checked
+ *    with a HEAD, and the winners come from merging the indexes in key order ({@link MergedSource}): a read holds one
+ *    piece of each index, not a table of every key. Otherwise (segments written before key indexes) each segment is
+ *    streamed once, one at a time, with {@link scanEntries}: per key only the winning entry's place is kept (the
+ *    highest `seq` across tail and segments; a tombstone `{key, seq, removed: true}` that wins removes the key).
+ *    Only an entry's first bytes are decoded for this ({@link entryPlace}: key, seq, and whether it is an item, a
+ *    blob reference or a tombstone), never the item itself. That index holds one key, one seq and a byte range per
+ *    live key, about 100 bytes per item plus its key, and every segment of at most {@link KEEP_SEGMENT_BYTES} in all
+ *    kept whole from this pass.
  * 2. **Stream.** Winners are emitted in key order, taken in batches whose entries outside the kept segments add up
  *    to at most {@link STREAM_BATCH_BYTES} (known from the index's byte ranges). An entry of a kept segment is
  *    sliced from memory; the others of a batch are grouped by segment, and ranges of one segment closer than
@@ -17,25 +20,23 @@
  *    them per batch), so winners spread over many segments cost a few GETs per segment and batch, not one per
  *    entry. Blobs are read one at a time.
  *
- * So the memory of a read is the index plus at most `KEEP_SEGMENT_BYTES + 2 × STREAM_BATCH_BYTES` (2 + 2 × 1 MiB)
- * plus one item (a blob, at most `MAX_ITEM_BYTES`), not the share. A segment entry is emitted as the text it is
- * stored as (the room writes every entry with `JSON.stringify`, so that text is what re-serializing it would give):
- * `/snapshot` and `/data` parse no item, so the garbage a read leaves for V8 stays about one batch, not a multiple
- * of the share. Every failure before the first
- * byte of a body is a {@link StorageError} (the route answers 503 `storage_unavailable` with `Retry-After`): a head
- * that cannot be read or parsed, a segment the head names that is missing (after re-reading the head three times,
- * since a compaction may have replaced it), a blob the winners reference that is missing, or R2 failing. A failure
- * after it errors the stream, so a client never receives a truncated body that parses.
+ * So the memory of a read is its index (one piece per key index, or the key table) plus at most
+ * `KEEP_SEGMENT_BYTES + 2 × STREAM_BATCH_BYTES` (2 + 2 × 1 MiB) plus one item (a blob, at most `MAX_ITEM_BYTES`),
+ * not the share. A segment entry is emitted as the text it is stored as (the room writes every entry with
+ * `JSON.stringify`, so that text is what re-serializing it would give): `/snapshot` and `/data` parse no item, so
+ * the garbage a read leaves for V8 stays about one batch, not a multiple of the share. Every failure before the
+ * first byte of a body is a {@link StorageError} (the route answers 503 `storage_unavailable` with `Retry-After`): a
+ * head that cannot be read or parsed, a segment or key index the head names that is missing (after re-reading the
+ * head three times, since a compaction may have replaced it), a blob the winners reference that is missing, or R2
+ * failing. A failure after it errors the stream, so a client never receives a truncated body that parses.
  */
 import { type Item, NEWEST_ENTRIES_BYTES, type ShareSnapshot } from "@shareroom/shared";
+import { type KeyRecord, type KeysHandle, KIND_ITEM, KIND_REF, KIND_REMOVED, mergeWinners, openKeys } from "./keys";
 import { blobKey, type Head, headKey, type SegmentInfo, type StoredEntry, sharePrefix } from "./layout";
+import { type ReadBucket, r2, StorageError } from "./r2";
 import { type Place, type Winner, type WinnerTable, WinnerTableBuilder } from "./winners";
 
-/**
- * A share's objects are missing, unreadable or R2 failed: the read cannot be answered now, and may be on a retry
- * (answered 503 `storage_unavailable` with `Retry-After`). Never read as an empty share.
- */
-export class StorageError extends Error {}
+export { type ReadBucket, r2, StorageError };
 
 /** Seconds a client is told to wait (`Retry-After`) after a {@link StorageError}. */
 export const STORAGE_RETRY_AFTER_S = 5;
@@ -66,20 +67,8 @@ const RANGED_READS_IN_FLIGHT = 6;
 /** At most this many winners per batch, so a batch of small or inline entries stays a bounded step too. */
 const STREAM_BATCH_WINNERS = 4096;
 
-/** What `read.ts` needs of R2: GET (whole or ranged) and HEAD. */
-export type ReadBucket = Pick<R2Bucket, "get" | "head">;
-
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
-
-/** Runs one R2 call (`what` names it for the log); a thrown error becomes a {@link StorageError}. */
-export async function r2<T>(what: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    throw new StorageError(`${what}: ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
 
 /** The head of share `id` as stored, or `null` when there is none (never created, or deleted). */
 export async function readHead(bucket: ReadBucket, id: string): Promise<{ head: Head; etag: string } | null> {
@@ -216,6 +205,69 @@ interface ScannedSegment {
   bytes: Uint8Array | null;
 }
 
+/** A range of keys `[from, to)`; {@link ALL_KEYS} is every key. */
+export type KeyRange = [from: string, to: string];
+
+/** Every key: U+FFFF sorts after every character an item key can hold (ids are ASCII, see `ID_PATTERN`). */
+export const ALL_KEYS: KeyRange = ["", "\uffff"];
+
+/**
+ * Where a read's winners come from, in key order: the key table of the index pass (segments without key indexes),
+ * or the merge of the segments' key indexes (`keys.ts`), which holds no table of keys.
+ */
+export interface WinnerSource {
+  /** The live winners (no tombstones) with keys in `range`, in key order. Errors: {@link StorageError}. */
+  winners(range: KeyRange): AsyncIterable<Winner>;
+  /** The blob hashes the live winners reference. Errors: {@link StorageError}. */
+  blobHashes(): AsyncIterable<string>;
+}
+
+/** Winners from the index pass's {@link WinnerTable}. */
+class TableSource implements WinnerSource {
+  constructor(private readonly table: WinnerTable) {}
+
+  async *winners([from, to]: KeyRange): AsyncGenerator<Winner> {
+    for (let i = this.lower(from), end = this.lower(to); i < end; i++) yield this.table.get(i);
+  }
+
+  async *blobHashes(): AsyncGenerator<string> {
+    yield* this.table.blobHashes();
+  }
+
+  /** The first row whose key is at or after `bound` (keys are sorted). */
+  private lower(bound: string): number {
+    let lo = 0;
+    let hi = this.table.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.table.key(mid) < bound) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+}
+
+/** Winners merged from the segments' key indexes and the head's tail (`keys.ts`). */
+class MergedSource implements WinnerSource {
+  constructor(
+    private readonly bucket: ReadBucket,
+    private readonly id: string,
+    private readonly handles: KeysHandle[],
+    private readonly tail: KeyRecord[],
+  ) {}
+
+  winners([from, to]: KeyRange): AsyncIterable<Winner> {
+    return mergeWinners(this.bucket, this.id, this.handles, this.tail, from, to);
+  }
+
+  async *blobHashes(): AsyncGenerator<string> {
+    // Most shares have no blob: then no merge is needed to find none.
+    const any = this.handles.some((handle) => (handle.info.blobs ?? 0) > 0) || this.tail.some((r) => r.blob);
+    if (!any) return;
+    for await (const winner of this.winners(ALL_KEYS)) if (winner.blob !== undefined) yield winner.blob;
+  }
+}
+
 /** The index of a share: its head, and the winning entry of every live key in key order. See the module doc. */
 export class ShareIndex {
   constructor(
@@ -223,40 +275,39 @@ export class ShareIndex {
     readonly id: string,
     readonly head: Head,
     readonly etag: string,
-    /** Live keys' winners (no tombstones), sorted by key. */
-    readonly winners: WinnerTable,
+    /** Live keys' winners (no tombstones), in key order. */
+    private readonly source: WinnerSource,
     private readonly segments: ScannedSegment[],
   ) {}
 
   /**
-   * The stored entries of the winners in index range `[from, to)`, in key order, read in batches (see the module
-   * doc). Errors: {@link StorageError} when R2 fails or a segment changed or vanished since the index pass.
+   * The stored entries of the winners with keys in `range`, in key order, read in batches (see the module doc).
+   * Errors: {@link StorageError} when R2 fails or a segment changed or vanished since the index pass.
    */
-  async *entries(from = 0, to = this.winners.length): AsyncGenerator<[Winner, StoredEntry]> {
-    for await (const [winner, text] of this.texts(from, to)) yield [winner, parseEntry(text)];
+  async *entries(range: KeyRange = ALL_KEYS): AsyncGenerator<[Winner, StoredEntry]> {
+    for await (const [winner, text] of this.texts(range)) yield [winner, parseEntry(text)];
   }
 
   /**
-   * The JSON texts of the stored entries of the winners in index range `[from, to)`, as {@link entries} reads them:
-   * a segment entry as stored, a tail entry serialized from the head. Errors: as {@link entries}.
+   * The JSON texts of the stored entries of the winners with keys in `range`, as {@link entries} reads them: a
+   * segment entry as stored, a tail entry serialized from the head. Errors: as {@link entries}.
    */
-  async *texts(from = 0, to = this.winners.length): AsyncGenerator<[Winner, string]> {
-    let at = from;
-    while (at < to) {
-      let end = at;
+  async *texts(range: KeyRange = ALL_KEYS): AsyncGenerator<[Winner, string]> {
+    const winners = this.source.winners(range)[Symbol.asyncIterator]();
+    let next = await winners.next();
+    while (!next.done) {
       let bytes = 0;
       const batch: Winner[] = [];
-      while (end < to && end - at < STREAM_BATCH_WINNERS) {
-        const winner = this.winners.get(end);
+      while (!next.done && batch.length < STREAM_BATCH_WINNERS) {
+        const winner = next.value;
         const weight = this.isRanged(winner) ? winner.end - winner.start : 0;
-        if (end > at && bytes + weight > STREAM_BATCH_BYTES) break;
+        if (batch.length > 0 && bytes + weight > STREAM_BATCH_BYTES) break;
         bytes += weight;
         batch.push(winner);
-        end++;
+        next = await winners.next();
       }
       const ranged = await this.readRanged(batch);
       for (const winner of batch) yield [winner, this.text(winner, ranged.get(winner))];
-      at = end;
     }
   }
 
@@ -368,7 +419,7 @@ export class ShareIndex {
 
   /** Checks that every blob the winners reference exists (one R2 HEAD each). Errors: {@link StorageError}. */
   async checkBlobs(): Promise<void> {
-    for (const hash of this.winners.blobHashes()) {
+    for await (const hash of this.source.blobHashes()) {
       const object = await r2(`share ${this.id}: checking blob ${hash}`, () =>
         this.bucket.head(blobKey(this.id, hash)),
       );
@@ -376,20 +427,9 @@ export class ShareIndex {
     }
   }
 
-  /** Index range of the winners whose key starts with `prefix` (keys are sorted). */
-  range(prefix: string): [number, number] {
-    const lower = (bound: string) => {
-      let lo = 0;
-      let hi = this.winners.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.winners.key(mid) < bound) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
-    // U+FFFF sorts after every character an item key can hold (ids are ASCII, see `ID_PATTERN`).
-    return [lower(prefix), lower(`${prefix}\uffff`)];
+  /** The range of the keys that start with `prefix`. */
+  range(prefix: string): KeyRange {
+    return [prefix, `${prefix}${ALL_KEYS[1]}`];
   }
 }
 
@@ -475,6 +515,18 @@ export async function openShare(
     if (!read) return null;
     const { head, etag } = read;
     if (etagMatches(ifNoneMatch, etag)) return { notModified: etag };
+    if (head.segments.every((info) => typeof info.keys === "number")) {
+      const handles = await openKeyIndexes(bucket, id, head.segments);
+      if (!handles) continue;
+      const segments = handles.map((handle) => ({
+        info: handle.info,
+        etag: handle.header.etag,
+        size: handle.info.bytes,
+        bytes: null,
+      }));
+      const tail = head.tail.map((entry, index) => keyRecord(placeOf(entry as StoredEntry), index));
+      return new ShareIndex(bucket, id, head, etag, new MergedSource(bucket, id, handles, tail), segments);
+    }
     const latest = new WinnerTableBuilder();
     const segments: ScannedSegment[] = [];
     let kept = 0;
@@ -507,9 +559,41 @@ export async function openShare(
     }
     if (missing) continue;
     for (const [index, entry] of head.tail.entries()) latest.consider(placeOf(entry as StoredEntry), -1, index, index);
-    return new ShareIndex(bucket, id, head, etag, latest.build(), segments);
+    return new ShareIndex(bucket, id, head, etag, new TableSource(latest.build()), segments);
   }
   throw new StorageError(`share ${id}: a segment the head names is missing`);
+}
+
+/**
+ * The key indexes of `segments`, a few at a time, each checked against its segment (one HEAD: it exists, and is the
+ * object the index describes), so a missing segment fails the read before its first byte; `null` when an index or
+ * a segment is missing or was rewritten (the caller reads the head again). Errors: {@link StorageError}.
+ */
+async function openKeyIndexes(bucket: ReadBucket, id: string, segments: SegmentInfo[]): Promise<KeysHandle[] | null> {
+  const handles: KeysHandle[] = [];
+  const open = async (info: SegmentInfo, index: number) => {
+    const [handle, object] = await Promise.all([
+      openKeys(bucket, id, index, info),
+      r2(`share ${id}: checking ${info.name}`, () => bucket.head(sharePrefix(id) + info.name)),
+    ]);
+    return handle && object && object.etag === handle.header.etag ? handle : null;
+  };
+  // Each segment takes two requests at once.
+  const inFlight = RANGED_READS_IN_FLIGHT / 2;
+  for (let at = 0; at < segments.length; at += inFlight) {
+    const opened = await Promise.all(segments.slice(at, at + inFlight).map((info, offset) => open(info, at + offset)));
+    for (const handle of opened) {
+      if (!handle) return null;
+      handles.push(handle);
+    }
+  }
+  return handles;
+}
+
+/** A tail entry's {@link Place} as a key index record, at index `index` of the tail. */
+function keyRecord(place: Place, index: number): KeyRecord {
+  const kind = place.removed ? KIND_REMOVED : place.blob !== undefined ? KIND_REF : KIND_ITEM;
+  return { key: place.key, seq: place.seq, start: index, end: index, kind, blob: place.blob };
 }
 
 /**
@@ -541,9 +625,9 @@ export async function* itemsJson(index: ShareIndex): AsyncGenerator<string> {
   yield "]";
 }
 
-/** Items of the winners in index range `[from, to)`, one at a time. */
-export async function* itemsIn(index: ShareIndex, [from, to]: [number, number]): AsyncGenerator<Item> {
-  for await (const [winner, entry] of index.entries(from, to)) yield index.item(winner, entry);
+/** Items of the winners with keys in `range`, one at a time, each with its key. */
+export async function* itemsIn(index: ShareIndex, range: KeyRange): AsyncGenerator<[string, Item]> {
+  for await (const [winner, entry] of index.entries(range)) yield [winner.key, await index.item(winner, entry)];
 }
 
 /**

@@ -5,6 +5,7 @@
  */
 import { storedEntryJson } from "../room/live";
 import { ENTRY_BYTES_SQL, type ItemRow, type ShareRow } from "../room/store";
+import { type KeyRecord, KIND_ITEM, KIND_REF, KIND_REMOVED, keysText } from "./keys";
 import {
   blobKey,
   HEAD_VERSION,
@@ -13,6 +14,7 @@ import {
   SEGMENT_TIER_FACTOR,
   type SegmentInfo,
   SMALL_SEGMENT_BYTES,
+  segmentKeysName,
   segmentName,
   sharePrefix,
   TAIL_INLINE_MAX_BYTES,
@@ -20,7 +22,7 @@ import {
 
 /** The R2 calls the room makes (the metered binding of `meter.ts`). */
 export interface RoomBucket {
-  put(key: string, value: string | ArrayBuffer | ArrayBufferView, options?: R2PutOptions): Promise<unknown>;
+  put(key: string, value: string | ArrayBuffer | ArrayBufferView, options?: R2PutOptions): Promise<R2Object | null>;
   get(key: string): Promise<R2ObjectBody | null>;
   delete(keys: string | string[]): Promise<void>;
   list(options: R2ListOptions): Promise<R2Objects>;
@@ -28,6 +30,7 @@ export interface RoomBucket {
 
 const encoder = new TextEncoder();
 const JSON_TYPE = { contentType: "application/json" };
+const TEXT_TYPE = { contentType: "text/plain; charset=utf-8" };
 
 /** Rows read per query while packing a segment: bounds memory to a segment plus this many rows. */
 const PAGE_ROWS = 64;
@@ -204,7 +207,8 @@ export async function splitOversized(
 /**
  * Writes the rows with seq in (`start`, `end`] (each key's latest change) as contiguous segments of at most
  * {@link SEGMENT_MAX_BYTES} covering exactly that range, and returns them. Each is queued for collection a day ahead
- * before its PUT ({@link ORPHAN_GRACE_MS}). Tombstones are dropped when `start` is 0.
+ * before its PUT ({@link ORPHAN_GRACE_MS}), and its key index (`keys.ts`, naming the segment's ETag) is PUT after
+ * it; collecting the segment's name deletes both. Tombstones are dropped when `start` is 0.
  */
 async function writeRange(
   bucket: RoomBucket,
@@ -219,21 +223,33 @@ async function writeRange(
   let cursor = start;
   // Each entry is encoded once, so a segment is cut on the bytes it will hold.
   let entries: Uint8Array[] = [];
+  let records: Omit<KeyRecord, "start" | "end">[] = [];
   let size = SEGMENT_ENVELOPE_BYTES;
   const put = async (hi: number) => {
     const name = segmentName(lo, hi);
-    const body = segmentBody(lo, hi, entries);
+    const { body, ranges } = segmentBody(lo, hi, entries);
     sql.exec("INSERT OR REPLACE INTO garbage (name, due) VALUES (?, ?)", name, Date.now() + ORPHAN_GRACE_MS);
-    await bucket.put(sharePrefix(id) + name, body, { httpMetadata: JSON_TYPE });
-    written.push({ name, lo, hi, bytes: body.byteLength });
+    const object = await bucket.put(sharePrefix(id) + name, body, { httpMetadata: JSON_TYPE });
+    if (!object) throw new Error(`share ${id}: the PUT of ${name} stored nothing`);
+    const keys = encoder.encode(
+      keysText(
+        name,
+        object.etag,
+        records.map((record, index) => ({ ...record, start: ranges[index]![0], end: ranges[index]![1] })),
+      ),
+    );
+    await bucket.put(sharePrefix(id) + segmentKeysName(name), keys, { httpMetadata: TEXT_TYPE });
+    const blobs = records.filter((record) => record.kind === KIND_REF).length;
+    written.push({ name, lo, hi, bytes: body.byteLength, keys: keys.byteLength, ...(blobs > 0 ? { blobs } : {}) });
     lo = hi;
     entries = [];
+    records = [];
     size = SEGMENT_ENVELOPE_BYTES;
   };
   for (;;) {
     const rows = sql
       .exec<ItemRow>(
-        `SELECT key, seq, body, ref, epoch, removed, progress FROM items
+        `SELECT key, seq, body, ref, epoch, removed, progress, hash FROM items
          WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?`,
         cursor,
         end,
@@ -247,6 +263,13 @@ async function writeRange(
       // One byte more per entry for the comma before it.
       if (entries.length > 0 && size + entry.byteLength + 1 > SEGMENT_MAX_BYTES) await put(row.seq - 1);
       entries.push(entry);
+      records.push(
+        row.removed
+          ? { key: row.key, seq: row.seq, kind: KIND_REMOVED }
+          : row.body === null
+            ? { key: row.key, seq: row.seq, kind: KIND_REF, blob: row.hash ?? undefined }
+            : { key: row.key, seq: row.seq, kind: KIND_ITEM },
+      );
       size += entry.byteLength + 1;
     }
     if (rows.length < PAGE_ROWS) break;
@@ -255,8 +278,11 @@ async function writeRange(
   return written;
 }
 
-/** The JSON bytes of segment (lo, hi] holding `entries` (each an encoded entry JSON), in one buffer. */
-function segmentBody(lo: number, hi: number, entries: Uint8Array[]): Uint8Array {
+/**
+ * The JSON bytes of segment (lo, hi] holding `entries` (each an encoded entry JSON), in one buffer, and each entry's
+ * byte range `[start, end)` in it.
+ */
+function segmentBody(lo: number, hi: number, entries: Uint8Array[]): { body: Uint8Array; ranges: [number, number][] } {
   const open = encoder.encode(`{"lo":${lo},"hi":${hi},"entries":[`);
   const close = encoder.encode("]}");
   let length = open.byteLength + close.byteLength + Math.max(0, entries.length - 1);
@@ -264,13 +290,15 @@ function segmentBody(lo: number, hi: number, entries: Uint8Array[]): Uint8Array 
   const body = new Uint8Array(length);
   body.set(open, 0);
   let at = open.byteLength;
+  const ranges: [number, number][] = [];
   entries.forEach((entry, index) => {
     if (index > 0) body[at++] = 0x2c;
     body.set(entry, at);
+    ranges.push([at, at + entry.byteLength]);
     at += entry.byteLength;
   });
   body.set(close, at);
-  return body;
+  return { body, ranges };
 }
 
 /** PUTs the JSON of one item stored by reference. Content-addressed: writing it again is harmless. */
@@ -278,9 +306,14 @@ export async function putBlob(bucket: RoomBucket, id: string, hash: string, json
   await bucket.put(blobKey(id, hash), json, { httpMetadata: JSON_TYPE });
 }
 
-/** Deletes objects of share `id` by name under its prefix (`segments/…`, `blobs/…`). */
+/** Keys one R2 `delete` call takes at most. */
+const DELETE_BATCH = 1000;
+
+/** Deletes objects of share `id` by name under its prefix (`segments/…`, `blobs/…`), 1,000 per R2 call. */
 export async function deleteNames(bucket: RoomBucket, id: string, names: string[]): Promise<void> {
-  if (names.length > 0) await bucket.delete(names.map((name) => sharePrefix(id) + name));
+  for (let at = 0; at < names.length; at += DELETE_BATCH) {
+    await bucket.delete(names.slice(at, at + DELETE_BATCH).map((name) => sharePrefix(id) + name));
+  }
 }
 
 /** Deletes every object of share `id` (one prefix listing, page by page). */
