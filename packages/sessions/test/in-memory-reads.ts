@@ -2,8 +2,11 @@
  * The reads as they were before they streamed (commit c1b279b): the whole share merged in memory, then
  * `JSON.stringify`. The streaming reads must answer byte for byte the same; tests compare against these.
  */
+import { env } from "cloudflare:test";
 import type { Entry, Item, ShareSnapshot } from "@shareroom/shared";
+import { expect } from "vitest";
 import { blobKey, type Head, headKey, type Segment, sharePrefix } from "../src/storage/layout";
+import { call } from "./helpers";
 
 /** The snapshot as `GET /snapshot` answered it: one entry per key, the highest seq winning, in key order. */
 export async function inMemorySnapshot(bucket: R2Bucket, id: string): Promise<ShareSnapshot | null> {
@@ -56,4 +59,17 @@ export async function inMemoryShareData(bucket: R2Bucket, id: string): Promise<u
     (message.parts as { id: string }[]).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
   return { info, messages };
+}
+
+/** Expects `/data`, `/snapshot` and `/share_data` to answer exactly what the in-memory reads give. */
+export async function expectSameAsInMemory(id: string) {
+  const data = await call("GET", `/api/share/${id}/data`);
+  expect(data.status).toBe(200);
+  expect(await data.text()).toBe(JSON.stringify(await inMemoryItems(env.SHARES, id)));
+  const snapshot = await call("GET", `/api/share/${id}/snapshot`);
+  expect(snapshot.status).toBe(200);
+  expect(await snapshot.text()).toBe(JSON.stringify(await inMemorySnapshot(env.SHARES, id)));
+  const legacy = await call("GET", `/share_data?id=${id}`);
+  expect(legacy.status).toBe(200);
+  expect(await legacy.text()).toBe(JSON.stringify(await inMemoryShareData(env.SHARES, id)));
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 import { KEYS_BLOCK_BYTES, type KeysHeader } from "../src/storage/keys";
 import { type Head, headKey, type SegmentInfo, segmentKeysName, sharePrefix } from "../src/storage/layout";
 import { CAPTURES, call, createShare, sync } from "./helpers";
-import { inMemoryItems, inMemoryShareData, inMemorySnapshot } from "./in-memory-reads";
+import { expectSameAsInMemory } from "./in-memory-reads";
 import { head, settle, tickAt } from "./room-helpers";
 
 const part = (id: string, text: string, messageID = "msg_1") => ({
@@ -17,19 +17,6 @@ const part = (id: string, text: string, messageID = "msg_1") => ({
   data: { id, messageID, type: "text", text },
 });
 const message = (id: string) => ({ type: "message", data: { id, role: "assistant" } });
-
-/** Expects `/data`, `/snapshot` and `/share_data` to answer exactly what the in-memory reads give. */
-async function expectSameAsInMemory(id: string) {
-  const data = await call("GET", `/api/share/${id}/data`);
-  expect(data.status).toBe(200);
-  expect(await data.text()).toBe(JSON.stringify(await inMemoryItems(env.SHARES, id)));
-  const snapshot = await call("GET", `/api/share/${id}/snapshot`);
-  expect(snapshot.status).toBe(200);
-  expect(await snapshot.text()).toBe(JSON.stringify(await inMemorySnapshot(env.SHARES, id)));
-  const legacy = await call("GET", `/share_data?id=${id}`);
-  expect(legacy.status).toBe(200);
-  expect(await legacy.text()).toBe(JSON.stringify(await inMemoryShareData(env.SHARES, id)));
-}
 
 /** Rewrites the head as a release before key indexes wrote it: no `keys` or `blobs` on its segments. */
 async function withoutKeyIndexes(id: string): Promise<void> {

@@ -16,7 +16,7 @@ import { storedEntryJson } from "../src/room/live";
 import { type Head, headKey, type Segment, type SegmentInfo, segmentName, sharePrefix } from "../src/storage/layout";
 import { entryPlace, KEEP_SEGMENT_BYTES, STREAM_BATCH_BYTES, scanEntries } from "../src/storage/read";
 import { CAPTURES, call, createShare, ORIGIN, random, sync } from "./helpers";
-import { inMemoryItems, inMemoryShareData, inMemorySnapshot } from "./in-memory-reads";
+import { expectSameAsInMemory, inMemoryShareData, inMemorySnapshot } from "./in-memory-reads";
 
 const part = (id: string, text: string, messageID = "msg_1") => ({
   type: "part",
@@ -61,19 +61,6 @@ async function winnersReadByRange(id: string): Promise<number> {
     }
   }
   return [...latest.values()].filter((winner) => winner.ranged && !winner.removed).length;
-}
-
-/** Expects `/data`, `/snapshot` and `/share_data` to answer exactly what the in-memory reads give. */
-async function expectSameAsInMemory(id: string) {
-  const data = await call("GET", `/api/share/${id}/data`);
-  expect(data.status).toBe(200);
-  expect(await data.text()).toBe(JSON.stringify(await inMemoryItems(env.SHARES, id)));
-  const snapshot = await call("GET", `/api/share/${id}/snapshot`);
-  expect(snapshot.status).toBe(200);
-  expect(await snapshot.text()).toBe(JSON.stringify(await inMemorySnapshot(env.SHARES, id)));
-  const legacy = await call("GET", `/share_data?id=${id}`);
-  expect(legacy.status).toBe(200);
-  expect(await legacy.text()).toBe(JSON.stringify(await inMemoryShareData(env.SHARES, id)));
 }
 
 /** The worker answering `path` with `bucket` in place of its R2 binding (the Durable Object keeps the real one). */
