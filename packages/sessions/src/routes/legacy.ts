@@ -64,36 +64,40 @@ export async function* legacyShareData(index: ShareIndex): AsyncGenerator<string
   // One pass over the parts beside the one over the messages. Both are in key order, and `part/<id>/` sorts as
   // `message/<id>` does for ids of characters after `/` (real ids: `msg_` and alphanumerics); a message id with `-`
   // or `.` may not, so its parts are read on their own.
-  const parts = itemsIn(index, index.range("part/"))[Symbol.asyncIterator]();
-  let part = await parts.next();
-  let first = true;
-  for await (const [, message] of itemsIn(index, index.range("message/"))) {
-    if (message.type !== "message") continue;
-    const data = message.data as { id: string };
-    // The parts go where `parts` sits in `{...message, parts}`: a random marker stands in for them.
-    const marker = `parts:${crypto.randomUUID()}`;
-    const [before, after] = JSON.stringify({ ...data, parts: marker }).split(JSON.stringify(marker));
-    yield `${first ? "" : ","}${JSON.stringify(data.id)}:${before}[`;
-    first = false;
-    let firstPart = true;
-    const emit = function* (item: Item) {
-      if (item.type !== "part") return;
-      yield (firstPart ? "" : ",") + JSON.stringify(item.data);
-      firstPart = false;
-    };
-    const [from, to] = index.range(`part/${data.id}/`);
-    if (/[-.]/.test(data.id)) {
-      for await (const [, item] of itemsIn(index, [from, to])) yield* emit(item);
-    } else {
-      while (!part.done && part.value[0] < from) part = await parts.next();
-      while (!part.done && part.value[0] < to) {
-        yield* emit(part.value[1]);
-        part = await parts.next();
+  // Entries only: a part is loaded (its blob read, if any) only when it is emitted.
+  const parts = index.entries(index.range("part/"))[Symbol.asyncIterator]();
+  try {
+    let part = await parts.next();
+    let first = true;
+    for await (const [, message] of itemsIn(index, index.range("message/"))) {
+      if (message.type !== "message") continue;
+      const data = message.data as { id: string };
+      // The parts go where `parts` sits in `{...message, parts}`: a random marker stands in for them.
+      const marker = `parts:${crypto.randomUUID()}`;
+      const [before, after] = JSON.stringify({ ...data, parts: marker }).split(JSON.stringify(marker));
+      yield `${first ? "" : ","}${JSON.stringify(data.id)}:${before}[`;
+      first = false;
+      let firstPart = true;
+      const emit = function* (item: Item) {
+        if (item.type !== "part") return;
+        yield (firstPart ? "" : ",") + JSON.stringify(item.data);
+        firstPart = false;
+      };
+      const [from, to] = index.range(`part/${data.id}/`);
+      if (/[-.]/.test(data.id)) {
+        for await (const [, item] of itemsIn(index, [from, to])) yield* emit(item);
+      } else {
+        while (!part.done && part.value[0].key < from) part = await parts.next();
+        while (!part.done && part.value[0].key < to) {
+          yield* emit(await index.item(part.value[0], part.value[1]));
+          part = await parts.next();
+        }
       }
+      yield `]${after}`;
     }
-    yield `]${after}`;
+  } finally {
+    await parts.return?.(undefined);
   }
-  await parts.return?.(undefined);
   yield "}}";
 }
 

@@ -120,6 +120,7 @@ export async function openKeys(
   for (;;) {
     const object = await r2(what, () => bucket.get(name, { range: { offset: 0, length } }));
     if (!object) return null;
+    if (object.size !== size) throw new StorageError(`${what}: its size is not the one the head lists`);
     const text = await r2(what, () => object.text());
     const newline = text.indexOf("\n");
     if (newline < 0 && length < size) {
@@ -209,6 +210,7 @@ class KeysCursor implements RecordSource {
       throw new StorageError(`share ${this.id}: ${segmentKeysName(this.handle.info.name)} changed or vanished`);
     }
     const bytes = new Uint8Array(await r2(what, () => object.arrayBuffer()));
+    if (bytes.byteLength === 0) throw new StorageError(`${what}: the object is shorter than the head says`);
     this.next += bytes.byteLength;
     this.text = this.text.slice(this.at) + this.decoder.decode(bytes, { stream: this.next < size });
     this.at = 0;

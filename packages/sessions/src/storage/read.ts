@@ -294,20 +294,25 @@ export class ShareIndex {
    */
   async *texts(range: KeyRange = ALL_KEYS): AsyncGenerator<[Winner, string]> {
     const winners = this.source.winners(range)[Symbol.asyncIterator]();
-    let next = await winners.next();
-    while (!next.done) {
-      let bytes = 0;
-      const batch: Winner[] = [];
-      while (!next.done && batch.length < STREAM_BATCH_WINNERS) {
-        const winner = next.value;
-        const weight = this.isRanged(winner) ? winner.end - winner.start : 0;
-        if (batch.length > 0 && bytes + weight > STREAM_BATCH_BYTES) break;
-        bytes += weight;
-        batch.push(winner);
-        next = await winners.next();
+    try {
+      let next = await winners.next();
+      while (!next.done) {
+        let bytes = 0;
+        const batch: Winner[] = [];
+        while (!next.done && batch.length < STREAM_BATCH_WINNERS) {
+          const winner = next.value;
+          const weight = this.isRanged(winner) ? winner.end - winner.start : 0;
+          if (batch.length > 0 && bytes + weight > STREAM_BATCH_BYTES) break;
+          bytes += weight;
+          batch.push(winner);
+          next = await winners.next();
+        }
+        const ranged = await this.readRanged(batch);
+        for (const winner of batch) yield [winner, this.text(winner, ranged.get(winner))];
       }
-      const ranged = await this.readRanged(batch);
-      for (const winner of batch) yield [winner, this.text(winner, ranged.get(winner))];
+    } finally {
+      // A reader that stops early (a client gone) closes the merge's cursors too.
+      await winners.return?.(undefined);
     }
   }
 
