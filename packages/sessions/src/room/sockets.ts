@@ -60,7 +60,7 @@ export function trySend(ws: WebSocket, text: string): void {
 }
 
 /** Closes `ws`, ignoring a socket that is already closing. */
-export function tryClose(ws: WebSocket, code: number, reason: string): void {
+function tryClose(ws: WebSocket, code: number, reason: string): void {
   try {
     ws.close(code, reason);
   } catch {
@@ -186,8 +186,15 @@ interface ReplayAttachment {
 
 /** Whether the replay of every stored key to the legacy poller `ws` is still running. */
 export function replaying(ws: WebSocket): boolean {
+  return replayAttachment(ws) !== null;
+}
+
+/** The replay state in a poller's attachment, or `null` when its replay is over (or it never had one). */
+function replayAttachment(ws: WebSocket): ReplayAttachment | null {
   const attachment = ws.deserializeAttachment() as Partial<ReplayAttachment> | null;
-  return typeof attachment?.replayedThrough === "number";
+  return typeof attachment?.replayedThrough === "number" && typeof attachment.driver === "string"
+    ? (attachment as ReplayAttachment)
+    : null;
 }
 
 /** The legacy pollers whose replay is still running (see {@link replayStep}). */
@@ -202,8 +209,8 @@ export function replayingPollers(ctx: DurableObjectState): WebSocket[] {
 export function orphanedReplays(ctx: DurableObjectState, driver: string): WebSocket[] {
   const orphans: WebSocket[] = [];
   for (const ws of ctx.getWebSockets(LEGACY_TAG)) {
-    const attachment = ws.deserializeAttachment() as Partial<ReplayAttachment> | null;
-    if (typeof attachment?.replayedThrough !== "number" || attachment.driver === driver) continue;
+    const attachment = replayAttachment(ws);
+    if (attachment === null || attachment.driver === driver) continue;
     ws.serializeAttachment({ replayedThrough: attachment.replayedThrough, driver } satisfies ReplayAttachment);
     orphans.push(ws);
   }
@@ -244,10 +251,10 @@ export function acceptLegacy(
  * through one SQLite cursor and each is sent as it is read, so the isolate holds one row and its message.
  */
 export function replayStep(sql: SqlStorage, share: ShareRow, ws: WebSocket, driver: string): boolean {
-  const attachment = ws.deserializeAttachment() as Partial<ReplayAttachment> | null;
-  const after = attachment?.replayedThrough;
+  const attachment = replayAttachment(ws);
   // Over, or sent by another instance's loop (one that resumed it): this loop stops.
-  if (typeof after !== "number" || attachment?.driver !== driver) return true;
+  if (attachment === null || attachment.driver !== driver) return true;
+  const after = attachment.replayedThrough;
   if (ws.readyState !== WebSocket.OPEN) {
     ws.serializeAttachment(null);
     return true;
