@@ -14,9 +14,25 @@ export const ORIGIN = "https://api.example.test";
 
 let clients = 0;
 
-/** Sends a request to the sessions worker as a client would; `body` objects are sent as JSON. */
+/**
+ * A client address no other request of this run uses (from 2001:db8::/32, the documentation range). Per-address
+ * rate limits live in one Miniflare instance shared by every test file, so requests without an address of their
+ * own would otherwise all count as `local` and, on a fast machine, run past the read budget (600 a minute).
+ */
+export function freshAddress(): string {
+  return `2001:db8::${(++clients).toString(16)}`;
+}
+
+/**
+ * Sends a request to the sessions worker as a client would; `body` objects are sent as JSON. Without a
+ * `cf-connecting-ip` header in `headers` it comes from a {@link freshAddress}; the tests of per-address limits
+ * pass addresses of their own.
+ */
 export function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const init: RequestInit = { method, headers: { "content-type": "application/json", ...headers } };
+  const init: RequestInit = {
+    method,
+    headers: { "content-type": "application/json", "cf-connecting-ip": freshAddress(), ...headers },
+  };
   if (body !== undefined)
     init.body = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
   return exports.default.fetch(new Request(ORIGIN + path, init));
@@ -27,8 +43,7 @@ export function call(method: string, path: string, body?: unknown, headers: Reco
  * creation limit (tested on its own in rate-limit.test.ts) never couples unrelated tests.
  */
 export async function createShare(sessionID = `ses_${crypto.randomUUID().replaceAll("-", "")}`) {
-  const ip = `2001:db8::${(++clients).toString(16)}`;
-  const response = await call("POST", "/api/share", { sessionID }, { "cf-connecting-ip": ip });
+  const response = await call("POST", "/api/share", { sessionID });
   if (response.status !== 200) throw new Error(`create answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as CreateShareResponse;
 }

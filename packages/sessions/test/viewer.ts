@@ -3,7 +3,7 @@
 import { exports } from "cloudflare:workers";
 import { type Entry, type ServerMessage, ServerMessageSchema } from "@shareroom/shared";
 import { expect } from "vitest";
-import { ORIGIN } from "./helpers";
+import { freshAddress, ORIGIN } from "./helpers";
 
 export interface Viewer {
   socket: WebSocket;
@@ -17,11 +17,13 @@ export interface Viewer {
   closed: Promise<number>;
 }
 
-/** Opens a viewer socket on share `id`, optionally with `?since=` and from client address `address`. */
-export async function connect(id: string, since?: number, address?: string): Promise<Viewer> {
+/**
+ * Opens a viewer socket on share `id`, optionally with `?since=`, from client address `address` (a
+ * {@link freshAddress} when not given).
+ */
+export async function connect(id: string, since?: number, address = freshAddress()): Promise<Viewer> {
   const query = since === undefined ? "" : `?since=${since}`;
-  const headers: Record<string, string> = { upgrade: "websocket" };
-  if (address) headers["cf-connecting-ip"] = address;
+  const headers: Record<string, string> = { upgrade: "websocket", "cf-connecting-ip": address };
   const response = await exports.default.fetch(new Request(`${ORIGIN}/ws/${id}${query}`, { headers }));
   expect(response.status).toBe(101);
   const socket = response.webSocket!;
