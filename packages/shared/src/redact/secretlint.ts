@@ -75,6 +75,22 @@ export const SECRETLINT_TRIGGERS: Readonly<Record<string, readonly string[]>> = 
 export const SECRETLINT_TRIGGER_WORDS: readonly string[] = [...new Set(Object.values(SECRETLINT_TRIGGERS).flat())];
 
 /**
+ * basicauth's pattern after its scheme (13.0.7: `(?<protocol>(?:https?|ftp|ftps)):\/\/(?<user>[-a-zA-Z0-9_]{1,256}):
+ * (?<password>[-a-zA-Z0-9_]{1,256})@…`), as a sticky pattern tried just past the `://`.
+ */
+const BASIC_AUTH_CREDENTIALS = /[-a-zA-Z0-9_]{1,256}:[-a-zA-Z0-9_]{1,256}@/y;
+
+/**
+ * Trigger words that count only where this sticky pattern matches just past them: what the rule's own pattern needs
+ * right after the word, so an occurrence it rejects is part of no match of that rule (and of no other rule's, as no
+ * other rule has these words). basicauth's words are URL schemes: without it, every link (the share link in the
+ * `session` item the CLI re-sends with each sync, every URL in a tool's output) made secretlint run on its item.
+ */
+export const SECRETLINT_TRIGGER_FOLLOWERS: Readonly<Record<string, RegExp>> = Object.fromEntries(
+  SECRETLINT_TRIGGERS.basicauth!.map((word) => [word, BASIC_AUTH_CREDENTIALS]),
+);
+
+/**
  * secretlint drops duplicate messages by comparing each with all that follow (quadratic in the messages of one
  * call), so a text is linted in chunks of at most this many characters, cut at line breaks.
  */

@@ -6,7 +6,7 @@
  */
 import { GITLEAKS_KEYWORDS, GITLEAKS_STARTS } from "./gitleaks.ts";
 import { KeywordSet } from "./keywords.ts";
-import { SECRETLINT_TRIGGER_WORDS } from "./secretlint.ts";
+import { SECRETLINT_TRIGGER_FOLLOWERS, SECRETLINT_TRIGGER_WORDS } from "./secretlint.ts";
 
 /** What {@link findTriggers} found in a text. */
 export interface Triggers {
@@ -14,16 +14,26 @@ export interface Triggers {
   gitleaks: Uint8Array;
   /** Indexed like `GITLEAKS_STARTS`: the offsets where the word begins, ascending (no entry for a word not found). */
   starts: number[][];
-  /** The offset just past each occurrence of a secretlint trigger word, ascending. */
+  /**
+   * The offset just past each occurrence of a secretlint trigger word, ascending; an occurrence of a word with a
+   * follower (`SECRETLINT_TRIGGER_FOLLOWERS`) only where that follower matches there.
+   */
   secretlint: number[];
 }
 
 const KEYWORDS = GITLEAKS_KEYWORDS.length;
 const STARTS = KEYWORDS + SECRETLINT_TRIGGER_WORDS.length;
 const ALL = [...GITLEAKS_KEYWORDS, ...SECRETLINT_TRIGGER_WORDS, ...GITLEAKS_STARTS];
+/** Per word of {@link ALL}: the sticky pattern that must match past an occurrence of it, if any. */
+const FOLLOWERS = ALL.map((word, index) =>
+  index >= KEYWORDS && index < STARTS ? SECRETLINT_TRIGGER_FOLLOWERS[word] : undefined,
+);
 let words: KeywordSet | undefined;
 
-/** Finds, ignoring case, gitleaks' keywords and start words and secretlint's trigger words in `text`, in one pass. */
+/**
+ * Finds, ignoring case, gitleaks' keywords and start words and secretlint's trigger words in `text`, in one pass
+ * (then checks the followers of the secretlint words that have one).
+ */
 export function findTriggers(text: string): Triggers {
   words ??= new KeywordSet(ALL, new Set(ALL.map((_, index) => index).filter((index) => index >= KEYWORDS)));
   const found: Triggers = {
@@ -37,6 +47,11 @@ export function findTriggers(text: string): Triggers {
     const offset = at[i]!;
     const id = at[i + 1]!;
     if (id < STARTS) {
+      const follower = FOLLOWERS[id];
+      if (follower) {
+        follower.lastIndex = offset;
+        if (!follower.test(text)) continue;
+      }
       if (found.secretlint[found.secretlint.length - 1] !== offset) found.secretlint.push(offset);
     } else {
       found.starts[id - STARTS] ??= [];

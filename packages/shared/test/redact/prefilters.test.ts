@@ -23,6 +23,7 @@ function samples(): string[] {
     `aws_secret_access_key = ${chars("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", 40)}`,
     pem("RSA PRIVATE KEY", 8),
     `DATABASE_URL=postgres://app:${chars("abcdefghjk23456789", 14)}@db.internal:5432/prod`,
+    `mirror ftp://deploy:${chars("abcdefghjk23456789", 14)}@files.example.com/pub and https://ci:${chars("abcdefghjk23456789", 12)}@ci.example.dev/job`,
     `claude config: sk-ant-api03-${chars("abcdefABCDEF0123456789_-", 93)}AA (from the keychain)`,
   ];
 }
@@ -35,19 +36,38 @@ describe("secretlint's trigger words", () => {
 
   it("every sample secretlint finds a secret in holds a trigger word of the rule that found it", async () => {
     let found = 0;
+    const rules = new Set<string>();
     for (const text of samples()) {
       const findings: Finding[] = [];
       await secretlintFindings(text, findings, 1000);
+      const triggers = findTriggers(text).secretlint;
       for (const finding of findings) {
         found++;
+        rules.add(finding.rule);
         const words = SECRETLINT_TRIGGERS[finding.rule] ?? [];
         expect(
           words.some((word) => text.toLowerCase().includes(word)),
           `${finding.rule} in ${text.slice(0, 60)}`,
         ).toBe(true);
+        // And the scan reports one there (its followers, where a word has one, accept it).
+        expect(
+          triggers.some((after) => after > finding.start && after <= finding.end),
+          `${finding.rule} at ${finding.start} in ${text.slice(0, 60)}`,
+        ).toBe(true);
       }
     }
     expect(found).toBeGreaterThan(20);
+    expect(rules).toContain("basicauth");
+  });
+
+  it("counts a URL scheme only where credentials follow it, as basicauth's pattern needs", async () => {
+    const links = "share: https://share.example.dev/share/abc, http://127.0.0.1:8787/x, ftp://files.example.com/pub";
+    expect(findTriggers(links).secretlint).toEqual([]);
+    const withCredentials = `${links} https://ci:${chars("abcdefghjk23456789", 12)}@ci.example.dev/job`;
+    expect(findTriggers(withCredentials).secretlint).toEqual([withCredentials.lastIndexOf("https://") + 8]);
+    const findings: Finding[] = [];
+    await secretlintFindings(links, findings, 100);
+    expect(findings).toEqual([]);
   });
 
   it("secretlint still sees an item holding a trigger word among items holding none", async () => {
