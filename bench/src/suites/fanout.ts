@@ -7,7 +7,9 @@
  *
  * A third group, for diagnosis: the same bare room writing the message to one SQLite row before broadcasting, so
  * the runtime holds the sends until the write is durable, as it holds the product's (a change is never shown to a
- * viewer before it is stored). The gap between the two floors is the price of that guarantee alone.
+ * viewer before it is stored). The gap between the two floors is the price of that guarantee alone. A fourth: that
+ * durable floor behind one write-limiter call in the worker (`&limit=1`), the per-address check every sync passes
+ * before anything else, so what is left above it is the product's own work.
  */
 import type { Item } from "@shareroom/shared";
 import { post, Sessions, type SpanTotals } from "../api.ts";
@@ -23,6 +25,8 @@ export interface FanoutRun {
   ours: { p50: number; p99: number; samples: number };
   floor: { p50: number; p99: number; samples: number };
   durableFloor: { p50: number; p99: number; samples: number };
+  /** The durable floor behind one `WRITE_LIMITER` call (the bench worker's `?durable=1&limit=1`). */
+  gatedFloor: { p50: number; p99: number; samples: number };
   /** Mean ms per sync of each span of the room's sync path (`room/spans.ts`), over the measured rounds. */
   spans: { name: string; ms: number }[];
 }
@@ -55,14 +59,17 @@ export async function runFanout(
     await sessions.flush(share.id);
     const room = `fanout-${viewers}-${share.id}`;
     const durableRoom = `fanout-durable-${viewers}-${share.id}`;
+    const gatedRoom = `fanout-gated-${viewers}-${share.id}`;
     const ours = `ours-${viewers}`;
     const floor = `floor-${viewers}`;
     const durable = `durable-${viewers}`;
+    const gated = `gated-${viewers}`;
     await pool.open(ours, Array(viewers).fill(`${ws}/ws/${share.id}?since=${first.seq}`), "ready", true);
     await pool.open(floor, Array(viewers).fill(`${ws}/__bench/bare/${room}`), "open");
     await pool.open(durable, Array(viewers).fill(`${ws}/__bench/bare/${durableRoom}`), "open");
+    await pool.open(gated, Array(viewers).fill(`${ws}/__bench/bare/${gatedRoom}`), "open");
 
-    const sent = { ours: [] as number[], floor: [] as number[], durable: [] as number[] };
+    const sent = { ours: [] as number[], floor: [] as number[], durable: [] as number[], gated: [] as number[] };
     const spans: SpanTotals = {};
     for (let k = 1; k <= warmup + measured; k++) {
       const body = Sessions.syncBody(share, batches[next++]!);
@@ -81,6 +88,10 @@ export async function runFanout(
       await (await post(`${sessions.origin}/__bench/bare/${durableRoom}?durable=1`, text)).arrayBuffer();
       await pool.round(durable, k);
       sent.durable.push(t);
+      t = now();
+      await (await post(`${sessions.origin}/__bench/bare/${gatedRoom}?durable=1&limit=1`, text)).arrayBuffer();
+      await pool.round(gated, k);
+      sent.gated.push(t);
     }
     const latencies = async (group: string, times: number[]) => {
       const { arrivals, bytes } = await pool.collect(group);
@@ -91,9 +102,11 @@ export async function runFanout(
     const mine = await latencies(ours, sent.ours);
     const theirs = await latencies(floor, sent.floor);
     const stored = await latencies(durable, sent.durable);
+    const limited = await latencies(gated, sent.gated);
     await pool.close(ours);
     await pool.close(floor);
     await pool.close(durable);
+    await pool.close(gated);
     const messageBytes = mine.bytes.slice(warmup).reduce((sum, value) => sum + value, 0) / measured;
     const run: FanoutRun = {
       viewers,
@@ -106,13 +119,19 @@ export async function runFanout(
         p99: percentile(stored.values, 99),
         samples: stored.values.length,
       },
+      gatedFloor: {
+        p50: percentile(limited.values, 50),
+        p99: percentile(limited.values, 99),
+        samples: limited.values.length,
+      },
       spans: perSync(spans, measured),
     };
     runs.push(run);
     log(
       `  ${viewers} viewers: ours p50 ${run.ours.p50.toFixed(1)} ms p99 ${run.ours.p99.toFixed(1)} ms, ` +
         `floor p50 ${run.floor.p50.toFixed(1)} ms p99 ${run.floor.p99.toFixed(1)} ms, ` +
-        `durable floor p50 ${run.durableFloor.p50.toFixed(1)} ms (${Math.round(messageBytes)} B)`,
+        `durable floor p50 ${run.durableFloor.p50.toFixed(1)} ms, + write limiter ${run.gatedFloor.p50.toFixed(1)} ms ` +
+        `(${Math.round(messageBytes)} B)`,
     );
     log(`    spans per sync: ${spansLine(run.spans)}`);
   }

@@ -1,11 +1,12 @@
 /**
  * Sync ingest: latency and throughput of `POST /api/share/:id/sync` for 10 KB, 100 KB and 5 MB batches, against the
- * floor in the same runtime (`POST /__bench/noop`, which reads the body and discards it), and the same syncs into a
+ * floor in the same runtime (`POST /__bench/noop`, which reads the body and discards it), the same floor behind one
+ * write-limiter call (`?limit=1`: the check every sync passes before its body is read), the same syncs into a
  * ShareRoom with redaction off (`x-bench-redact: false`), and the redaction step alone on the same batches
  * (`/__bench/redact`), for the redaction cost.
  *
- * - latency: one request at a time; floor, product and product-without-redaction take turns on the same body (the
- *   order rotates every request), so all three see the same machine state. After each product sync the bench makes
+ * - latency: one request at a time; the floors, product and product-without-redaction take turns on the same body
+ *   (the order rotates every request), so all four see the same machine state. After each product sync the bench makes
  *   the room flush to R2 at once, outside the timing, so the flush its alarm would run a second later never lands
  *   inside another request's timing (the storage suite measures flushes; throughput below includes them);
  * - throughput: 4 requests in flight, each target on its own, fresh share.
@@ -69,14 +70,17 @@ export interface IngestRun {
    * redaction) on the same body, sent back to back. Noisier: it is the difference of two ~10 ms latencies.
    */
   redactionLatencyMs: number;
-  latency: { floor: Latency; ours: Latency; unredacted: Latency };
+  /** `gated`: the no-op floor behind one `WRITE_LIMITER` call (a diagnosis beside the floor the targets use). */
+  latency: { floor: Latency; gated: Latency; ours: Latency; unredacted: Latency };
   /** Mean ms per sync of each span of the room's sync path (`room/spans.ts`), over the product's latency syncs. */
   spans: { name: string; ms: number }[];
-  throughput: { floor: Throughput; ours: Throughput; unredacted: Throughput };
+  throughput: { floor: Throughput; gated: Throughput; ours: Throughput; unredacted: Throughput };
 }
 
-type Target = "floor" | "ours" | "unredacted";
-const TARGETS: Target[] = ["floor", "ours", "unredacted"];
+type Target = "floor" | "gated" | "ours" | "unredacted";
+const TARGETS: Target[] = ["floor", "gated", "ours", "unredacted"];
+/** The targets that are floors: no share, no room. */
+const isFloor = (target: Target): target is "floor" | "gated" => target === "floor" || target === "gated";
 
 /**
  * Batches of about `bytes` bytes of JSON each, `count` of them, built from `pool` (final items of a generated
@@ -125,23 +129,26 @@ export async function runIngest(
     const batches = batchesOf(pool, fixed.session, fixed.rest, size.bytes, count);
     const send = async (target: Target, share: { id: string; secret: string }, body: string, settle = false) => {
       const t = now();
-      if (target === "floor") await (await post(`${sessions.origin}/__bench/noop`, body)).arrayBuffer();
-      else await sessions.sync(share, body, target === "ours");
+      if (isFloor(target)) {
+        const query = target === "gated" ? "?limit=1" : "";
+        await (await post(`${sessions.origin}/__bench/noop${query}`, body)).arrayBuffer();
+      } else await sessions.sync(share, body, target === "ours");
       const ms = now() - t;
-      if (settle && target !== "floor") await sessions.flush(share.id, target === "ours");
+      if (settle && !isFloor(target)) await sessions.flush(share.id, target === "ours");
       return ms;
     };
 
     const shares = {
       floor: { id: "noop", secret: "noop", url: "" },
+      gated: { id: "noop", secret: "noop", url: "" },
       ours: await sessions.create(`ses_ingest_${size.bytes}`),
       unredacted: await sessions.create(`ses_ingest_${size.bytes}_u`, false),
     };
     const bodies = (share: { secret: string }, from: number, to: number) =>
       batches.slice(from, to).map((batch) => Sessions.syncBody(share, batch));
-    const samples: Record<Target, number[]> = { floor: [], ours: [], unredacted: [] };
+    const samples: Record<Target, number[]> = { floor: [], gated: [], ours: [], unredacted: [] };
     const spans: SpanTotals = {};
-    const redactSpans: Record<Exclude<Target, "floor">, number[]> = { ours: [], unredacted: [] };
+    const redactSpans: Record<"ours" | "unredacted", number[]> = { ours: [], unredacted: [] };
     const redactBatches = batches.slice(0, size.redactBatches);
     const redactRepeat = size.redactRepeat;
     const prepared = Object.fromEntries(
@@ -152,7 +159,7 @@ export async function runIngest(
         const target = TARGETS[(r + j) % TARGETS.length]!;
         const ms = await send(target, shares[target], prepared[target][r]!, true);
         if (r >= WARMUP) samples[target].push(ms);
-        if (target !== "floor") {
+        if (!isFloor(target)) {
           const taken = await sessions.spans(shares[target].id, target === "ours");
           if (r >= WARMUP && target === "ours") addSpans(spans, taken);
           if (r >= WARMUP) redactSpans[target].push(taken.redact?.ms ?? 0);
@@ -166,10 +173,9 @@ export async function runIngest(
 
     const throughput = {} as Record<Target, Throughput>;
     for (const target of TARGETS) {
-      const share =
-        target === "floor"
-          ? shares.floor
-          : await sessions.create(`ses_ingest_${size.bytes}_t_${target}`, target === "ours");
+      const share = isFloor(target)
+        ? shares[target]
+        : await sessions.create(`ses_ingest_${size.bytes}_t_${target}`, target === "ours");
       const queue = bodies(share, 0, size.throughputRequests);
       const total = queue.reduce((sum, body) => sum + Buffer.byteLength(body), 0);
       const started = now();
@@ -194,6 +200,7 @@ export async function runIngest(
       ),
       latency: {
         floor: latencyOf(samples.floor),
+        gated: latencyOf(samples.gated),
         ours: latencyOf(samples.ours),
         unredacted: latencyOf(samples.unredacted),
       },
@@ -203,7 +210,7 @@ export async function runIngest(
     runs.push(run);
     log(
       `  ${size.name}: p50 ours ${run.latency.ours.p50.toFixed(1)} ms, unredacted ${run.latency.unredacted.p50.toFixed(1)} ms, ` +
-        `floor ${run.latency.floor.p50.toFixed(1)} ms; ${throughput.ours.requestsPerSecond.toFixed(1)} vs ` +
+        `floor ${run.latency.floor.p50.toFixed(1)} ms, floor + write limiter ${run.latency.gated.p50.toFixed(1)} ms; ${throughput.ours.requestsPerSecond.toFixed(1)} vs ` +
         `${throughput.floor.requestsPerSecond.toFixed(1)} req/s; redaction ${run.redactionMs.toFixed(2)} ms per batch, ` +
         `${run.redactionSpanMs.toFixed(2)} ms by the room's span, ${run.redactionLatencyMs.toFixed(2)} ms by latency`,
     );

@@ -7,11 +7,13 @@
  * | route | what |
  * |---|---|
  * | `POST /__bench/noop` | reads the body and discards it: the floor for `POST /api/share/:id/sync` |
+ * | `POST /__bench/noop?limit=1` | the same, after one `WRITE_LIMITER` call keyed as the product keys a sync's (`write:<address>`): the floor plus the per-address check every sync must pass first |
  * | `POST /__bench/flush/:id` | the share's `flushNow()` (what `GET /data` does before reading), without the read; answers `{seq, headBytes, segments}`: the size of the head object now in R2 and the `{name, bytes}` of each segment it names |
  * | `POST /__bench/compact/:id` | runs the share's alarm duties as 10 minutes from now (`tick`), so the idle compaction runs at once |
  * | `GET /__bench/bare/:name` | a viewer WebSocket on the bare Durable Object `name` (the fan-out floor) |
  * | `POST /__bench/bare/:name` | broadcasts the body, as is, to every viewer of `name`; answers the viewer count |
  * | `POST /__bench/bare/:name?durable=1` | the same, after writing the body to one SQLite row (the floor plus durability) |
+ * | `POST /__bench/bare/:name?durable=1&limit=1` | the same, after one `WRITE_LIMITER` call in the worker first (the floor plus durability plus the write limiter) |
  * | `POST /__bench/redact?repeat=N` | redacts the body's batches (`[[item, …], …]`) as the room redacts a sync's changed items (`redactEntries`), every batch `N` times after one warm-up pass; answers `{ms, runs}`: the wall time of the timed passes and how many batch redactions they made |
  * | `POST /__bench/spans/:id` | the sync-path spans (`packages/sessions/src/room/spans.ts`) the share's room recorded since the last call: `{name: {ms, count}}` |
  * | any product route or `/__bench/flush` + `x-bench-redact: false` | the same, served by {@link ShareRoomUnredacted} |
@@ -20,6 +22,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Item } from "@shareroom/shared";
 import sessions, { ShareRoom as ProductShareRoom } from "../../../../packages/sessions/src/index";
+import { clientIp } from "../../../../packages/sessions/src/middleware/rate-limit";
 import { redactEntries } from "../../../../packages/sessions/src/redact";
 import { recordSpans, type SpanTotals, takeSpans } from "../../../../packages/sessions/src/room/spans";
 import { type Head, headKey, IDLE_COMPACT_MS } from "../../../../packages/sessions/src/storage/layout";
@@ -80,10 +83,22 @@ export class BareRoom extends DurableObject<BenchEnv> {
   }
 }
 
+/**
+ * With `?limit=1`, consults the product's `WRITE_LIMITER` binding as its sync route does (key `write:<address>`,
+ * `packages/sessions/src/middleware/rate-limit.ts`) and waits for the answer; the bench raises that binding's limit,
+ * so the answer is never a refusal, and the figure is the round trip alone. Locally that round trip is Miniflare's
+ * emulation of the binding (a Durable Object writing one SQLite row per call), not the deployed one.
+ */
+async function writeLimit(request: Request, env: BenchEnv, url: URL): Promise<void> {
+  if (url.searchParams.get("limit") !== "1") return;
+  await env.WRITE_LIMITER.limit({ key: `write:${clientIp(request)}` });
+}
+
 async function bench(request: Request, env: BenchEnv, url: URL): Promise<Response> {
   const path = url.pathname.split("/").slice(2);
   const [route, name] = path;
   if (route === "noop" && request.method === "POST") {
+    await writeLimit(request, env, url);
     await request.arrayBuffer();
     return Response.json({ ok: true });
   }
@@ -124,6 +139,7 @@ async function bench(request: Request, env: BenchEnv, url: URL): Promise<Respons
     const room = env.BARE_ROOM.get(env.BARE_ROOM.idFromName(name));
     if (request.headers.get("upgrade")?.toLowerCase() === "websocket") return room.fetch(request);
     if (request.method === "POST") {
+      await writeLimit(request, env, url);
       const durable = url.searchParams.get("durable") === "1";
       return Response.json({ viewers: await room.broadcast(await request.text(), durable) });
     }
