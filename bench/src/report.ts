@@ -764,6 +764,9 @@ function storageDetails(storage: StorageResult): string {
   return lines.join("\n");
 }
 
+/** What the write limiter is on this machine, for the texts that report the floors behind it. */
+const LIMITER_EMULATION = "Miniflare's emulation of the binding, a Durable Object that writes one SQLite row per call";
+
 /** The fan-out bullet of "What would close the gaps": the 1-viewer gap split by span, and what is left at scale. */
 function fanoutClosing(fanout: FanoutRun[], missed: Figure[]): string {
   const one = fanout[0]!;
@@ -771,6 +774,7 @@ function fanoutClosing(fanout: FanoutRun[], missed: Figure[]): string {
   const gap = one.ours.p50 - one.floor.p50;
   const durability = Math.max(0, one.durableFloor.p50 - one.floor.p50);
   const durableRatio = one.durableFloor.p50 / one.floor.p50;
+  const gatedRatio = one.gatedFloor.p50 / one.floor.p50;
   const toRoom = SPANS_TO_ROOM.reduce((sum, name) => sum + spanMs(one.spans, name), 0);
   const room = roomWorkMs(one.spans);
   const limiter = spanMs(one.spans, "worker: write limit");
@@ -795,12 +799,12 @@ function fanoutClosing(fanout: FanoutRun[], missed: Figure[]): string {
         "be met without showing viewers a change before it is durable, which the live path never does. "
       : `Durability alone costs ${formatRatio(durableRatio)} the bare floor. `) +
     `Behind one write-limiter call as well (every sync passes one before anything else), that floor is ` +
-    `${formatMs(one.gatedFloor.p50)}, ${formatRatio(one.gatedFloor.p50 / one.floor.p50)} the bare one, and the ` +
+    `${formatMs(one.gatedFloor.p50)}, ${formatRatio(gatedRatio)} the bare one, and the ` +
     `product is ${formatRatio(one.ours.p50 / one.gatedFloor.p50)} of it: ` +
-    (one.gatedFloor.p50 / one.floor.p50 > FANOUT_TARGET
+    (gatedRatio > FANOUT_TARGET
       ? `the limiter and the commit alone put the path above the ${FANOUT_TARGET}× target at ` +
         `${formatCount(one.viewers)} viewer, whatever the rest of the product does (locally the limiter is ` +
-        "Miniflare's emulation of the binding, a Durable Object that writes one SQLite row per call). "
+        `${LIMITER_EMULATION}). `
       : "the rest is the product's own work. ") +
     `With ${formatCount(many.viewers)} viewers the sends dominate both sides and the ratio is ` +
     `${formatRatio(many.ours.p50 / many.floor.p50)} (p99 ${formatRatio(many.ours.p99 / many.floor.p99)}). What is ` +
@@ -1018,8 +1022,7 @@ export function markdown(results: Results, figures: Figure[]): string {
       "",
       "The column floor + write limiter is the same no-op behind one call of the product's `WRITE_LIMITER` binding " +
         "(`/__bench/noop?limit=1`), the per-address check a sync passes before its body is read: for diagnosis, " +
-        "beside the floor the targets use. Locally that binding is Miniflare's emulation, a Durable Object that " +
-        "writes one SQLite row per call.",
+        `beside the floor the targets use. Locally that binding is ${LIMITER_EMULATION}.`,
       "",
       "| batch | body | latency p50 / p99: floor | floor + write limiter | shareroom | redaction off | throughput: floor | shareroom | redaction off |",
       "| --- | --: | --: | --: | --: | --: | --: | --: | --: |",
@@ -1072,9 +1075,8 @@ export function markdown(results: Results, figures: Figure[]): string {
       "The last two columns are floors for diagnosis: the bare room writing the message to one SQLite row before " +
         "it broadcasts (so the runtime holds the sends until the write is durable, as it holds the product's), and " +
         "that, behind one call of the product's `WRITE_LIMITER` binding in the worker (`?durable=1&limit=1`), the " +
-        "per-address check every sync passes before its body is read. Locally that binding is Miniflare's " +
-        "emulation, a Durable Object that writes one SQLite row per call; what the product spends above the last " +
-        "floor is its own work.",
+        `per-address check every sync passes before its body is read. Locally that binding is ${LIMITER_EMULATION}; ` +
+        "what the product spends above the last floor is its own work.",
       "",
       "| viewers | message | samples | shareroom p50 / p99 | floor p50 / p99 | ratio p50 / p99 | floor + durable write p50 / p99 | + write limiter p50 / p99 |",
       "| --: | --: | --: | --: | --: | --: | --: | --: |",

@@ -22,7 +22,7 @@
 import { DurableObject } from "cloudflare:workers";
 import type { Item } from "@shareroom/shared";
 import sessions, { ShareRoom as ProductShareRoom } from "../../../../packages/sessions/src/index";
-import { clientIp } from "../../../../packages/sessions/src/middleware/rate-limit";
+import { writeLimitKey } from "../../../../packages/sessions/src/middleware/rate-limit";
 import { redactEntries } from "../../../../packages/sessions/src/redact";
 import { recordSpans, type SpanTotals, takeSpans } from "../../../../packages/sessions/src/room/spans";
 import { type Head, headKey, IDLE_COMPACT_MS } from "../../../../packages/sessions/src/storage/layout";
@@ -84,14 +84,14 @@ export class BareRoom extends DurableObject<BenchEnv> {
 }
 
 /**
- * With `?limit=1`, consults the product's `WRITE_LIMITER` binding as its sync route does (key `write:<address>`,
- * `packages/sessions/src/middleware/rate-limit.ts`) and waits for the answer; the bench raises that binding's limit,
+ * With `?limit=1`, consults the product's `WRITE_LIMITER` binding as its sync route does (its key, `writeLimitKey`
+ * in `packages/sessions/src/middleware/rate-limit.ts`) and waits for the answer; the bench raises that binding's limit,
  * so the answer is never a refusal, and the figure is the round trip alone. Locally that round trip is Miniflare's
  * emulation of the binding (a Durable Object writing one SQLite row per call), not the deployed one.
  */
 async function writeLimit(request: Request, env: BenchEnv, url: URL): Promise<void> {
   if (url.searchParams.get("limit") !== "1") return;
-  await env.WRITE_LIMITER.limit({ key: `write:${clientIp(request)}` });
+  await env.WRITE_LIMITER.limit({ key: writeLimitKey(request) });
 }
 
 async function bench(request: Request, env: BenchEnv, url: URL): Promise<Response> {

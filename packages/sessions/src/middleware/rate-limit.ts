@@ -48,10 +48,15 @@ export const createLimit = rateLimit<LimitedEnv>(
   (c) => `create:${clientIp(c.req.raw)}`,
 );
 
+/** The `WRITE_LIMITER` key of a sync or delete `request`: `write:<address>`. */
+export function writeLimitKey(request: Request): string {
+  return `write:${clientIp(request)}`;
+}
+
 /** Per-address limit on syncs and deletes, current and legacy, checked before the body is read. */
 export const writeLimit = rateLimit<LimitedEnv>(
   (env) => env.WRITE_LIMITER,
-  (c) => `write:${clientIp(c.req.raw)}`,
+  (c) => writeLimitKey(c.req.raw),
 );
 
 /**
